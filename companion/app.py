@@ -1,0 +1,62 @@
+"""The composition root: the one place services, handlers and jobs are wired."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from companion.bot import errors, flows, guard, help, mydata, onboarding, settings
+from companion.bot.context import BotData, CompanionApp, Ctx, Services
+from companion.clock import Clock, SystemClock
+from companion.config import Settings
+from companion.content import load_content
+from companion.resources import messages_dir
+from companion.store.db import Database
+from companion.vault import Vault
+
+# Order matters only for the fallbacks, which must come after every feature's handlers.
+FEATURES = (onboarding, settings, help, mydata, flows)
+
+
+def build_services(config: Settings, clock: Clock | None = None) -> Services:
+    content = load_content(config.messages_dir or messages_dir(), config.default_locale)
+    return Services(
+        settings=config, db=Database(config.database_url), content=content,
+        vault=Vault(config.key_bytes), clock=clock or SystemClock(),
+    )
+
+
+async def publish_commands(application: CompanionApp) -> None:
+    """Tell Telegram which commands to offer in private chats, in each locale."""
+    content = application.bot_data.services.content
+    for locale in content.locales:
+        descriptions = content.text(locale, "help.commands").splitlines()
+        commands = [BotCommand(*line.split(" ", 1)) for line in descriptions if " " in line]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if locale == content.default_locale else locale,
+        )
+
+
+def build_application(services: Services, request: BaseRequest | None = None) -> CompanionApp:
+    """The real Application; tests and the demo pass a fake request layer."""
+    config = services.settings
+    builder = (
+        ApplicationBuilder()
+        .token(config.telegram_bot_token or "0:demo")
+        .base_url(config.telegram_base_url)
+        .base_file_url(config.telegram_base_file_url)
+        .context_types(ContextTypes(context=Ctx, bot_data=BotData))
+        .post_init(publish_commands)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: CompanionApp = builder.build()  # type: ignore[assignment]
+    application.bot_data.services = services
+    application.add_handlers(guard.handlers(), group=-1)
+    for feature in FEATURES:
+        application.add_handlers(feature.handlers())
+    application.add_handlers([*help.fallback_handlers(), *errors.fallback_handlers()])
+    application.add_error_handler(errors.log_error)
+    return application

@@ -1,0 +1,64 @@
+"""The error handler: log the exception's type and where, never the update or her words."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from companion.bot.context import Ctx
+from companion.bot.flows import outside_flow_reply
+from companion.bot.replies import send
+from companion.store.mothers import find_mother
+
+log = logging.getLogger(__name__)
+
+
+def describe_error(error: BaseException) -> str:
+    """Type and stack frames only. Messages are dropped: they can carry a mother's text."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}"
+                       for f in reversed(frames[-6:]))
+    return f"{type(error).__module__}.{type(error).__qualname__} at {where or '?'}"
+
+
+async def log_error(update: object, context: Ctx) -> None:
+    """Log by update_id and tell the mother something went wrong, with help if she needs it."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if error is None:
+        return
+    log.error("event=handler_error update_id=%s error=%s", update_id, describe_error(error))
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    try:
+        services = context.services
+        user = update.effective_user
+        async with services.db.session() as session:
+            mother = await find_mother(session, user.id) if user else None
+        reply = outside_flow_reply(services, mother, "common.error",
+                                   user.language_code if user else None)
+        await send(context, update.effective_chat.id, [reply])
+    except Exception as second:  # the apology must not raise from inside the error handler
+        log.error("event=error_reply_failed update_id=%s error=%s", update_id,
+                  describe_error(second))
+
+
+async def answer_unknown_button(update: Update, context: Ctx) -> None:
+    """A button companion doesn't recognise (old, forged or junk data): answer politely."""
+    query = update.callback_query
+    assert query is not None
+    content = context.services.content
+    try:
+        await query.answer(content.text(content.default_locale, "common.stale_button"))
+    except TelegramError as error:
+        log.info("event=answer_callback_failed error=%s", type(error).__name__)
+
+
+def fallback_handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    return [CallbackQueryHandler(answer_unknown_button)]

@@ -1,0 +1,250 @@
+"""Moving a mother through set-up questions; the state lives in the conversations table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from companion.bot.context import Ctx, Services
+from companion.bot.mother_view import (
+    crisis_block,
+    describe_when,
+    schedule_next,
+    suggest_locale,
+    summary,
+)
+from companion.bot.replies import Reply, send
+from companion.bot.steps import STEPS, Outcome, Step, Turn
+from companion.core.zones import zones_for_country
+from companion.store.models import Mother, MotherStatus
+from companion.store.mothers import (
+    end_conversation,
+    find_mother,
+    get_conversation,
+    read_conversation_data,
+    set_conversation,
+)
+
+ONBOARDING = "ob"
+SETTINGS = "set"
+
+
+def onboarding_steps(services: Services) -> list[str]:
+    steps = ["country", "timezone", "checkin_time", "birth_date"]
+    return ["language", *steps] if len(services.content.locales) > 1 else steps
+
+
+@dataclass(frozen=True)
+class Position:
+    flow: str
+    step: str
+
+
+async def begin(services: Services, session: AsyncSession, mother: Mother, flow: str,
+                step: str) -> list[Reply]:
+    """Put her on `step` of `flow` and ask it."""
+    now = services.clock.now()
+    await set_conversation(session, mother, flow=flow, step=step, now=now, vault=services.vault)
+    return STEPS[step].prompt(Turn(services, mother, flow))
+
+
+def _next_step(services: Services, mother: Mother, position: Position) -> str | None:
+    if position.flow == ONBOARDING:
+        order = onboarding_steps(services)
+        index = order.index(position.step)
+        return order[index + 1] if index + 1 < len(order) else None
+    if position.step == "country" and mother.country:
+        # A new country may not contain her old time zone: ask again when it doesn't.
+        zones = zones_for_country(mother.country)
+        if mother.timezone not in zones and not (mother.timezone or "").startswith("UTC"):
+            return "timezone"
+    return None
+
+
+def finish_onboarding(services: Services, mother: Mother) -> list[Reply]:
+    now = services.clock.now()
+    mother.status = MotherStatus.ACTIVE
+    mother.onboarded_at = now
+    schedule_next(mother, now)
+    assert mother.next_checkin_at is not None
+    content = services.content
+    return [Reply(content.text(
+        mother.locale, "onboarding.done.summary",
+        summary=summary(content, mother, services.vault),
+        first_checkin=describe_when(content, mother, mother.next_checkin_at, now),
+    ))]
+
+
+def finish_settings(services: Services, mother: Mother) -> list[Reply]:
+    now = services.clock.now()
+    schedule_next(mother, now)
+    content, locale = services.content, mother.locale
+    text = content.text(locale, "settings.saved", summary=summary(content, mother, services.vault))
+    if mother.next_checkin_at is not None:
+        when = describe_when(content, mother, mother.next_checkin_at, now)
+        text += "\n\n" + content.text(locale, "settings.next_checkin", when=when)
+    elif mother.status in (MotherStatus.PAUSED, MotherStatus.STOPPED):
+        text += "\n\n" + content.text(locale, "settings.paused_note")
+    return [Reply(text)]
+
+
+async def advance(services: Services, session: AsyncSession, mother: Mother,
+                  position: Position, outcome: Outcome) -> list[Reply]:
+    """Apply a step's outcome: stay (keeping its data), go to the next step, or finish."""
+    replies = list(outcome.replies)
+    if not outcome.accepted:
+        await set_conversation(session, mother, flow=position.flow, step=position.step,
+                               now=services.clock.now(), vault=services.vault, data=outcome.data)
+        return replies
+    mother.updated_at = services.clock.now()
+    following = _next_step(services, mother, position)
+    if following is not None:
+        return replies + await begin(services, session, mother, position.flow, following)
+    await end_conversation(session, mother)
+    if position.flow == ONBOARDING:
+        return replies + finish_onboarding(services, mother)
+    return replies + finish_settings(services, mother)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+async def answer_step_button(update: Update, context: Ctx) -> None:
+    """A tap on a set-up question's button: st|<flow>|<step>|<value>."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and query.from_user is not None
+    _, flow, step, value = (query.data.split("|", 3) + ["", "", ""])[:4]
+    services = context.services
+    async with services.db.session() as session:
+        mother = await find_mother(session, query.from_user.id)
+        conversation = await get_conversation(session, mother) if mother else None
+        if mother is None or conversation is None or (conversation.flow, conversation.step) != (
+            flow, step
+        ):
+            stale = services.content.text(
+                mother.locale if mother else services.content.default_locale, "common.stale_button"
+            )
+            await query.answer(stale, show_alert=False)
+            return
+        turn = Turn(services, mother, flow, read_conversation_data(conversation, services.vault))
+        outcome = STEPS[step].on_button(turn, value)
+        label = _button_label(update, query.data)
+        replies = await advance(services, session, mother, Position(flow, step), outcome)
+        chat_id = mother.chat_id
+        picked = services.content.text(mother.locale, "common.picked", choice=label)
+    await query.answer()
+    if outcome.accepted:
+        await mark_answered(update, picked if label else None)
+    await send(context, chat_id, replies)
+
+
+async def mark_answered(update: Update, picked: str | None) -> None:
+    """Take the buttons off an answered question and show what was chosen under it."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or message is None:
+        return
+    original = getattr(message, "text", None)
+    if picked and original:
+        await query.edit_message_text(f"{original}\n\n{picked}")
+    else:
+        await query.edit_message_reply_markup(None)
+
+
+def _button_label(update: Update, data: str) -> str:
+    message = update.callback_query.message if update.callback_query else None
+    markup = getattr(message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", ()):
+        for button in row:
+            if button.callback_data == data:
+                return str(button.text)
+    return ""
+
+
+async def answer_step_text(update: Update, context: Ctx) -> None:
+    """Typed text: an answer to the current question, or a message outside any question."""
+    message = update.effective_message
+    assert message is not None and message.text is not None and update.effective_user is not None
+    await _answer_in_flow(update, context, lambda step, turn: step.on_text(turn, message.text or ""))
+
+
+async def answer_step_location(update: Update, context: Ctx) -> None:
+    """A shared location: used once to find her time zone, never stored."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    location = message.location
+
+    def locate(step: Step, turn: Turn) -> Outcome | None:
+        if step.on_location is None:
+            return None
+        return step.on_location(turn, location.latitude, location.longitude)
+
+    await _answer_in_flow(update, context, locate, outside_key="common.location_elsewhere")
+
+
+async def reprompt_media(update: Update, context: Ctx) -> None:
+    """A sticker, photo, voice note or file where text or a tap is expected."""
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    async with services.db.session() as session:
+        mother = await find_mother(session, user.id)
+        conversation = await get_conversation(session, mother) if mother else None
+        if mother is not None and conversation is not None:
+            turn = Turn(services, mother, conversation.flow,
+                        read_conversation_data(conversation, services.vault))
+            replies = [Reply(services.content.text(mother.locale, "common.sticker_reprompt")),
+                       *STEPS[conversation.step].prompt(turn)]
+        else:
+            replies = [outside_flow_reply(services, mother, "common.media_unreadable",
+                                          user.language_code)]
+    await send(context, chat.id, replies)
+
+
+def outside_flow_reply(services: Services, mother: Mother | None, key: str,
+                       language_code: str | None) -> Reply:
+    locale = mother.locale if mother else suggest_locale(language_code, services.content)
+    resources = services.content.resources_for(mother.country if mother else None)
+    crisis = crisis_block(services.content, locale, resources)
+    return Reply(services.content.text(locale, key, crisis=crisis))
+
+
+StepAction = Callable[[Step, Turn], Outcome | None]
+
+
+async def _answer_in_flow(update: Update, context: Ctx, act: StepAction,
+                          outside_key: str = "common.free_text") -> None:
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    async with services.db.session() as session:
+        mother = await find_mother(session, user.id)
+        conversation = await get_conversation(session, mother) if mother else None
+        outcome = None
+        if mother is not None and conversation is not None:
+            turn = Turn(services, mother, conversation.flow,
+                        read_conversation_data(conversation, services.vault))
+            outcome = act(STEPS[conversation.step], turn)
+        if mother is not None and conversation is not None and outcome is not None:
+            position = Position(conversation.flow, conversation.step)
+            replies = await advance(services, session, mother, position, outcome)
+        else:
+            replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
+    await send(context, chat.id, replies)
+
+
+def handlers() -> list[object]:
+    media = (filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
+             | filters.VIDEO_NOTE | filters.Document.ALL | filters.ANIMATION | filters.CONTACT
+             | filters.POLL | filters.Dice.ALL | filters.VENUE)
+    return [
+        CallbackQueryHandler(answer_step_button, pattern=r"^st\|"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                       answer_step_text),
+        MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, answer_step_location),
+        MessageHandler(media & filters.UpdateType.MESSAGE, reprompt_media),
+    ]

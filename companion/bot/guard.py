@@ -1,0 +1,48 @@
+"""Private chats only: in a group, supergroup or channel companion says so, stores nothing, leaves."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMember, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
+
+from companion.bot.context import Ctx
+from companion.bot.mother_view import suggest_locale
+
+log = logging.getLogger(__name__)
+
+GONE = {ChatMember.LEFT, ChatMember.BANNED}
+
+
+async def refuse_non_private(update: Update, context: Ctx) -> None:
+    """Runs before every other handler; stops any update that isn't from a private chat."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == Chat.PRIVATE:
+        return
+    if chat is not None and not _removed(update):
+        await _say_goodbye(update, context, chat)
+    raise ApplicationHandlerStop
+
+
+def _removed(update: Update) -> bool:
+    member = update.my_chat_member
+    return member is not None and member.new_chat_member.status in GONE
+
+
+async def _say_goodbye(update: Update, context: Ctx, chat: Chat) -> None:
+    content = context.services.content
+    user = update.effective_user
+    locale = suggest_locale(user.language_code if user else None, content)
+    try:
+        if chat.type != Chat.CHANNEL:
+            await context.bot.send_message(chat.id, content.text(locale, "common.group_refusal"))
+        await context.bot.leave_chat(chat.id)
+    except TelegramError as error:
+        log.info("event=leave_chat_failed chat_type=%s error=%s", chat.type, type(error).__name__)
+    log.info("event=left_non_private_chat chat_type=%s update_id=%s", chat.type, update.update_id)
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    return [TypeHandler(Update, refuse_non_private)]

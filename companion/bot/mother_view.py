@@ -1,0 +1,107 @@
+"""How a mother's settings read back to her: summary lines, her local time, her crisis lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from companion.content import Content, CountryResources
+from companion.core.clock_time import ClockTime
+from companion.core.schedule import next_checkin_at
+from companion.core.zones import country_names, tzinfo_for
+from companion.store.models import Mother
+from companion.store.mothers import read_birth_date
+from companion.vault import Vault
+
+
+def suggest_locale(language_code: str | None, content: Content) -> str:
+    """Her Telegram app's language if companion speaks it, else the deployment's default."""
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in content.locales:
+            return base
+    return content.default_locale
+
+
+def country_label(content: Content, locale: str, code: str | None) -> str:
+    if not code:
+        return content.text(locale, "common.not_given")
+    key = f"names.country.{code}"
+    return content.text(locale, key) if content.has(locale, key) else country_names().get(code, code)
+
+
+def zone_label(content: Content, locale: str, zone: str | None) -> str:
+    if not zone:
+        return content.text(locale, "common.not_given")
+    key = f"names.zone.{zone}"
+    if content.has(locale, key):
+        return content.text(locale, key)
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def format_date(content: Content, locale: str, value: date) -> str:
+    """An unambiguous date in her language: "3 April 2026"."""
+    month = content.text(locale, "names.months").split(",")[value.month - 1].strip()
+    return content.text(locale, "names.date", day=value.day, month=month, year=value.year)
+
+
+def summary(content: Content, mother: Mother, vault: Vault) -> str:
+    locale = mother.locale
+    birth = read_birth_date(mother, vault)
+    not_given = content.text(locale, "common.not_given")
+    return content.text(
+        locale, "common.summary",
+        language=content.text(locale, f"names.language.{locale}"),
+        country=country_label(content, locale, mother.country),
+        zone=zone_label(content, locale, mother.timezone),
+        time=mother.checkin_time or not_given,
+        birth_date=format_date(content, locale, birth) if birth else not_given,
+    )
+
+
+def schedule_next(mother: Mother, now: datetime) -> None:
+    """Set next_checkin_at from her zone and time, or clear it when she gets no check-ins."""
+    if mother.status != "active" or not mother.timezone or not mother.checkin_time:
+        mother.next_checkin_at = None
+        return
+    mother.next_checkin_at = next_checkin_at(
+        now, tzinfo_for(mother.timezone), ClockTime.parse_stored(mother.checkin_time)
+    )
+
+
+def describe_when(content: Content, mother: Mother, moment: datetime, now: datetime) -> str:
+    zone = tzinfo_for(mother.timezone or "UTC")
+    local, today = moment.astimezone(zone), now.astimezone(zone).date()
+    time_text = local.strftime("%H:%M")
+    if local.date() == today:
+        return content.text(mother.locale, "common.when_today", time=time_text)
+    if (local.date() - today).days == 1:
+        return content.text(mother.locale, "common.when_tomorrow", time=time_text)
+    return content.text(mother.locale, "common.when_date", date=format_date(content, mother.locale, local.date()),
+                        time=time_text)
+
+
+def crisis_block(content: Content, locale: str, resources: CountryResources) -> str:
+    """Emergency number first, then crisis lines, then support lines, each labelled for what it is."""
+    t = content.text
+    parts = [t(locale, "help.crisis.header")]
+    parts.append(
+        t(locale, "help.crisis.emergency", number=resources.emergency) if resources.emergency
+        else t(locale, "help.crisis.emergency_unknown")
+    )
+    order = {"crisis": 0, "support": 1, "directory": 2}
+    icons = {"crisis": "☎️", "support": "🤝", "directory": "🌐"}
+    for line in sorted(resources.lines, key=lambda line: order[line.kind]):
+        ways = []
+        if line.call:
+            ways.append(t(locale, "help.crisis.call", number=line.call))
+        if line.text:
+            ways.append(t(locale, "help.crisis.text", number=line.text))
+        if line.web:
+            ways.append(t(locale, "help.crisis.web", url=line.web))
+        parts.append(t(
+            locale, "help.crisis.line", icon=icons[line.kind], name=line.name,
+            kind=t(locale, f"help.crisis.kind_{line.kind}"),
+            how=t(locale, "help.crisis.joiner").join(ways), hours=line.hours,
+            note=line.notes.get(locale) or line.notes.get(content.default_locale, ""),
+        ))
+    return "\n".join(parts)

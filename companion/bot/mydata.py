@@ -1,0 +1,89 @@
+"""/mydata sends her everything stored about her; /delete erases it after a confirmation."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from telegram import InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from companion.bot.context import Ctx
+from companion.bot.flows import mark_answered
+from companion.bot.mother_view import suggest_locale
+from companion.bot.replies import Button, Reply, send
+from companion.store.mothers import find_mother
+from companion.store.personal_data import erase_mother, export_mother
+
+DELETE_YES = "del|yes"
+DELETE_NO = "del|no"
+
+
+async def send_my_data(update: Update, context: Ctx) -> None:
+    """/mydata: a JSON document of every row about her, decrypted for her eyes."""
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    content = services.content
+    async with services.db.session() as session:
+        mother = await find_mother(session, user.id)
+        export = await export_mother(session, mother, services.vault) if mother else None
+    if mother is None or export is None:
+        locale = suggest_locale(user.language_code, content)
+        await send(context, chat.id, [Reply(content.text(locale, "data.mydata.nothing"))])
+        return
+    export["exported_at"] = services.clock.now().isoformat()
+    payload = json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8")
+    await context.bot.send_document(
+        chat.id,
+        InputFile(io.BytesIO(payload), filename="companion-my-data.json"),
+        caption=content.text(mother.locale, "data.mydata.caption"),
+        protect_content=True,
+    )
+
+
+async def ask_delete(update: Update, context: Ctx) -> None:
+    """/delete: ask once more, with buttons."""
+    services = context.services
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    content = services.content
+    async with services.db.session() as session:
+        mother = await find_mother(session, user.id)
+    if mother is None:
+        locale = suggest_locale(user.language_code, content)
+        await send(context, chat.id, [Reply(content.text(locale, "data.delete.nothing"))])
+        return
+    locale = mother.locale
+    buttons = [[Button(content.text(locale, "data.delete.button.yes"), DELETE_YES)],
+               [Button(content.text(locale, "data.delete.button.no"), DELETE_NO)]]
+    await send(context, chat.id, [Reply(content.text(locale, "data.delete.confirm"), buttons)])
+
+
+async def answer_delete(update: Update, context: Ctx) -> None:
+    """The confirmation buttons: erase every row about the person pressing, or nothing."""
+    query = update.callback_query
+    assert query is not None and query.from_user is not None and update.effective_chat is not None
+    services, content = context.services, context.services.content
+    async with services.db.session() as session:
+        mother = await find_mother(session, query.from_user.id)
+        locale = mother.locale if mother else suggest_locale(query.from_user.language_code,
+                                                             content)
+        if mother is None:
+            key = "data.delete.nothing"
+        elif query.data == DELETE_YES:
+            await erase_mother(session, mother)
+            key = "data.delete.done"
+        else:
+            key = "data.delete.cancelled"
+    await query.answer()
+    await mark_answered(update, None)
+    await send(context, update.effective_chat.id, [Reply(content.text(locale, key))])
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    return [
+        CommandHandler("mydata", send_my_data),
+        CommandHandler("delete", ask_delete),
+        CallbackQueryHandler(answer_delete, pattern=r"^del\|(yes|no)$"),
+    ]

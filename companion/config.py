@@ -1,0 +1,210 @@
+"""Settings from the environment (pydantic-settings); tests build them from a dict."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///companion.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything companion reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    telegram_bot_token: str | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, validation_alias=_env("DATABASE_URL", "database_url")
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        validation_alias=_env("TELEGRAM_BASE_URL", "telegram_base_url"),
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        validation_alias=_env("TELEGRAM_BASE_FILE_URL", "telegram_base_file_url"),
+    )
+    encryption_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        validation_alias=_env("COMPANION_ENCRYPTION_KEYS", "encryption_keys"),
+    )
+    default_locale: str = Field(
+        default="en", validation_alias=_env("COMPANION_DEFAULT_LOCALE", "default_locale")
+    )
+    messages_dir: Path | None = Field(
+        default=None, validation_alias=_env("COMPANION_MESSAGES_DIR", "messages_dir")
+    )
+    log_level: str = Field(
+        default="INFO", validation_alias=_env("COMPANION_LOG_LEVEL", "log_level")
+    )
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bot_id, _, secret = value.strip().partition(":")
+        if not bot_id.isdigit() or len(secret) < 20:
+            raise ValueError("expected the form 123456789:ABC... given by @BotFather")
+        return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("telegram_base_url", "telegram_base_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_are_32_bytes(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for position, key in enumerate(keys, start=1):
+            if len(decode_key(key) or b"") != 32:
+                raise ValueError(
+                    f"key {position} is not a 32-byte url-safe base64 key "
+                    "(make one with: companion keygen)"
+                )
+        return keys
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale_shape(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not (2 <= len(value) <= 3 and value.isalpha()):
+            raise ValueError("expected a language code such as en or es")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @property
+    def key_bytes(self) -> tuple[bytes, ...]:
+        return tuple(decode_key(key) or b"" for key in self.encryption_keys)
+
+
+def decode_key(key: str) -> bytes | None:
+    """Decode one url-safe base64 key, tolerating missing padding; None if it is not base64."""
+    try:
+        return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out and pick companion's async drivers."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///") or url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    if url.startswith(("postgresql+psycopg://", "sqlite+aiosqlite://")):
+        return url
+    raise ValueError("expected a postgresql:// , postgres:// or sqlite:/// URL")
+
+
+class _DictOnlySettings(Settings):
+    """Settings from the given values alone: tests must not depend on the developer's environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+ENV_NAMES = {
+    "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
+    "database_url": "DATABASE_URL",
+    "telegram_base_url": "TELEGRAM_BASE_URL",
+    "telegram_base_file_url": "TELEGRAM_BASE_FILE_URL",
+    "encryption_keys": "COMPANION_ENCRYPTION_KEYS",
+    "default_locale": "COMPANION_DEFAULT_LOCALE",
+    "messages_dir": "COMPANION_MESSAGES_DIR",
+    "log_level": "COMPANION_LOG_LEVEL",
+}
+
+
+def load_settings(values: dict[str, Any] | None = None, *, env_file: str | None = ".env") -> Settings:
+    """Read settings from the environment (or from `values` alone); raise ConfigError on bad input."""
+    try:
+        if values is not None:
+            return _DictOnlySettings(**values)
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else ""
+    name = ENV_NAMES.get(field, field.upper())
+    message = str(error["msg"]).removeprefix("Value error, ")
+    # Never echo the rejected value: it may be a token or a key.
+    return f"{name}: {message}"
+
+
+def require_for_run(settings: Settings) -> None:
+    """The checks `companion run` adds on top of parsing: a token and at least one key."""
+    if not settings.telegram_bot_token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN: not set. Ask @BotFather for a token and put it in the "
+            "environment or in .env (see .env.example). To try companion without one: companion demo"
+        )
+    if not settings.encryption_keys:
+        raise ConfigError(
+            "COMPANION_ENCRYPTION_KEYS: not set. companion encrypts health data at rest and will "
+            "not start without a key. Make one with: companion keygen"
+        )

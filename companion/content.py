@@ -1,0 +1,198 @@
+"""Every sentence a mother reads, loaded from messages/ and validated once at start-up."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from companion.core.zones import is_valid_zone
+
+TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_BUTTON_LIMIT = 64  # keep labels short enough to show on a phone
+RESOURCE_KINDS = {"crisis", "support", "directory"}
+
+
+class ContentError(Exception):
+    """messages/ is incomplete or inconsistent; the message says which file and key."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A crisis or support line. `kind` says which: support lines are never called emergency."""
+
+    id: str
+    name: str
+    kind: str
+    call: str | None
+    text: str | None
+    web: str | None
+    hours: str
+    verified: bool
+    last_checked: date
+    source: str
+    notes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CountryResources:
+    code: str
+    emergency: str
+    emergency_verified: bool
+    month_first: bool
+    timezones: tuple[str, ...]
+    lines: tuple[Line, ...]
+
+
+@dataclass
+class Content:
+    default_locale: str
+    strings: dict[str, dict[str, str]]  # locale -> dotted key -> template
+    countries: dict[str, CountryResources]  # code -> resources; "EU" and "default" included
+    eu_members: frozenset[str] = field(default_factory=frozenset)
+    offered_countries: tuple[str, ...] = ()
+
+    @property
+    def locales(self) -> list[str]:
+        return sorted(self.strings)
+
+    def has(self, locale: str, key: str) -> bool:
+        return key in self.strings.get(locale, {})
+
+    def text(self, locale: str, key: str, **params: object) -> str:
+        table = self.strings.get(locale) or self.strings[self.default_locale]
+        return table[key].format(**params)
+
+    def resources_for(self, country: str | None) -> CountryResources:
+        if country and country in self.countries:
+            return self.countries[country]
+        if country and country in self.eu_members:
+            eu = self.countries["EU"]
+            return CountryResources(
+                country, eu.emergency, eu.emergency_verified, eu.month_first,
+                eu.timezones, eu.lines,
+            )
+        fallback = self.countries["default"]
+        return CountryResources(
+            country or "", fallback.emergency, fallback.emergency_verified,
+            fallback.month_first, fallback.timezones, fallback.lines,
+        )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, dotted + "."))
+        elif isinstance(value, str):
+            flat[dotted] = value
+        else:
+            raise ContentError(f"{dotted}: expected text, found {type(value).__name__}")
+    return flat
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _load_locale(folder: Path) -> dict[str, str]:
+    strings: dict[str, str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as handle:
+            for key, value in _flatten(tomllib.load(handle), f"{path.stem}.").items():
+                strings[key] = value
+    return strings
+
+
+def _load_line(raw: dict[str, Any], where: str, locales: list[str]) -> Line:
+    try:
+        line = Line(
+            id=raw["id"], name=raw["name"], kind=raw["kind"], call=raw.get("call"),
+            text=raw.get("text"), web=raw.get("web"), hours=raw["hours"],
+            verified=bool(raw["verified"]), last_checked=raw["last_checked"],
+            source=raw["source"], notes=dict(raw["note"]),
+        )
+    except KeyError as missing:
+        raise ContentError(f"{where}: a line is missing {missing}") from None
+    if line.kind not in RESOURCE_KINDS:
+        raise ContentError(f"{where}: line {line.id} has kind {line.kind!r}")
+    if not (line.call or line.text or line.web):
+        raise ContentError(f"{where}: line {line.id} has no way to reach it")
+    if not isinstance(line.last_checked, date):
+        raise ContentError(f"{where}: line {line.id} last_checked is not a date")
+    for locale in locales:
+        if not line.notes.get(locale):
+            raise ContentError(f"{where}: line {line.id} has no note in {locale}")
+    return line
+
+
+def _load_countries(folder: Path, locales: list[str]) -> dict[str, CountryResources]:
+    countries: dict[str, CountryResources] = {}
+    for path in sorted(folder.glob("*.toml")):
+        if path.stem.startswith("_"):
+            continue
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+        where = f"resources/{path.name}"
+        zones = tuple(raw.get("timezones", ()))
+        for zone in zones:
+            if not is_valid_zone(zone):
+                raise ContentError(f"{where}: unknown time zone {zone}")
+        try:
+            countries[path.stem] = CountryResources(
+                code=path.stem, emergency=raw["emergency"]["number"],
+                emergency_verified=bool(raw["emergency"]["verified"]),
+                month_first=raw.get("date_order", "DMY") == "MDY", timezones=zones,
+                lines=tuple(_load_line(line, where, locales) for line in raw.get("lines", [])),
+            )
+        except KeyError as missing:
+            raise ContentError(f"{where}: missing {missing}") from None
+    for required in ("default", "EU"):
+        if required not in countries:
+            raise ContentError(f"resources/{required}.toml is missing")
+    return countries
+
+
+def validate_strings(strings: dict[str, dict[str, str]], reference: str) -> None:
+    """Every locale has every key of the reference locale, with the same placeholders."""
+    expected = strings[reference]
+    for locale, table in strings.items():
+        missing = sorted(set(expected) - set(table))
+        extra = sorted(set(table) - set(expected))
+        if missing or extra:
+            raise ContentError(f"{locale}: missing keys {missing[:5]}, unexpected keys {extra[:5]}")
+        for key, template in table.items():
+            if placeholders(template) != placeholders(expected[key]):
+                raise ContentError(f"{locale}:{key}: placeholders differ from {reference}")
+            limit = TELEGRAM_BUTTON_LIMIT if ".button." in key else TELEGRAM_TEXT_LIMIT - 500
+            if len(template) > limit:
+                raise ContentError(f"{locale}:{key}: {len(template)} characters, limit {limit}")
+
+
+def load_content(root: Path, default_locale: str) -> Content:
+    locales = sorted(
+        entry.name for entry in root.iterdir() if entry.is_dir() and entry.name != "resources"
+    )
+    if default_locale not in locales:
+        raise ContentError(f"no messages for the default locale {default_locale!r} in {root}")
+    strings = {locale: _load_locale(root / locale) for locale in locales}
+    validate_strings(strings, "en" if "en" in strings else default_locale)
+    with (root / "resources" / "_countries.toml").open("rb") as handle:
+        meta = tomllib.load(handle)
+    countries = _load_countries(root / "resources", locales)
+    content = Content(
+        default_locale=default_locale, strings=strings, countries=countries,
+        eu_members=frozenset(meta["eu_members"]), offered_countries=tuple(meta["offered"]),
+    )
+    required = [f"names.country.{code}" for code in content.offered_countries]
+    required += [f"names.language.{locale}" for locale in locales]
+    required += [f"names.zone.{zone}" for c in countries.values() for zone in c.timezones]
+    for locale in locales:
+        for key in required:
+            if not content.has(locale, key):
+                raise ContentError(f"{locale}: {key} is missing")
+    return content

@@ -1,0 +1,147 @@
+"""Time zones and countries from the IANA database (tzdata's zone.tab and iso3166.tab)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta, timezone, tzinfo
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$")
+_ALIASES = {
+    "nyc": "America/New_York",
+    "new york city": "America/New_York",
+    "la": "America/Los_Angeles",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "washington": "America/New_York",
+    "boston": "America/New_York",
+    "miami": "America/New_York",
+    "atlanta": "America/New_York",
+    "houston": "America/Chicago",
+    "dallas": "America/Chicago",
+    "austin": "America/Chicago",
+    "san diego": "America/Los_Angeles",
+    "washington dc": "America/New_York",
+    "manchester": "Europe/London",
+    "birmingham": "Europe/London",
+    "glasgow": "Europe/London",
+    "edinburgh": "Europe/London",
+    "cardiff": "Europe/London",
+    "belfast": "Europe/London",
+    "ottawa": "America/Toronto",
+    "montreal": "America/Toronto",
+    "calgary": "America/Edmonton",
+    "canberra": "Australia/Sydney",
+    "utc": "UTC",
+    "gmt": "UTC",
+}
+
+
+def _tzdata_lines(name: str) -> list[list[str]]:
+    text = resources.files("tzdata.zoneinfo").joinpath(name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166 code -> English name, from tzdata."""
+    return {fields[0]: fields[1] for fields in _tzdata_lines("iso3166.tab")}
+
+
+@cache
+def _zones_by_country() -> dict[str, list[str]]:
+    zones: dict[str, list[str]] = {}
+    for fields in _tzdata_lines("zone.tab"):
+        zones.setdefault(fields[0], []).append(fields[2])
+    return zones
+
+
+def zones_for_country(code: str) -> list[str]:
+    return list(_zones_by_country().get(code.upper(), []))
+
+
+@cache
+def _zones_by_city() -> dict[str, str]:
+    by_city: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            by_city.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+    return by_city
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.strip().lower().replace("’", "'").replace("_", " ").split())
+
+
+def country_from_text(text: str) -> str | None:
+    """An ISO code from a code or an English country name ("uk", "United States", "de")."""
+    folded = _fold(text).strip(".")
+    names = country_names()
+    special = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "britain": "GB",
+               "great britain": "GB", "united kingdom": "GB", "northern ireland": "GB", "usa": "US", "us": "US",
+               "united states of america": "US", "america": "US"}
+    if folded in special:
+        return special[folded]
+    if len(folded) == 2 and folded.upper() in names:
+        return folded.upper()
+    for code, name in names.items():
+        if _fold(name) == folded:
+            return code
+    return None
+
+
+def fixed_offset_name(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_zone(text: str) -> str | None:
+    """An IANA zone or fixed offset from what she typed: a zone name, a city or an offset."""
+    folded = _fold(text)
+    if not folded or len(folded) > 64:
+        return None
+    if match := _OFFSET.match(folded.replace(" ", "")):
+        hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+        total = (hours * 60 + minutes) * (-1 if match["sign"] in "-−" else 1)
+        if minutes not in (0, 15, 30, 45) or not -12 * 60 <= total <= 14 * 60:
+            return None
+        return "UTC" if total == 0 else fixed_offset_name(total)
+    if folded in _ALIASES:
+        return _ALIASES[folded]
+    for name in available_timezones():
+        if name.lower() == folded.replace(" ", "_"):
+            return name
+    return _zones_by_city().get(folded)
+
+
+def tzinfo_for(name: str) -> tzinfo:
+    """A stored zone name back to a tzinfo; fixed offsets are stored as "UTC+05:30"."""
+    if name.startswith("UTC") and len(name) == 9:
+        sign = -1 if name[3] == "-" else 1
+        return timezone(sign * timedelta(hours=int(name[4:6]), minutes=int(name[7:9])))
+    return ZoneInfo(name)
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        tzinfo_for(name)
+    except (ZoneInfoNotFoundError, ValueError, IndexError):
+        return False
+    return True
+
+
+def zone_for_location(latitude: float, longitude: float) -> str | None:
+    """The IANA zone at a shared location, from timezonefinder's bundled map (no network)."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return _finder().timezone_at(lng=longitude, lat=latitude)  # type: ignore[no-any-return]
+
+
+@cache
+def _finder() -> object:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder(in_memory=False)

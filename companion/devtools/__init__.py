@@ -1,0 +1,1 @@
+"""Tools for running companion without Telegram: a fake Bot API and update builders."""

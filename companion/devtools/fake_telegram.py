@@ -1,0 +1,283 @@
+"""A fake Bot API behind PTB's BaseRequest: it answers the methods companion uses and records
+what was sent, so the real Application runs with no network (httpx's MockTransport, for PTB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Location,
+    Message,
+    Sticker,
+    Update,
+    User,
+)
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "companion", "username": "companion_bot"}
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent (or its latest edit), as a person would see it."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[dict[str, Any]]] = field(default_factory=list)
+    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
+    document: bytes | None = None
+    filename: str | None = None
+    protect_content: bool = False
+
+    @property
+    def button_labels(self) -> list[str]:
+        return [button["text"] for row in self.buttons for button in row]
+
+    def button_data(self, label: str) -> str:
+        for row in self.buttons:
+            for button in row:
+                if button["text"] == label:
+                    return str(button["callback_data"])
+        raise KeyError(f"no button {label!r}; buttons are {self.button_labels}")
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+
+
+class FakeTelegram(BaseRequest):
+    """Answers Bot API calls in memory. `calls` keeps every call; `messages` each chat's view."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self.calls: list[ApiCall] = []
+        self.messages: dict[int, list[SentMessage]] = {}
+        self.left_chats: list[int] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self._now = now or (lambda: datetime.now(UTC))
+        self._message_ids = itertools.count(1)
+        self._chat_types: dict[int, str] = {}
+
+    # -- BaseRequest ---------------------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files = request_data.multipart_data if request_data and request_data.contains_files else {}
+        self.calls.append(ApiCall(api_method, params))
+        handler = getattr(self, f"_api_{api_method}", None)
+        if handler is None:
+            return self._reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        result = await handler(params, files) if api_method == "getUpdates" else handler(
+            params, files
+        )
+        return self._reply({"ok": True, "result": result})
+
+    @staticmethod
+    def _reply(payload: dict[str, Any], status: int = 200) -> tuple[int, bytes]:
+        return status, json.dumps(payload).encode()
+
+    # -- Bot API methods -----------------------------------------------------------------------
+    def _api_getMe(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    def _api_setMyCommands(self, params: dict[str, Any], files: Any) -> bool:
+        return True
+
+    def _api_deleteWebhook(self, params: dict[str, Any], files: Any) -> bool:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any], files: Any) -> list[Any]:
+        await asyncio.sleep(min(float(params.get("timeout", 0) or 0), 0.05))
+        return []
+
+    def _api_sendChatAction(self, params: dict[str, Any], files: Any) -> bool:
+        return True
+
+    def _api_leaveChat(self, params: dict[str, Any], files: Any) -> bool:
+        self.left_chats.append(int(params["chat_id"]))
+        return True
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any], files: Any) -> bool:
+        self.callback_answers.append(params)
+        return True
+
+    def _api_sendMessage(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        markup = _markup(params.get("reply_markup"))
+        sent = SentMessage(chat_id, next(self._message_ids), str(params["text"]),
+                           buttons=markup.get("inline_keyboard", []),
+                           keyboard=markup.get("keyboard", []),
+                           protect_content=bool(params.get("protect_content")))
+        self.messages.setdefault(chat_id, []).append(sent)
+        return self._message_json(sent, markup)
+
+    def _api_sendDocument(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        name, content = "document", b""
+        for value in files.values():
+            name, content = value[0], value[1]
+        sent = SentMessage(chat_id, next(self._message_ids), str(params.get("caption", "")),
+                           document=content, filename=name,
+                           protect_content=bool(params.get("protect_content")))
+        self.messages.setdefault(chat_id, []).append(sent)
+        result = self._message_json(sent, {})
+        result.pop("text", None)
+        result["caption"] = sent.text
+        result["document"] = {"file_id": f"doc{sent.message_id}", "file_unique_id": "u",
+                              "file_name": name}
+        return result
+
+    def _api_editMessageText(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        sent = self.find(int(params["chat_id"]), int(params["message_id"]))
+        sent.text = str(params["text"])
+        markup = _markup(params.get("reply_markup"))
+        sent.buttons = markup.get("inline_keyboard", [])
+        return self._message_json(sent, markup)
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        sent = self.find(int(params["chat_id"]), int(params["message_id"]))
+        markup = _markup(params.get("reply_markup"))
+        sent.buttons = markup.get("inline_keyboard", [])
+        return self._message_json(sent, markup)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _message_json(self, sent: SentMessage, markup: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": sent.message_id, "date": int(self._now().timestamp()),
+            "chat": {"id": sent.chat_id, "type": self._chat_types.get(sent.chat_id, "private")},
+            "from": BOT_USER, "text": sent.text,
+        }
+        if markup.get("inline_keyboard"):
+            message["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+        return message
+
+    def find(self, chat_id: int, message_id: int) -> SentMessage:
+        for sent in self.messages.get(chat_id, []):
+            if sent.message_id == message_id:
+                return sent
+        raise KeyError(f"no message {message_id} in chat {chat_id}")
+
+    def sent_to(self, chat_id: int) -> list[SentMessage]:
+        return list(self.messages.get(chat_id, []))
+
+    def methods(self) -> list[str]:
+        return [call.method for call in self.calls]
+
+
+def _markup(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    return json.loads(raw) if isinstance(raw, str) else dict(raw)
+
+
+class Person:
+    """A Telegram user who writes to the bot: builds the Updates her actions would produce."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(self, bot: Any, user_id: int, *, first_name: str = "Ana",
+                 language_code: str | None = "en", chat_type: str = Chat.PRIVATE,
+                 chat_id: int | None = None, now: Callable[[], datetime] | None = None) -> None:
+        self.bot = bot
+        self.user = User(user_id, first_name, is_bot=False, language_code=language_code)
+        self.chat = Chat(chat_id if chat_id is not None else user_id, chat_type,
+                         title=None if chat_type == Chat.PRIVATE else "A group")
+        self._now = now or (lambda: datetime.now(UTC))
+        self._message_ids = itertools.count(10_000)
+
+    def _message(self, **fields: Any) -> Message:
+        message = Message(next(self._message_ids), self._now(), self.chat, from_user=self.user,
+                          **fields)
+        message.set_bot(self.bot)
+        return message
+
+    def _update(self, **fields: Any) -> Update:
+        update = Update(next(self._update_ids), **fields)
+        update.set_bot(self.bot)
+        return update
+
+    def text(self, text: str) -> Update:
+        entities = None
+        if text.startswith("/"):
+            from telegram import MessageEntity
+
+            command = text.split()[0]
+            entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
+        return self._update(message=self._message(text=text, entities=entities))
+
+    def edited(self, text: str) -> Update:
+        return self._update(edited_message=self._message(text=text, edit_date=self._now()))
+
+    def location(self, latitude: float, longitude: float) -> Update:
+        return self._update(message=self._message(location=Location(longitude, latitude)))
+
+    def sticker(self) -> Update:
+        sticker = Sticker("stk", "stk-u", 512, 512, False, False, Sticker.REGULAR, emoji="🙂")
+        return self._update(message=self._message(sticker=sticker))
+
+    def press(self, message: SentMessage, label: str) -> Update:
+        return self.press_data(message, message.button_data(label))
+
+    def press_data(self, message: SentMessage, data: str) -> Update:
+        shown = Message(message.message_id, self._now(), self.chat,
+                        from_user=User(**{k: BOT_USER[k] for k in ("id", "is_bot", "first_name")}),
+                        text=message.text,
+                        reply_markup=_inline_markup(message.buttons))
+        shown.set_bot(self.bot)
+        query = CallbackQuery(f"cb{next(self._message_ids)}", self.user, chat_instance="ci",
+                              message=shown, data=data)
+        query.set_bot(self.bot)
+        return self._update(callback_query=query)
+
+    def added_to_group(self, status_member: Any = None) -> Update:
+        bot_user = User(BOT_USER["id"], "companion", is_bot=True)
+        change = ChatMemberUpdated(
+            self.chat, self.user, self._now(), ChatMemberLeft(bot_user),
+            status_member or ChatMemberMember(bot_user),
+        )
+        return self._update(my_chat_member=change)
+
+
+def _inline_markup(buttons: list[list[dict[str, Any]]]) -> Any:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["text"], callback_data=b.get("callback_data")) for b in row]
+         for row in buttons]
+    )

@@ -1,0 +1,141 @@
+"""SQLAlchemy models. Health values live only in *_sealed columns, encrypted by companion.vault."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    # Columns holding vault tokens; each is bound to (table, column, row id).
+    __sealed__: ClassVar[tuple[str, ...]] = ()
+
+    def seal_context(self, column: str) -> str:
+        return f"{self.__tablename__}.{column}:{self.row_key()}"
+
+    def row_key(self) -> str:
+        raise NotImplementedError
+
+
+class MotherStatus:
+    ONBOARDING = "onboarding"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    BLOCKED = "blocked"
+
+
+class Mother(Base):
+    """A mother who consented. Nothing is stored about anyone before consent."""
+
+    __tablename__ = "mothers"
+    __sealed__ = ("birth_date_sealed",)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=MotherStatus.ONBOARDING)
+    locale: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    checkin_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM", her local time
+    birth_date_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def row_key(self) -> str:
+        return self.id
+
+
+class Consent(Base):
+    """One row per consent given or withdrawn, so the history is kept, not overwritten."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mother_id: Mapped[str] = mapped_column(
+        ForeignKey("mothers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def row_key(self) -> str:
+        return str(self.id)
+
+
+class Conversation(Base):
+    """Where a mother is in a multi-step flow; lives here, never only in memory."""
+
+    __tablename__ = "conversations"
+    __sealed__ = ("data_sealed",)
+
+    mother_id: Mapped[str] = mapped_column(
+        ForeignKey("mothers.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def row_key(self) -> str:
+        return self.mother_id
+
+
+def sealed_models() -> list[type[Base]]:
+    return [mapper.class_ for mapper in Base.registry.mappers if mapper.class_.__sealed__]
+
+
+def as_plain(row: Base) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}

@@ -1,0 +1,63 @@
+"""Her data is hers: export everything stored about a mother, or erase all of it.
+
+Both walk every mapped table, so a table added later is covered without touching this file:
+any table with a mother_id column belongs to her.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from companion.store.models import Base, Mother
+from companion.vault import Vault
+
+
+def _owned_models() -> list[type[Base]]:
+    order = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}
+    models = [
+        mapper.class_ for mapper in Base.registry.mappers
+        if "mother_id" in mapper.class_.__table__.columns
+    ]
+    return sorted(models, key=lambda model: order[model.__tablename__])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
+    exported: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if column.key in row.__sealed__:
+            name = column.key.removesuffix("_sealed")
+            exported[name] = (
+                None if value is None else vault.open(value, context=row.seal_context(column.key))
+            )
+        else:
+            exported[column.key] = _plain(value)
+    return exported
+
+
+async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> dict[str, Any]:
+    export: dict[str, Any] = {"mother": _export_row(mother, vault)}
+    for model in _owned_models():
+        rows = (await session.scalars(
+            select(model).where(model.__table__.c.mother_id == mother.id)
+        )).all()
+        export[model.__tablename__] = [_export_row(row, vault) for row in rows]
+    return export
+
+
+async def erase_mother(session: AsyncSession, mother: Mother) -> None:
+    """Delete every row about her, children first (not relying on ON DELETE CASCADE)."""
+    for model in reversed(_owned_models()):
+        await session.execute(delete(model).where(model.__table__.c.mother_id == mother.id))
+    await session.execute(delete(Mother).where(Mother.id == mother.id))
+    session.expunge(mother)
