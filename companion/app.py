@@ -22,8 +22,11 @@ FEATURES = (onboarding, settings, help, mydata, flows)
 def build_services(config: Settings, clock: Clock | None = None) -> Services:
     content = load_content(config.messages_dir or messages_dir(), config.default_locale)
     return Services(
-        settings=config, db=Database(config.database_url), content=content,
-        vault=Vault(config.key_bytes), clock=clock or SystemClock(),
+        settings=config,
+        db=Database(config.database_url),
+        content=content,
+        vault=Vault(config.key_bytes),
+        clock=clock or SystemClock(),
     )
 
 
@@ -34,7 +37,8 @@ async def publish_commands(application: CompanionApp) -> None:
         descriptions = content.text(locale, "help.commands").splitlines()
         commands = [BotCommand(*line.split(" ", 1)) for line in descriptions if " " in line]
         await application.bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(),
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
             language_code=None if locale == content.default_locale else locale,
         )
 

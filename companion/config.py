@@ -151,7 +151,7 @@ def normalise_database_url(url: str) -> str:
 
 
 class _DictOnlySettings(Settings):
-    """Settings from the given values alone: tests must not depend on the developer's environment."""
+    """Settings from the given values alone, so tests never depend on the environment."""
 
     @classmethod
     def settings_customise_sources(
@@ -177,8 +177,10 @@ ENV_NAMES = {
 }
 
 
-def load_settings(values: dict[str, Any] | None = None, *, env_file: str | None = ".env") -> Settings:
-    """Read settings from the environment (or from `values` alone); raise ConfigError on bad input."""
+def load_settings(
+    values: dict[str, Any] | None = None, *, env_file: str | None = ".env"
+) -> Settings:
+    """Settings from the environment, or from `values` alone; ConfigError on bad input."""
     try:
         if values is not None:
             return _DictOnlySettings(**values)
@@ -201,7 +203,8 @@ def require_for_run(settings: Settings) -> None:
     if not settings.telegram_bot_token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN: not set. Ask @BotFather for a token and put it in the "
-            "environment or in .env (see .env.example). To try companion without one: companion demo"
+            "environment or in .env (see .env.example). To try companion without one: "
+            "companion demo"
         )
     if not settings.encryption_keys:
         raise ConfigError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from companion.clock import Clock
 from companion.config import Settings
@@ -37,5 +37,5 @@ class Ctx(CallbackContext[ExtBot[None], dict[object, object], dict[object, objec
 
 
 CompanionApp = Application[
-    ExtBot[None], Ctx, dict[object, object], dict[object, object], BotData, object
+    ExtBot[None], Ctx, dict[object, object], dict[object, object], BotData, JobQueue[Ctx]
 ]

@@ -100,8 +100,8 @@ class FakeTelegram(BaseRequest):
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             return self._reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
-        result = await handler(params, files) if api_method == "getUpdates" else handler(
-            params, files
+        result = (
+            await handler(params, files) if api_method == "getUpdates" else handler(params, files)
         )
         return self._reply({"ok": True, "result": result})
 
@@ -111,8 +111,12 @@ class FakeTelegram(BaseRequest):
 
     # -- Bot API methods -----------------------------------------------------------------------
     def _api_getMe(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
-        return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _api_setMyCommands(self, params: dict[str, Any], files: Any) -> bool:
         return True
@@ -138,10 +142,14 @@ class FakeTelegram(BaseRequest):
     def _api_sendMessage(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         markup = _markup(params.get("reply_markup"))
-        sent = SentMessage(chat_id, next(self._message_ids), str(params["text"]),
-                           buttons=markup.get("inline_keyboard", []),
-                           keyboard=markup.get("keyboard", []),
-                           protect_content=bool(params.get("protect_content")))
+        sent = SentMessage(
+            chat_id,
+            next(self._message_ids),
+            str(params["text"]),
+            buttons=markup.get("inline_keyboard", []),
+            keyboard=markup.get("keyboard", []),
+            protect_content=bool(params.get("protect_content")),
+        )
         self.messages.setdefault(chat_id, []).append(sent)
         return self._message_json(sent, markup)
 
@@ -150,15 +158,23 @@ class FakeTelegram(BaseRequest):
         name, content = "document", b""
         for value in files.values():
             name, content = value[0], value[1]
-        sent = SentMessage(chat_id, next(self._message_ids), str(params.get("caption", "")),
-                           document=content, filename=name,
-                           protect_content=bool(params.get("protect_content")))
+        sent = SentMessage(
+            chat_id,
+            next(self._message_ids),
+            str(params.get("caption", "")),
+            document=content,
+            filename=name,
+            protect_content=bool(params.get("protect_content")),
+        )
         self.messages.setdefault(chat_id, []).append(sent)
         result = self._message_json(sent, {})
         result.pop("text", None)
         result["caption"] = sent.text
-        result["document"] = {"file_id": f"doc{sent.message_id}", "file_unique_id": "u",
-                              "file_name": name}
+        result["document"] = {
+            "file_id": f"doc{sent.message_id}",
+            "file_unique_id": "u",
+            "file_name": name,
+        }
         return result
 
     def _api_editMessageText(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
@@ -177,9 +193,11 @@ class FakeTelegram(BaseRequest):
     # -- helpers -------------------------------------------------------------------------------
     def _message_json(self, sent: SentMessage, markup: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "message_id": sent.message_id, "date": int(self._now().timestamp()),
+            "message_id": sent.message_id,
+            "date": int(self._now().timestamp()),
             "chat": {"id": sent.chat_id, "type": self._chat_types.get(sent.chat_id, "private")},
-            "from": BOT_USER, "text": sent.text,
+            "from": BOT_USER,
+            "text": sent.text,
         }
         if markup.get("inline_keyboard"):
             message["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
@@ -209,19 +227,31 @@ class Person:
 
     _update_ids = itertools.count(1)
 
-    def __init__(self, bot: Any, user_id: int, *, first_name: str = "Ana",
-                 language_code: str | None = "en", chat_type: str = Chat.PRIVATE,
-                 chat_id: int | None = None, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Any,
+        user_id: int,
+        *,
+        first_name: str = "Ana",
+        language_code: str | None = "en",
+        chat_type: str = Chat.PRIVATE,
+        chat_id: int | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self.bot = bot
         self.user = User(user_id, first_name, is_bot=False, language_code=language_code)
-        self.chat = Chat(chat_id if chat_id is not None else user_id, chat_type,
-                         title=None if chat_type == Chat.PRIVATE else "A group")
+        self.chat = Chat(
+            chat_id if chat_id is not None else user_id,
+            chat_type,
+            title=None if chat_type == Chat.PRIVATE else "A group",
+        )
         self._now = now or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(10_000)
 
     def _message(self, **fields: Any) -> Message:
-        message = Message(next(self._message_ids), self._now(), self.chat, from_user=self.user,
-                          **fields)
+        message = Message(
+            next(self._message_ids), self._now(), self.chat, from_user=self.user, **fields
+        )
         message.set_bot(self.bot)
         return message
 
@@ -253,23 +283,40 @@ class Person:
         return self.press_data(message, message.button_data(label))
 
     def press_data(self, message: SentMessage, data: str) -> Update:
-        shown = Message(message.message_id, self._now(), self.chat,
-                        from_user=User(**{k: BOT_USER[k] for k in ("id", "is_bot", "first_name")}),
-                        text=message.text,
-                        reply_markup=_inline_markup(message.buttons))
+        shown = Message(
+            message.message_id,
+            self._now(),
+            self.chat,
+            from_user=_bot_user(),
+            text=message.text,
+            reply_markup=_inline_markup(message.buttons),
+        )
         shown.set_bot(self.bot)
-        query = CallbackQuery(f"cb{next(self._message_ids)}", self.user, chat_instance="ci",
-                              message=shown, data=data)
+        query = CallbackQuery(
+            f"cb{next(self._message_ids)}", self.user, chat_instance="ci", message=shown, data=data
+        )
         query.set_bot(self.bot)
         return self._update(callback_query=query)
 
     def added_to_group(self, status_member: Any = None) -> Update:
-        bot_user = User(BOT_USER["id"], "companion", is_bot=True)
+        bot_user = _bot_user()
         change = ChatMemberUpdated(
-            self.chat, self.user, self._now(), ChatMemberLeft(bot_user),
+            self.chat,
+            self.user,
+            self._now(),
+            ChatMemberLeft(bot_user),
             status_member or ChatMemberMember(bot_user),
         )
         return self._update(my_chat_member=change)
+
+
+def _bot_user() -> User:
+    return User(
+        int(str(BOT_USER["id"])),
+        str(BOT_USER["first_name"]),
+        is_bot=True,
+        username=str(BOT_USER["username"]),
+    )
 
 
 def _inline_markup(buttons: list[list[dict[str, Any]]]) -> Any:
@@ -278,6 +325,8 @@ def _inline_markup(buttons: list[list[dict[str, Any]]]) -> Any:
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b.get("callback_data")) for b in row]
-         for row in buttons]
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b.get("callback_data")) for b in row]
+            for row in buttons
+        ]
     )

@@ -103,9 +103,7 @@ class Consent(Base):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    mother_id: Mapped[str] = mapped_column(
-        ForeignKey("mothers.id", ondelete="CASCADE"), index=True
-    )
+    mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     version: Mapped[str] = mapped_column(String(16))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,13 +28,18 @@ async def enrol_mother(
 ) -> Mother:
     """The first row about her, written only when she agrees, with the consent record."""
     mother = Mother(
-        telegram_user_id=telegram_user_id, chat_id=chat_id, locale=locale,
-        status=MotherStatus.ONBOARDING, created_at=now, updated_at=now,
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        locale=locale,
+        status=MotherStatus.ONBOARDING,
+        created_at=now,
+        updated_at=now,
     )
     session.add(mother)
     await session.flush()
-    session.add(Consent(mother_id=mother.id, kind="participation", version=consent_version,
-                        given_at=now))
+    session.add(
+        Consent(mother_id=mother.id, kind="participation", version=consent_version, given_at=now)
+    )
     return mother
 
 
@@ -48,7 +53,8 @@ def read_birth_date(mother: Mother, vault: Vault) -> date | None:
 
 def write_birth_date(mother: Mother, value: date | None, vault: Vault) -> None:
     mother.birth_date_sealed = (
-        None if value is None
+        None
+        if value is None
         else vault.seal(value.isoformat(), context=mother.seal_context("birth_date_sealed"))
     )
 
@@ -82,7 +88,8 @@ async def set_conversation(
     conversation.flow, conversation.step, conversation.updated_at = flow, step, now
     conversation.data_sealed = (
         vault.seal(json.dumps(data), context=conversation.seal_context("data_sealed"))
-        if data else None
+        if data
+        else None
     )
     return conversation
 

@@ -19,7 +19,8 @@ from companion.vault import Vault
 def _owned_models() -> list[type[Base]]:
     order = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}
     models = [
-        mapper.class_ for mapper in Base.registry.mappers
+        mapper.class_
+        for mapper in Base.registry.mappers
         if "mother_id" in mapper.class_.__table__.columns
     ]
     return sorted(models, key=lambda model: order[model.__tablename__])
@@ -48,9 +49,9 @@ def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
 async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> dict[str, Any]:
     export: dict[str, Any] = {"mother": _export_row(mother, vault)}
     for model in _owned_models():
-        rows = (await session.scalars(
-            select(model).where(model.__table__.c.mother_id == mother.id)
-        )).all()
+        rows = (
+            await session.scalars(select(model).where(model.__table__.c.mother_id == mother.id))
+        ).all()
         export[model.__tablename__] = [_export_row(row, vault) for row in rows]
     return export
 

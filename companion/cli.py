@@ -1,0 +1,141 @@
+"""The `companion` command: run | demo | db | keygen."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+from telegram.error import InvalidToken, NetworkError
+
+from companion.config import ConfigError, Settings, load_settings, require_for_run
+from companion.content import ContentError
+
+log = logging.getLogger("companion")
+
+
+def _fail(message: str) -> int:
+    print(f"companion: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    """Long-polling worker: migrate, then serve until stopped."""
+    from telegram import Update
+
+    from companion.app import build_application, build_services
+    from companion.logs import configure_logging
+    from companion.store.db import upgrade
+
+    settings = load_settings()
+    require_for_run(settings)
+    configure_logging(
+        settings.log_level, [settings.telegram_bot_token or "", *settings.encryption_keys]
+    )
+    upgrade(settings.database_url)
+    application = build_application(build_services(settings))
+    log.info("event=starting mode=polling")
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The real bot in this terminal, over a fake Telegram, with a throwaway key and database."""
+    from companion.demo import run_demo
+
+    return asyncio.run(run_demo(database=args.database, start=args.start))
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from companion.store import db
+
+    settings = load_settings()
+    if args.db_command == "upgrade":
+        db.upgrade(settings.database_url)
+        print("companion: database is at the latest revision")
+        return 0
+    if args.db_command == "current":
+        from alembic import command
+
+        command.current(db.alembic_config(settings.database_url))
+        return 0
+    if args.db_command == "rotate-keys":
+        from companion.store.rotation import rotate_keys
+
+        if not settings.encryption_keys:
+            raise ConfigError("COMPANION_ENCRYPTION_KEYS: not set")
+        count = asyncio.run(rotate_keys(settings))
+        print(f"companion: re-sealed {count} values with the newest key")
+        return 0
+    raise AssertionError(args.db_command)
+
+
+def cmd_keygen(_args: argparse.Namespace) -> int:
+    from companion.vault import generate_key
+
+    print(generate_key())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="companion",
+        description="A Telegram companion for new mothers through the first year after birth.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser(
+        "demo", help="talk to the real bot in this terminal, no Telegram token needed"
+    )
+    demo.add_argument(
+        "--database",
+        default="companion-demo.db",
+        help="SQLite file for the demo (recreated each run; default %(default)s)",
+    )
+    demo.add_argument(
+        "--start", default=None, help="the demo clock's starting time, ISO 8601 (default: now)"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    database = commands.add_parser("db", help="database maintenance")
+    database_commands = database.add_subparsers(
+        dest="db_command", required=True, metavar="DB_COMMAND"
+    )
+    database_commands.add_parser("upgrade", help="apply Alembic migrations up to the latest")
+    database_commands.add_parser("current", help="show the database's migration revision")
+    database_commands.add_parser(
+        "rotate-keys", help="re-encrypt every sealed value with the first (newest) key"
+    )
+    database.set_defaults(handler=cmd_db)
+
+    keygen = commands.add_parser("keygen", help="print a new key for COMPANION_ENCRYPTION_KEYS")
+    keygen.set_defaults(handler=cmd_keygen)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (ConfigError, ContentError) as error:
+        return _fail(str(error))
+    except OperationalError:
+        # Say which setting to check; the driver's message could include the password.
+        return _fail(
+            "DATABASE_URL: could not connect to the database (is it running and is the URL right?)"
+        )
+    except InvalidToken:
+        return _fail("TELEGRAM_BOT_TOKEN: Telegram rejected this token (ask @BotFather)")
+    except NetworkError:
+        return _fail("TELEGRAM_BASE_URL: could not reach the Telegram Bot API")
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["Settings", "build_parser", "main"]

@@ -1,0 +1,48 @@
+"""Key rotation: put a new key first in COMPANION_ENCRYPTION_KEYS, then re-seal old values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import inspect, select
+
+from companion.config import Settings
+from companion.store.db import Database
+from companion.store.models import sealed_models
+from companion.vault import Vault
+
+BATCH = 500
+
+
+async def rotate_keys(settings: Settings) -> int:
+    """Re-seal every value not sealed with the newest key, a batch per transaction.
+
+    Safe to interrupt and re-run; returns how many values were re-sealed.
+    """
+    vault = Vault(settings.key_bytes)
+    database = Database(settings.database_url)
+    resealed = 0
+    try:
+        for model in sealed_models():
+            key_column = inspect(model).primary_key[0]
+            last: Any = None
+            while True:
+                query = select(model).order_by(key_column).limit(BATCH)
+                if last is not None:
+                    query = query.where(key_column > last)
+                async with database.session() as session:
+                    rows = (await session.scalars(query)).all()
+                    for row in rows:
+                        for column in model.__sealed__:
+                            token = getattr(row, column)
+                            if token is not None and vault.needs_reseal(token):
+                                context = row.seal_context(column)
+                                plain = vault.open(token, context=context)
+                                setattr(row, column, vault.seal(plain, context=context))
+                                resealed += 1
+                if len(rows) < BATCH:
+                    break
+                last = getattr(rows[-1], str(key_column.key))
+    finally:
+        await database.dispose()
+    return resealed
