@@ -132,7 +132,7 @@ class Settings(BaseSettings):
 def decode_key(key: str) -> bytes | None:
     """Decode one url-safe base64 key, tolerating missing padding; None if it is not base64."""
     try:
-        return base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+        return base64.b64decode(key + "=" * (-len(key) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         return None
 

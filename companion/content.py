@@ -72,13 +72,21 @@ class Content:
         if country and country in self.eu_members:
             eu = self.countries["EU"]
             return CountryResources(
-                country, eu.emergency, eu.emergency_verified, eu.month_first,
-                eu.timezones, eu.lines,
+                country,
+                eu.emergency,
+                eu.emergency_verified,
+                eu.month_first,
+                eu.timezones,
+                eu.lines,
             )
         fallback = self.countries["default"]
         return CountryResources(
-            country or "", fallback.emergency, fallback.emergency_verified,
-            fallback.month_first, fallback.timezones, fallback.lines,
+            country or "",
+            fallback.emergency,
+            fallback.emergency_verified,
+            fallback.month_first,
+            fallback.timezones,
+            fallback.lines,
         )
 
 
@@ -111,10 +119,17 @@ def _load_locale(folder: Path) -> dict[str, str]:
 def _load_line(raw: dict[str, Any], where: str, locales: list[str]) -> Line:
     try:
         line = Line(
-            id=raw["id"], name=raw["name"], kind=raw["kind"], call=raw.get("call"),
-            text=raw.get("text"), web=raw.get("web"), hours=raw["hours"],
-            verified=bool(raw["verified"]), last_checked=raw["last_checked"],
-            source=raw["source"], notes=dict(raw["note"]),
+            id=raw["id"],
+            name=raw["name"],
+            kind=raw["kind"],
+            call=raw.get("call"),
+            text=raw.get("text"),
+            web=raw.get("web"),
+            hours=raw["hours"],
+            verified=bool(raw["verified"]),
+            last_checked=raw["last_checked"],
+            source=raw["source"],
+            notes=dict(raw["note"]),
         )
     except KeyError as missing:
         raise ContentError(f"{where}: a line is missing {missing}") from None
@@ -144,9 +159,11 @@ def _load_countries(folder: Path, locales: list[str]) -> dict[str, CountryResour
                 raise ContentError(f"{where}: unknown time zone {zone}")
         try:
             countries[path.stem] = CountryResources(
-                code=path.stem, emergency=raw["emergency"]["number"],
+                code=path.stem,
+                emergency=raw["emergency"]["number"],
                 emergency_verified=bool(raw["emergency"]["verified"]),
-                month_first=raw.get("date_order", "DMY") == "MDY", timezones=zones,
+                month_first=raw.get("date_order", "DMY") == "MDY",
+                timezones=zones,
                 lines=tuple(_load_line(line, where, locales) for line in raw.get("lines", [])),
             )
         except KeyError as missing:
@@ -185,8 +202,11 @@ def load_content(root: Path, default_locale: str) -> Content:
         meta = tomllib.load(handle)
     countries = _load_countries(root / "resources", locales)
     content = Content(
-        default_locale=default_locale, strings=strings, countries=countries,
-        eu_members=frozenset(meta["eu_members"]), offered_countries=tuple(meta["offered"]),
+        default_locale=default_locale,
+        strings=strings,
+        countries=countries,
+        eu_members=frozenset(meta["eu_members"]),
+        offered_countries=tuple(meta["offered"]),
     )
     required = [f"names.country.{code}" for code in content.offered_countries]
     required += [f"names.language.{locale}" for locale in locales]

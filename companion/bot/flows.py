@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.context import Ctx, Services
@@ -29,6 +30,8 @@ from companion.store.mothers import (
     read_conversation_data,
     set_conversation,
 )
+
+log = logging.getLogger(__name__)
 
 ONBOARDING = "ob"
 SETTINGS = "set"
@@ -149,10 +152,14 @@ async def mark_answered(update: Update, picked: str | None) -> None:
     if query is None or message is None:
         return
     original = getattr(message, "text", None)
-    if picked and original:
-        await query.edit_message_text(f"{original}\n\n{picked}")
-    else:
-        await query.edit_message_reply_markup(None)
+    try:
+        if picked and original:
+            await query.edit_message_text(f"{original}\n\n{picked}")
+        else:
+            await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        # Too old to edit, or already showing this (a double tap): her answer still counts.
+        log.info("event=mark_answered_failed error=%s", type(error).__name__)
 
 
 def _button_label(update: Update, data: str) -> str:

@@ -56,6 +56,10 @@ async def answer_consent(update: Update, context: Ctx) -> None:
     services, content = context.services, context.services.content
     user = query.from_user
     locale = suggest_locale(user.language_code, content)
+    if query.data not in (CONSENT_YES, CONSENT_NO):
+        # PTB passes a query without data to every pattern handler: it is never a "yes".
+        await query.answer(content.text(locale, "common.stale_button"))
+        return
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
         if query.data == CONSENT_NO:

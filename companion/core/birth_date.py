@@ -60,8 +60,9 @@ def _make(year: int, month: int, day: int) -> date | None:
 def _full_year(year: int, today: date) -> int:
     if year >= 100:
         return year
-    century = today.year - today.year % 100
-    return century + year if century + year <= today.year else century - 100 + year
+    # A birth date is within two years of today, so "27" means this century even if that
+    # puts it in the future (and she is then told so), never 1927.
+    return today.year - today.year % 100 + year
 
 
 def _candidates(text: str, today: date, month_first: bool) -> list[date]:

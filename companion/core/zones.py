@@ -6,9 +6,12 @@ import re
 from datetime import timedelta, timezone, tzinfo
 from functools import cache
 from importlib import resources
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$")
+_OFFSET = re.compile(
+    r"^(?:utc|gmt)?\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
+)
 _ALIASES = {
     "nyc": "America/New_York",
     "new york city": "America/New_York",
@@ -79,9 +82,20 @@ def country_from_text(text: str) -> str | None:
     """An ISO code from a code or an English country name ("uk", "United States", "de")."""
     folded = _fold(text).strip(".")
     names = country_names()
-    special = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "britain": "GB",
-               "great britain": "GB", "united kingdom": "GB", "northern ireland": "GB", "usa": "US", "us": "US",
-               "united states of america": "US", "america": "US"}
+    special = {
+        "uk": "GB",
+        "england": "GB",
+        "scotland": "GB",
+        "wales": "GB",
+        "britain": "GB",
+        "great britain": "GB",
+        "united kingdom": "GB",
+        "northern ireland": "GB",
+        "usa": "US",
+        "us": "US",
+        "united states of america": "US",
+        "america": "US",
+    }
     if folded in special:
         return special[folded]
     if len(folded) == 2 and folded.upper() in names:
@@ -111,10 +125,12 @@ def parse_zone(text: str) -> str | None:
         return "UTC" if total == 0 else fixed_offset_name(total)
     if folded in _ALIASES:
         return _ALIASES[folded]
-    for name in available_timezones():
-        if name.lower() == folded.replace(" ", "_"):
-            return name
-    return _zones_by_city().get(folded)
+    return _zones_by_lower_name().get(folded.replace(" ", "_")) or _zones_by_city().get(folded)
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
 
 
 def tzinfo_for(name: str) -> tzinfo:
@@ -134,14 +150,21 @@ def is_valid_zone(name: str) -> bool:
 
 
 def zone_for_location(latitude: float, longitude: float) -> str | None:
-    """The IANA zone at a shared location, from timezonefinder's bundled map (no network)."""
+    """The IANA zone at a shared location, from timezonefinder's bundled map (no network).
+
+    At sea timezonefinder answers with a nautical "Etc/GMT+2" zone, whose sign is the reverse of
+    what it reads as (it is UTC-2): treat that as no zone, so she is asked for a city instead.
+    """
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    return _finder().timezone_at(lng=longitude, lat=latitude)  # type: ignore[no-any-return]
+    zone: str | None = _finder().timezone_at(lng=longitude, lat=latitude)
+    if zone is None or zone.startswith("Etc/"):
+        return None
+    return zone
 
 
 @cache
-def _finder() -> object:
+def _finder() -> Any:
     from timezonefinder import TimezoneFinder
 
     return TimezoneFinder(in_memory=False)

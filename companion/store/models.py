@@ -94,6 +94,8 @@ class Mother(Base):
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def row_key(self) -> str:
+        if not self.id:
+            raise ValueError("a mother's id must be set before sealing her values")
         return self.id
 
 
@@ -128,6 +130,8 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def row_key(self) -> str:
+        if not self.mother_id:
+            raise ValueError("a conversation's mother_id must be set before sealing")
         return self.mother_id
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from companion.store.models import Consent, Conversation, Mother, MotherStatus
+from companion.store.models import Consent, Conversation, Mother, MotherStatus, new_id
 from companion.vault import Vault
 
 
@@ -28,6 +28,7 @@ async def enrol_mother(
 ) -> Mother:
     """The first row about her, written only when she agrees, with the consent record."""
     mother = Mother(
+        id=new_id(),
         telegram_user_id=telegram_user_id,
         chat_id=chat_id,
         locale=locale,

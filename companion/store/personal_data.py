@@ -6,6 +6,7 @@ any table with a mother_id column belongs to her.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -38,9 +39,11 @@ def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
         value = getattr(row, column.key)
         if column.key in row.__sealed__:
             name = column.key.removesuffix("_sealed")
-            exported[name] = (
+            plain = (
                 None if value is None else vault.open(value, context=row.seal_context(column.key))
             )
+            # Sealed JSON (conversation data) is exported as the object it holds, not a string.
+            exported[name] = json.loads(plain) if plain and name == "data" else plain
         else:
             exported[column.key] = _plain(value)
     return exported

@@ -1,0 +1,105 @@
+"""Shared helpers for the chat tests: reading the database, walking onboarding, reading replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from companion.bot.context import Services
+from companion.devtools.driver import ChatDriver
+from companion.devtools.fake_telegram import SentMessage
+from companion.store.models import Base, Consent, Conversation, Mother, as_plain
+
+
+def texts(messages: Sequence[SentMessage]) -> list[str]:
+    return [message.text for message in messages]
+
+
+def t(services: Services, key: str, **params: object) -> str:
+    return services.content.text("en", key, **params)
+
+
+async def row_counts(services: Services) -> dict[str, int]:
+    """How many rows every table holds."""
+    counts: dict[str, int] = {}
+    async with services.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = int(
+                await session.scalar(select(func.count()).select_from(table)) or 0
+            )
+    return counts
+
+
+async def assert_nothing_stored(services: Services) -> None:
+    counts = await row_counts(services)
+    assert counts, "no tables found"
+    assert all(count == 0 for count in counts.values()), counts
+
+
+async def snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to prove an action changed nothing."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    async with services.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            result = await session.execute(select(table))
+            rows[table.name] = sorted(tuple(row) for row in result.all())
+    return rows
+
+
+async def load_mother(services: Services, user_id: int = 1001) -> Mother | None:
+    async with services.db.session() as session:
+        return await session.scalar(select(Mother).where(Mother.telegram_user_id == user_id))
+
+
+async def load_consents(services: Services, mother_id: str) -> list[dict[str, Any]]:
+    async with services.db.session() as session:
+        found = await session.scalars(select(Consent).where(Consent.mother_id == mother_id))
+        return [as_plain(row) for row in found]
+
+
+async def load_conversation(services: Services, mother_id: str) -> Conversation | None:
+    async with services.db.session() as session:
+        return await session.get(Conversation, mother_id)
+
+
+async def position(services: Services, user_id: int = 1001) -> tuple[str, str] | None:
+    """(flow, step) of her open question, or None."""
+    mother = await load_mother(services, user_id)
+    assert mother is not None
+    conversation = await load_conversation(services, mother.id)
+    return None if conversation is None else (conversation.flow, conversation.step)
+
+
+async def consent(mother: ChatDriver) -> list[SentMessage]:
+    await mother.say("/start")
+    return await mother.tap("I agree")
+
+
+ONBOARDING_STEPS = ("country", "timezone", "checkin_time", "birth_date")
+
+
+async def reach(
+    mother: ChatDriver,
+    step: str,
+    country: str = "United Kingdom",
+    zone: str = "UK time (London)",
+    time: str = "09:00",
+) -> list[SentMessage]:
+    """Consent and answer the questions before `step` with buttons; returns the last replies."""
+    replies = await consent(mother)
+    for label in (country, zone, time)[: ONBOARDING_STEPS.index(step)]:
+        replies = await mother.tap(label)
+    return replies
+
+
+async def onboard(
+    mother: ChatDriver,
+    country: str = "United Kingdom",
+    zone: str = "UK time (London)",
+    time: str = "09:00",
+) -> list[SentMessage]:
+    """The whole onboarding with buttons, skipping the birth date."""
+    await reach(mother, "birth_date", country, zone, time)
+    return await mother.tap("Skip")

@@ -1,0 +1,346 @@
+"""messages/: the shipped texts and resource lines load, and validation catches broken copies."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from companion.bot.mother_view import crisis_block
+from companion.content import (
+    RESOURCE_KINDS,
+    TELEGRAM_BUTTON_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    Content,
+    ContentError,
+    load_content,
+    placeholders,
+)
+from companion.core.zones import country_names, is_valid_zone
+from companion.resources import messages_dir
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(messages_dir(), "en")
+
+
+# --- the shipped messages ---------------------------------------------------------------------
+
+
+def test_shipped_messages_load_and_validate(content: Content) -> None:
+    assert content.default_locale == "en"
+    assert "en" in content.locales
+    assert {"default", "EU", "US", "GB"} <= set(content.countries)
+    assert content.offered_countries
+    assert set(content.offered_countries) <= set(content.countries)
+    assert content.eu_members
+    assert content.eu_members <= set(country_names())
+    # a sample of keys the bot relies on
+    for key in [
+        "help.crisis.header",
+        "help.crisis.kind_support",
+        "data.delete.button.yes",
+        "data.mydata.nothing",
+        "names.months",
+        "names.date",
+    ]:
+        assert content.has("en", key), key
+
+
+def test_shipped_strings_fit_telegram(content: Content) -> None:
+    for locale, table in content.strings.items():
+        assert table, locale
+        for key, template in table.items():
+            assert template.strip(), key
+            limit = TELEGRAM_BUTTON_LIMIT if ".button." in key else TELEGRAM_TEXT_LIMIT
+            assert len(template) <= limit, key
+
+
+def test_months_are_twelve(content: Content) -> None:
+    for locale in content.locales:
+        months = [m.strip() for m in content.text(locale, "names.months").split(",")]
+        assert len(months) == 12
+        assert all(months)
+
+
+def test_every_resource_line_is_complete(content: Content) -> None:
+    seen = 0
+    for code, resources in content.countries.items():
+        assert resources.code == code
+        assert all(is_valid_zone(zone) for zone in resources.timezones)
+        for line in resources.lines:
+            seen += 1
+            where = f"{code}/{line.id}"
+            assert line.kind in RESOURCE_KINDS, where
+            assert line.kind in {"crisis", "support", "directory"}, where
+            assert line.source.strip(), where
+            assert isinstance(line.last_checked, date), where
+            assert line.last_checked <= date(2026, 11, 20), where
+            assert line.call or line.text or line.web, where
+            assert line.name.strip(), where
+            assert line.hours.strip(), where
+            for locale in content.locales:
+                assert line.notes.get(locale, "").strip(), f"{where} has no {locale} note"
+            if line.web:
+                assert line.web.startswith("https://"), where
+    assert seen >= 10
+
+
+def test_every_country_zone_has_a_name(content: Content) -> None:
+    for resources in content.countries.values():
+        for zone in resources.timezones:
+            for locale in content.locales:
+                assert content.has(locale, f"names.zone.{zone}"), zone
+
+
+def test_resources_for_unknown_eu_and_known_countries(content: Content) -> None:
+    assert content.resources_for("US").emergency == "911"
+    assert content.resources_for("US").month_first
+    assert content.resources_for("GB").emergency == "999"
+    assert not content.resources_for("GB").month_first
+    france = content.resources_for("FR")
+    assert (france.code, france.emergency) == ("FR", "112")
+    assert france.lines == content.countries["EU"].lines
+    unknown = content.resources_for("ZZ")
+    assert (unknown.code, unknown.emergency) == ("ZZ", "")
+    assert unknown.lines == content.countries["default"].lines
+    assert content.resources_for(None).code == ""
+
+
+def test_text_formats_and_falls_back_to_the_default_locale(content: Content) -> None:
+    assert content.text("en", "help.crisis.emergency", number="911") == "🚨 Emergency: call 911"
+    assert content.text("xx", "help.crisis.emergency", number="112") == "🚨 Emergency: call 112"
+    assert placeholders("{a} and {b} but not {{c}}") == {"a", "b"}
+
+
+# --- the crisis block -------------------------------------------------------------------------
+
+
+def test_us_crisis_block_emergency_first_support_labelled(content: Content) -> None:
+    block = crisis_block(content, "en", content.resources_for("US"))
+    lines = block.splitlines()
+    assert lines[0] == content.text("en", "help.crisis.header")
+    assert lines[1] == "🚨 Emergency: call 911"
+    assert sum("911" in line for line in lines) == 1
+    hotline = next(line for line in lines if "National Maternal Mental Health Hotline" in line)
+    assert "support line, not an emergency service" in hotline
+    assert "(crisis line)" not in hotline
+    assert not hotline.startswith("🚨")
+    assert lines.index(hotline) > 1
+    # crisis lines come before support lines
+    kinds = ["crisis" if "(crisis line)" in line else "support" for line in lines[2:]]
+    assert kinds == sorted(kinds)
+    assert "988 Suicide & Crisis Lifeline (crisis line)" in block
+
+
+@pytest.mark.parametrize("country", ["US", "GB", "CA", "AU", "IE", "FR", "ZZ", None])
+def test_support_lines_are_never_called_emergency(content: Content, country: str | None) -> None:
+    resources = content.resources_for(country)
+    block = crisis_block(content, "en", resources)
+    lines = block.splitlines()
+    assert len(lines) == 2 + len(resources.lines)
+    if resources.emergency:
+        assert lines[1] == f"🚨 Emergency: call {resources.emergency}"
+    else:
+        assert lines[1] == content.text("en", "help.crisis.emergency_unknown")
+    kind_label = {kind: content.text("en", f"help.crisis.kind_{kind}") for kind in RESOURCE_KINDS}
+    order = {"crisis": 0, "support": 1, "directory": 2}
+    positions: list[int] = []
+    for line in resources.lines:
+        rendered = next(text for text in lines[2:] if text.split(" ", 1)[1].startswith(line.name))
+        assert f"({kind_label[line.kind]})" in rendered, rendered
+        positions.append(lines.index(rendered))
+        if line.kind != "crisis":
+            assert "🚨" not in rendered
+            without_disclaimer = re.sub("not an emergency service", "", rendered, flags=re.I)
+            assert "emergency" not in without_disclaimer.lower(), rendered
+        if line.kind == "support":
+            assert "support line, not an emergency service" in rendered
+    ranked = sorted(zip(positions, resources.lines, strict=True), key=lambda pair: pair[0])
+    assert [order[line.kind] for _, line in ranked] == sorted(
+        order[line.kind] for line in resources.lines
+    )
+
+
+# --- validation of broken copies --------------------------------------------------------------
+
+
+@pytest.fixture
+def messages(tmp_path: Path) -> Path:
+    root = tmp_path / "messages"
+    shutil.copytree(messages_dir(), root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def add_locale(root: Path, locale: str) -> None:
+    """A complete second locale: a copy of en, its language name, and a note on every line."""
+    shutil.copytree(root / "en", root / locale)
+    for folder in ("en", locale):
+        edit(root / folder / "names.toml", 'en = "English"', f'en = "English"\n{locale} = "X"')
+    for path in (root / "resources").glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(
+            r'note = \{ en = "([^"]*)" \}', rf'note = {{ en = "\1", {locale} = "\1" }}', text
+        )
+        path.write_text(text, encoding="utf-8")
+
+
+def test_copy_of_messages_loads(messages: Path) -> None:
+    assert load_content(messages, "en").locales == ["en"]
+
+
+def test_a_complete_second_locale_loads(messages: Path) -> None:
+    add_locale(messages, "es")
+    content = load_content(messages, "es")
+    assert content.locales == ["en", "es"]
+    assert content.default_locale == "es"
+    assert all(line.notes["es"] for line in content.countries["US"].lines)
+
+
+def test_missing_key_in_a_second_locale(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(messages / "es" / "data.toml", 'cancelled = "Nothing was erased."\n', "")
+    with pytest.raises(ContentError, match=r"^es: missing keys \['data\.delete\.cancelled'\]"):
+        load_content(messages, "en")
+
+
+def test_extra_key_in_a_second_locale(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(messages / "es" / "data.toml", "[mydata]\n", '[mydata]\nsurprise = "!"\n')
+    with pytest.raises(ContentError, match=r"unexpected keys \['data\.mydata\.surprise'\]"):
+        load_content(messages, "en")
+
+
+def test_placeholder_mismatch(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(messages / "es" / "help.toml", "call {number}", "llama al {numero}")
+    with pytest.raises(ContentError, match=r"^es:help\.crisis\.emergency: placeholders differ"):
+        load_content(messages, "en")
+
+
+def test_placeholder_missing_in_a_second_locale(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(messages / "es" / "settings.toml", "{summary}", "")
+    with pytest.raises(ContentError, match=r"^es:settings\.\w+: placeholders differ"):
+        load_content(messages, "en")
+
+
+def test_too_long_button(messages: Path) -> None:
+    label = "y" * (TELEGRAM_BUTTON_LIMIT + 1)
+    edit(messages / "en" / "data.toml", 'yes = "Yes, erase everything"', f'yes = "{label}"')
+    with pytest.raises(ContentError, match=r"^en:data\.delete\.button\.yes: 65 characters"):
+        load_content(messages, "en")
+
+
+def test_longest_allowed_button(messages: Path) -> None:
+    label = "y" * TELEGRAM_BUTTON_LIMIT
+    edit(messages / "en" / "data.toml", 'yes = "Yes, erase everything"', f'yes = "{label}"')
+    assert load_content(messages, "en").text("en", "data.delete.button.yes") == label
+
+
+def test_too_long_text(messages: Path) -> None:
+    edit(messages / "en" / "data.toml", '"Nothing was erased."', f'"{"x" * TELEGRAM_TEXT_LIMIT}"')
+    with pytest.raises(ContentError, match=r"^en:data\.delete\.cancelled: \d+ characters"):
+        load_content(messages, "en")
+
+
+def test_too_long_text_in_a_second_locale_only(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(messages / "es" / "data.toml", '"Nothing was erased."', f'"{"x" * TELEGRAM_TEXT_LIMIT}"')
+    with pytest.raises(ContentError, match=r"^es:data\.delete\.cancelled"):
+        load_content(messages, "en")
+
+
+def test_non_text_value(messages: Path) -> None:
+    edit(messages / "en" / "data.toml", "[mydata]\n", "[mydata]\ncount = 3\n")
+    with pytest.raises(ContentError, match=r"data\.mydata\.count: expected text, found int"):
+        load_content(messages, "en")
+
+
+def test_line_with_no_way_to_reach_it(messages: Path) -> None:
+    edit(messages / "resources" / "GB.toml", 'call = "116 123"\n', "")
+    with pytest.raises(ContentError, match=r"GB\.toml: line gb-samaritans has no way to reach it"):
+        load_content(messages, "en")
+
+
+def test_line_with_unknown_kind(messages: Path) -> None:
+    edit(messages / "resources" / "US.toml", 'kind = "support"', 'kind = "emergency"')
+    with pytest.raises(ContentError, match=r"US\.toml: line us-tlc-mama has kind 'emergency'"):
+        load_content(messages, "en")
+
+
+@pytest.mark.parametrize("field", ["source", "last_checked", "kind", "hours"])
+def test_line_missing_a_field(messages: Path, field: str) -> None:
+    path = messages / "resources" / "GB.toml"
+    text = path.read_text(encoding="utf-8")
+    first = re.search(rf"^{field} = .*\n", text, flags=re.M)
+    assert first is not None
+    path.write_text(text.replace(first.group(0), "", 1), encoding="utf-8")
+    with pytest.raises(ContentError, match=rf"GB\.toml: a line is missing '{field}'"):
+        load_content(messages, "en")
+
+
+def test_line_last_checked_not_a_date(messages: Path) -> None:
+    edit(
+        messages / "resources" / "GB.toml", "last_checked = 2026-11-20", 'last_checked = "recently"'
+    )
+    with pytest.raises(ContentError, match=r"GB\.toml: line gb-samaritans last_checked"):
+        load_content(messages, "en")
+
+
+def test_line_missing_a_note_in_a_second_locale(messages: Path) -> None:
+    add_locale(messages, "es")
+    edit(
+        messages / "resources" / "US.toml",
+        '{ en = "Text with a trained crisis counsellor.", es = "Text with a trained crisis '
+        'counsellor." }',
+        '{ en = "Text with a trained crisis counsellor." }',
+    )
+    with pytest.raises(ContentError, match=r"US\.toml: line us-crisis-text has no note in es"):
+        load_content(messages, "en")
+
+
+def test_unknown_time_zone(messages: Path) -> None:
+    edit(messages / "resources" / "GB.toml", '["Europe/London"]', '["Europe/Londres"]')
+    with pytest.raises(ContentError, match=r"GB\.toml: unknown time zone Europe/Londres"):
+        load_content(messages, "en")
+
+
+def test_zone_without_a_name(messages: Path) -> None:
+    edit(messages / "en" / "names.toml", '"Europe/London" = "UK time (London)"\n', "")
+    with pytest.raises(ContentError, match=r"names\.zone\.Europe/London is missing"):
+        load_content(messages, "en")
+
+
+def test_offered_country_without_a_name(messages: Path) -> None:
+    edit(messages / "en" / "names.toml", 'IE = "Ireland"\n', "")
+    with pytest.raises(ContentError, match=r"names\.country\.IE is missing"):
+        load_content(messages, "en")
+
+
+def test_missing_emergency_number(messages: Path) -> None:
+    edit(messages / "resources" / "GB.toml", 'number = "999"\n', "")
+    with pytest.raises(ContentError, match=r"GB\.toml: missing 'number'"):
+        load_content(messages, "en")
+
+
+@pytest.mark.parametrize("required", ["default", "EU"])
+def test_required_resource_files(messages: Path, required: str) -> None:
+    (messages / "resources" / f"{required}.toml").unlink()
+    with pytest.raises(ContentError, match=rf"resources/{required}\.toml is missing"):
+        load_content(messages, "en")
+
+
+def test_default_locale_must_exist(messages: Path) -> None:
+    with pytest.raises(ContentError, match="default locale 'fr'"):
+        load_content(messages, "fr")
