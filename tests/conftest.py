@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,7 +107,9 @@ async def app(services: Services, telegram: FakeTelegram) -> AsyncIterator[Compa
 
 
 @pytest.fixture
-def person_factory(app: CompanionApp, telegram: FakeTelegram, clock: ManualClock) -> Callable[..., ChatDriver]:
+def person_factory(
+    app: CompanionApp, telegram: FakeTelegram, clock: ManualClock
+) -> Callable[..., ChatDriver]:
     def make(user_id: int = 1001, **kwargs: object) -> ChatDriver:
         return ChatDriver(app, telegram, Person(app.bot, user_id, now=clock.now, **kwargs))  # type: ignore[arg-type]
 
@@ -117,8 +119,3 @@ def person_factory(app: CompanionApp, telegram: FakeTelegram, clock: ManualClock
 @pytest.fixture
 def mother(person_factory: Callable[..., ChatDriver]) -> ChatDriver:
     return person_factory(1001)
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"

@@ -19,8 +19,14 @@ from companion.store.mothers import read_birth_date
 from companion.store.rotation import rotate_keys
 from companion.vault import Vault, VaultError, generate_key
 
-ENV_VARS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "COMPANION_ENCRYPTION_KEYS",
-            "COMPANION_DEFAULT_LOCALE", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL")
+ENV_VARS = (
+    "TELEGRAM_BOT_TOKEN",
+    "DATABASE_URL",
+    "COMPANION_ENCRYPTION_KEYS",
+    "COMPANION_DEFAULT_LOCALE",
+    "TELEGRAM_BASE_URL",
+    "TELEGRAM_BASE_FILE_URL",
+)
 
 
 @pytest.fixture
@@ -62,8 +68,11 @@ def test_run_without_key_refuses_to_start(
     ],
 )
 def test_malformed_setting_names_the_variable_without_echoing_it(
-    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    variable: str, value: str,
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     assert main(["run"]) == 2
@@ -94,8 +103,9 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     assert load_settings({"encryption_keys": key}).key_bytes[0].__len__() == 32
 
 
-def test_db_upgrade_creates_the_schema(clean_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_creates_the_schema(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{clean_env / 'fresh.db'}")
     assert main(["db", "upgrade"]) == 0
     assert (clean_env / "fresh.db").stat().st_size > 0
@@ -103,18 +113,32 @@ def test_db_upgrade_creates_the_schema(clean_env: Path, monkeypatch: pytest.Monk
 
 
 async def test_scripted_demo_completes_onboarding(tmp_path: Path) -> None:
-    script = "\n".join([
-        "/start", "1",                   # I agree
-        "United Kingdom",                # typed country
-        ":sticker",                      # a sticker mid-question: asked again
-        "1",                             # UK time (London)
-        "25:00", "8:30pm",               # a kind correction, then a typed time
-        "03/04/2026", "1",               # ambiguous date: choose 3 April 2026
-        ":clock +1d", "/help", ":quit",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "/start",
+                "1",  # I agree
+                "United Kingdom",  # typed country
+                ":sticker",  # a sticker mid-question: asked again
+                "1",  # UK time (London)
+                "25:00",
+                "8:30pm",  # a kind correction, then a typed time
+                "03/04/2026",
+                "1",  # ambiguous date: choose 3 April 2026
+                ":clock +1d",
+                "/help",
+                ":quit",
+            ]
+        )
+        + "\n"
+    )
     out = io.StringIO()
-    code = await run_demo(database=str(tmp_path / "demo.db"), start="2026-11-20T12:00",
-                          stdin=io.StringIO(script), out=out)
+    code = await run_demo(
+        database=str(tmp_path / "demo.db"),
+        start="2026-11-20T12:00",
+        stdin=io.StringIO(script),
+        out=out,
+    )
     transcript = out.getvalue()
     assert code == 0
     assert "[1] I agree  [2] Not now" in transcript
@@ -130,8 +154,7 @@ async def test_scripted_demo_completes_onboarding(tmp_path: Path) -> None:
 
 async def test_demo_rejects_a_button_number_that_is_not_there(tmp_path: Path) -> None:
     out = io.StringIO()
-    await run_demo(database=str(tmp_path / "demo.db"), stdin=io.StringIO("7\n/start\n9\n"),
-                   out=out)
+    await run_demo(database=str(tmp_path / "demo.db"), stdin=io.StringIO("7\n/start\n9\n"), out=out)
     assert "demo: no message with buttons" in out.getvalue()
     assert "demo: choose a button from 1 to 2" in out.getvalue()
 
@@ -145,8 +168,9 @@ async def test_rotate_keys_reseals_with_the_newest_key(mother, services, databas
     await mother.say("15/10/2026")
     old_key = services.settings.encryption_keys[0]
     new_key = generate_key()
-    settings = load_settings({"database_url": database_url,
-                              "encryption_keys": f"{new_key},{old_key}"})
+    settings = load_settings(
+        {"database_url": database_url, "encryption_keys": f"{new_key},{old_key}"}
+    )
     assert await rotate_keys(settings) == 1
     assert await rotate_keys(settings) == 0  # nothing left to re-seal
 
@@ -165,8 +189,15 @@ async def test_rotate_keys_reseals_with_the_newest_key(mother, services, databas
 
 def test_log_filter_redacts_token_and_keys() -> None:
     token = "123456789:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    record = logging.LogRecord("httpx", logging.WARNING, __file__, 1,
-                               "POST https://api.telegram.org/bot%s/getMe", (token,), None)
+    record = logging.LogRecord(
+        "httpx",
+        logging.WARNING,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe",
+        (token,),
+        None,
+    )
     assert RedactSecrets([token]).filter(record)
     assert token not in record.getMessage()
     assert "[redacted]" in record.getMessage()

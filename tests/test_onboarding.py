@@ -500,7 +500,12 @@ async def test_location_at_another_question_is_not_used(
     await reach(mother, "checkin_time")
     before = await snapshot(services)
     replies = await mother.share_location(51.5, -0.12)
-    assert texts(replies) == [t(services, "common.location_elsewhere")]
+    # Not used, not kept, and the open question is asked again.
+    assert texts(replies) == [
+        t(services, "common.location_elsewhere"),
+        t(services, "onboarding.checkin_time.prompt"),
+    ]
+    assert "09:00" in replies[-1].button_labels
     assert await snapshot(services) == before
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from telegram import CallbackQuery, Chat, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from companion.clock import Clock
@@ -39,3 +40,24 @@ class Ctx(CallbackContext[ExtBot[None], dict[object, object], dict[object, objec
 CompanionApp = Application[
     ExtBot[None], Ctx, dict[object, object], dict[object, object], BotData, JobQueue[Ctx]
 ]
+
+
+class IncompleteUpdate(Exception):
+    """An update without the user, chat or button data its handler's filters promised."""
+
+
+def sender(update: Update) -> tuple[User, Chat]:
+    """Who wrote, and in which chat."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        raise IncompleteUpdate("no user or chat")
+    return user, chat
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, str, User, Chat]:
+    """A button press: the query, its data, who pressed it and in which chat."""
+    query = update.callback_query
+    user, chat = sender(update)
+    if query is None or query.data is None:
+        raise IncompleteUpdate("no button data")
+    return query, query.data, user, chat

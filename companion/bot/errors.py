@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 def describe_error(error: BaseException) -> str:
     """Type and stack frames only. Messages are dropped: they can carry a mother's text."""
     frames = traceback.extract_tb(error.__traceback__)
-    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}"
-                       for f in reversed(frames[-6:]))
+    where = " < ".join(
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:])
+    )
     return f"{type(error).__module__}.{type(error).__qualname__} at {where or '?'}"
 
 
@@ -41,12 +42,14 @@ async def log_error(update: object, context: Ctx) -> None:
         user = update.effective_user
         async with services.db.session() as session:
             mother = await find_mother(session, user.id) if user else None
-        reply = outside_flow_reply(services, mother, "common.error",
-                                   user.language_code if user else None)
+        reply = outside_flow_reply(
+            services, mother, "common.error", user.language_code if user else None
+        )
         await send(context, update.effective_chat.id, [reply])
     except Exception as second:  # the apology must not raise from inside the error handler
-        log.error("event=error_reply_failed update_id=%s error=%s", update_id,
-                  describe_error(second))
+        log.error(
+            "event=error_reply_failed update_id=%s error=%s", update_id, describe_error(second)
+        )
 
 
 async def answer_unknown_button(update: Update, context: Ctx) -> None:

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from companion.bot.context import Ctx, Services
+from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
@@ -48,8 +48,9 @@ class Position:
     step: str
 
 
-async def begin(services: Services, session: AsyncSession, mother: Mother, flow: str,
-                step: str) -> list[Reply]:
+async def begin(
+    services: Services, session: AsyncSession, mother: Mother, flow: str, step: str
+) -> list[Reply]:
     """Put her on `step` of `flow` and ask it."""
     now = services.clock.now()
     await set_conversation(session, mother, flow=flow, step=step, now=now, vault=services.vault)
@@ -76,11 +77,16 @@ def finish_onboarding(services: Services, mother: Mother) -> list[Reply]:
     schedule_next(mother, now)
     assert mother.next_checkin_at is not None
     content = services.content
-    return [Reply(content.text(
-        mother.locale, "onboarding.done.summary",
-        summary=summary(content, mother, services.vault),
-        first_checkin=describe_when(content, mother, mother.next_checkin_at, now),
-    ))]
+    return [
+        Reply(
+            content.text(
+                mother.locale,
+                "onboarding.done.summary",
+                summary=summary(content, mother, services.vault),
+                first_checkin=describe_when(content, mother, mother.next_checkin_at, now),
+            )
+        )
+    ]
 
 
 def finish_settings(services: Services, mother: Mother) -> list[Reply]:
@@ -96,13 +102,21 @@ def finish_settings(services: Services, mother: Mother) -> list[Reply]:
     return [Reply(text)]
 
 
-async def advance(services: Services, session: AsyncSession, mother: Mother,
-                  position: Position, outcome: Outcome) -> list[Reply]:
+async def advance(
+    services: Services, session: AsyncSession, mother: Mother, position: Position, outcome: Outcome
+) -> list[Reply]:
     """Apply a step's outcome: stay (keeping its data), go to the next step, or finish."""
     replies = list(outcome.replies)
     if not outcome.accepted:
-        await set_conversation(session, mother, flow=position.flow, step=position.step,
-                               now=services.clock.now(), vault=services.vault, data=outcome.data)
+        await set_conversation(
+            session,
+            mother,
+            flow=position.flow,
+            step=position.step,
+            now=services.clock.now(),
+            vault=services.vault,
+            data=outcome.data,
+        )
         return replies
     mother.updated_at = services.clock.now()
     following = _next_step(services, mother, position)
@@ -116,26 +130,30 @@ async def advance(services: Services, session: AsyncSession, mother: Mother,
 
 # --- handlers ---------------------------------------------------------------------------------
 
+
 async def answer_step_button(update: Update, context: Ctx) -> None:
     """A tap on a set-up question's button: st|<flow>|<step>|<value>."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.from_user is not None
-    _, flow, step, value = (query.data.split("|", 3) + ["", "", ""])[:4]
+    query, data, user, _ = pressed(update)
+    _, flow, step, value = [*data.split("|", 3), "", "", ""][:4]
     services = context.services
     async with services.db.session() as session:
-        mother = await find_mother(session, query.from_user.id)
+        mother = await find_mother(session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
-        if mother is None or conversation is None or (conversation.flow, conversation.step) != (
-            flow, step
-        ):
-            stale = services.content.text(
-                mother.locale if mother else services.content.default_locale, "common.stale_button"
+        if (
+            mother is None
+            or conversation is None
+            or (conversation.flow, conversation.step)
+            != (
+                flow,
+                step,
             )
-            await query.answer(stale, show_alert=False)
+        ):
+            locale = mother.locale if mother else services.content.default_locale
+            await query.answer(services.content.text(locale, "common.stale_button"))
             return
         turn = Turn(services, mother, flow, read_conversation_data(conversation, services.vault))
         outcome = STEPS[step].on_button(turn, value)
-        label = _button_label(update, query.data)
+        label = _button_label(update, data)
         replies = await advance(services, session, mother, Position(flow, step), outcome)
         chat_id = mother.chat_id
         picked = services.content.text(mother.locale, "common.picked", choice=label)
@@ -174,20 +192,19 @@ def _button_label(update: Update, data: str) -> str:
 
 async def answer_step_text(update: Update, context: Ctx) -> None:
     """Typed text: an answer to the current question, or a message outside any question."""
-    message = update.effective_message
-    assert message is not None and message.text is not None and update.effective_user is not None
-    await _answer_in_flow(update, context, lambda step, turn: step.on_text(turn, message.text or ""))
+    text = update.effective_message.text if update.effective_message else None
+    await _answer_in_flow(update, context, lambda step, turn: step.on_text(turn, text or ""))
 
 
 async def answer_step_location(update: Update, context: Ctx) -> None:
     """A shared location: used once to find her time zone, never stored."""
-    message = update.effective_message
-    assert message is not None and message.location is not None
-    location = message.location
+    location = update.effective_message.location if update.effective_message else None
 
-    def locate(step: Step, turn: Turn) -> Outcome | None:
-        if step.on_location is None:
-            return None
+    def locate(step: Step, turn: Turn) -> Outcome:
+        if step.on_location is None or location is None:
+            # Not the time-zone question: say so, and ask the open question again.
+            elsewhere = turn.t("common.location_elsewhere")
+            return Outcome([Reply(elsewhere), *step.prompt(turn)], data=turn.data or None)
         return step.on_location(turn, location.latitude, location.longitude)
 
     await _answer_in_flow(update, context, locate, outside_key="common.location_elsewhere")
@@ -196,24 +213,31 @@ async def answer_step_location(update: Update, context: Ctx) -> None:
 async def reprompt_media(update: Update, context: Ctx) -> None:
     """A sticker, photo, voice note or file where text or a tap is expected."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
         if mother is not None and conversation is not None:
-            turn = Turn(services, mother, conversation.flow,
-                        read_conversation_data(conversation, services.vault))
-            replies = [Reply(services.content.text(mother.locale, "common.sticker_reprompt")),
-                       *STEPS[conversation.step].prompt(turn)]
+            turn = Turn(
+                services,
+                mother,
+                conversation.flow,
+                read_conversation_data(conversation, services.vault),
+            )
+            replies = [
+                Reply(services.content.text(mother.locale, "common.sticker_reprompt")),
+                *STEPS[conversation.step].prompt(turn),
+            ]
         else:
-            replies = [outside_flow_reply(services, mother, "common.media_unreadable",
-                                          user.language_code)]
+            replies = [
+                outside_flow_reply(services, mother, "common.media_unreadable", user.language_code)
+            ]
     await send(context, chat.id, replies)
 
 
-def outside_flow_reply(services: Services, mother: Mother | None, key: str,
-                       language_code: str | None) -> Reply:
+def outside_flow_reply(
+    services: Services, mother: Mother | None, key: str, language_code: str | None
+) -> Reply:
     locale = mother.locale if mother else suggest_locale(language_code, services.content)
     resources = services.content.resources_for(mother.country if mother else None)
     crisis = crisis_block(services.content, locale, resources)
@@ -223,18 +247,22 @@ def outside_flow_reply(services: Services, mother: Mother | None, key: str,
 StepAction = Callable[[Step, Turn], Outcome | None]
 
 
-async def _answer_in_flow(update: Update, context: Ctx, act: StepAction,
-                          outside_key: str = "common.free_text") -> None:
+async def _answer_in_flow(
+    update: Update, context: Ctx, act: StepAction, outside_key: str = "common.free_text"
+) -> None:
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
         outcome = None
         if mother is not None and conversation is not None:
-            turn = Turn(services, mother, conversation.flow,
-                        read_conversation_data(conversation, services.vault))
+            turn = Turn(
+                services,
+                mother,
+                conversation.flow,
+                read_conversation_data(conversation, services.vault),
+            )
             outcome = act(STEPS[conversation.step], turn)
         if mother is not None and conversation is not None and outcome is not None:
             position = Position(conversation.flow, conversation.step)
@@ -245,13 +273,25 @@ async def _answer_in_flow(update: Update, context: Ctx, act: StepAction,
 
 
 def handlers() -> list[object]:
-    media = (filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
-             | filters.VIDEO_NOTE | filters.Document.ALL | filters.ANIMATION | filters.CONTACT
-             | filters.POLL | filters.Dice.ALL | filters.VENUE)
+    media = (
+        filters.Sticker.ALL
+        | filters.PHOTO
+        | filters.VOICE
+        | filters.AUDIO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.Document.ALL
+        | filters.ANIMATION
+        | filters.CONTACT
+        | filters.POLL
+        | filters.Dice.ALL
+        | filters.VENUE
+    )
     return [
         CallbackQueryHandler(answer_step_button, pattern=r"^st\|"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
-                       answer_step_text),
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, answer_step_text
+        ),
         MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, answer_step_location),
         MessageHandler(media & filters.UpdateType.MESSAGE, reprompt_media),
     ]

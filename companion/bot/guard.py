@@ -1,4 +1,4 @@
-"""Private chats only: in a group, supergroup or channel companion says so, stores nothing, leaves."""
+"""Private chats only: in a group or channel companion says so, stores nothing, and leaves."""
 
 from __future__ import annotations
 
@@ -20,10 +20,21 @@ async def refuse_non_private(update: Update, context: Ctx) -> None:
     """Runs before every other handler; stops any update that isn't from a private chat."""
     chat = update.effective_chat
     if chat is not None and chat.type == Chat.PRIVATE:
+        await _refuse_empty_button(update, context)
         return
     if chat is not None and not _removed(update):
         await _say_goodbye(update, context, chat)
     raise ApplicationHandlerStop
+
+
+async def _refuse_empty_button(update: Update, context: Ctx) -> None:
+    """PTB skips the pattern check when a button's data is empty, so such a press would reach
+    whichever button handler comes first (consent!). Answer it here and stop."""
+    query = update.callback_query
+    if query is not None and not query.data:
+        content = context.services.content
+        await query.answer(content.text(content.default_locale, "common.stale_button"))
+        raise ApplicationHandlerStop
 
 
 def _removed(update: Update) -> bool:

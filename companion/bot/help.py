@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from companion.bot.context import Ctx
+from companion.bot.context import Ctx, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.replies import Reply, send
 from companion.store.mothers import find_mother
@@ -16,8 +16,7 @@ COMMANDS = ("start", "settings", "pause", "resume", "stop", "mydata", "delete", 
 async def show_help(update: Update, context: Ctx) -> None:
     """/help: what companion can do, and where to get help now."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
     content = services.content
@@ -30,8 +29,7 @@ async def show_help(update: Update, context: Ctx) -> None:
 async def answer_unknown_command(update: Update, context: Ctx) -> None:
     """Any command companion doesn't have."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
     locale = mother.locale if mother else suggest_locale(user.language_code, services.content)

@@ -26,7 +26,9 @@ def country_label(content: Content, locale: str, code: str | None) -> str:
     if not code:
         return content.text(locale, "common.not_given")
     key = f"names.country.{code}"
-    return content.text(locale, key) if content.has(locale, key) else country_names().get(code, code)
+    return (
+        content.text(locale, key) if content.has(locale, key) else country_names().get(code, code)
+    )
 
 
 def zone_label(content: Content, locale: str, zone: str | None) -> str:
@@ -49,7 +51,8 @@ def summary(content: Content, mother: Mother, vault: Vault) -> str:
     birth = read_birth_date(mother, vault)
     not_given = content.text(locale, "common.not_given")
     return content.text(
-        locale, "common.summary",
+        locale,
+        "common.summary",
         language=content.text(locale, f"names.language.{locale}"),
         country=country_label(content, locale, mother.country),
         zone=zone_label(content, locale, mother.timezone),
@@ -76,16 +79,21 @@ def describe_when(content: Content, mother: Mother, moment: datetime, now: datet
         return content.text(mother.locale, "common.when_today", time=time_text)
     if (local.date() - today).days == 1:
         return content.text(mother.locale, "common.when_tomorrow", time=time_text)
-    return content.text(mother.locale, "common.when_date", date=format_date(content, mother.locale, local.date()),
-                        time=time_text)
+    return content.text(
+        mother.locale,
+        "common.when_date",
+        date=format_date(content, mother.locale, local.date()),
+        time=time_text,
+    )
 
 
 def crisis_block(content: Content, locale: str, resources: CountryResources) -> str:
-    """Emergency number first, then crisis lines, then support lines, each labelled for what it is."""
+    """Emergency number first, then crisis lines, then support lines, each labelled as such."""
     t = content.text
     parts = [t(locale, "help.crisis.header")]
     parts.append(
-        t(locale, "help.crisis.emergency", number=resources.emergency) if resources.emergency
+        t(locale, "help.crisis.emergency", number=resources.emergency)
+        if resources.emergency
         else t(locale, "help.crisis.emergency_unknown")
     )
     order = {"crisis": 0, "support": 1, "directory": 2}
@@ -98,10 +106,16 @@ def crisis_block(content: Content, locale: str, resources: CountryResources) -> 
             ways.append(t(locale, "help.crisis.text", number=line.text))
         if line.web:
             ways.append(t(locale, "help.crisis.web", url=line.web))
-        parts.append(t(
-            locale, "help.crisis.line", icon=icons[line.kind], name=line.name,
-            kind=t(locale, f"help.crisis.kind_{line.kind}"),
-            how=t(locale, "help.crisis.joiner").join(ways), hours=line.hours,
-            note=line.notes.get(locale) or line.notes.get(content.default_locale, ""),
-        ))
+        parts.append(
+            t(
+                locale,
+                "help.crisis.line",
+                icon=icons[line.kind],
+                name=line.name,
+                kind=t(locale, f"help.crisis.kind_{line.kind}"),
+                how=t(locale, "help.crisis.joiner").join(ways),
+                hours=line.hours,
+                note=line.notes.get(locale) or line.notes.get(content.default_locale, ""),
+            )
+        )
     return "\n".join(parts)

@@ -8,7 +8,7 @@ import json
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from companion.bot.context import Ctx
+from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import suggest_locale
 from companion.bot.replies import Button, Reply, send
@@ -22,8 +22,7 @@ DELETE_NO = "del|no"
 async def send_my_data(update: Update, context: Ctx) -> None:
     """/mydata: a JSON document of every row about her, decrypted for her eyes."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
@@ -45,8 +44,7 @@ async def send_my_data(update: Update, context: Ctx) -> None:
 async def ask_delete(update: Update, context: Ctx) -> None:
     """/delete: ask once more, with buttons."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
@@ -55,30 +53,30 @@ async def ask_delete(update: Update, context: Ctx) -> None:
         await send(context, chat.id, [Reply(content.text(locale, "data.delete.nothing"))])
         return
     locale = mother.locale
-    buttons = [[Button(content.text(locale, "data.delete.button.yes"), DELETE_YES)],
-               [Button(content.text(locale, "data.delete.button.no"), DELETE_NO)]]
+    buttons = [
+        [Button(content.text(locale, "data.delete.button.yes"), DELETE_YES)],
+        [Button(content.text(locale, "data.delete.button.no"), DELETE_NO)],
+    ]
     await send(context, chat.id, [Reply(content.text(locale, "data.delete.confirm"), buttons)])
 
 
 async def answer_delete(update: Update, context: Ctx) -> None:
     """The confirmation buttons: erase every row about the person pressing, or nothing."""
-    query = update.callback_query
-    assert query is not None and query.from_user is not None and update.effective_chat is not None
+    query, data, user, chat = pressed(update)
     services, content = context.services, context.services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, query.from_user.id)
-        locale = mother.locale if mother else suggest_locale(query.from_user.language_code,
-                                                             content)
+        mother = await find_mother(session, user.id)
+        locale = mother.locale if mother else suggest_locale(user.language_code, content)
         if mother is None:
             key = "data.delete.nothing"
-        elif query.data == DELETE_YES:
+        elif data == DELETE_YES:
             await erase_mother(session, mother)
             key = "data.delete.done"
         else:
             key = "data.delete.cancelled"
     await query.answer()
     await mark_answered(update, None)
-    await send(context, update.effective_chat.id, [Reply(content.text(locale, key))])
+    await send(context, chat.id, [Reply(content.text(locale, key))])
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

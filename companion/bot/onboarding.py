@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from companion.bot.context import CONSENT_VERSION, Ctx
+from companion.bot.context import CONSENT_VERSION, Ctx, pressed, sender
 from companion.bot.flows import ONBOARDING, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import suggest_locale, summary
 from companion.bot.replies import Button, Reply, send
@@ -19,8 +19,7 @@ CONSENT_NO = "consent|no"
 async def start(update: Update, context: Ctx) -> None:
     """/start: introduce companion and ask for consent, or pick up where she left off."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
@@ -30,55 +29,69 @@ async def start(update: Update, context: Ctx) -> None:
                 Reply(content.text(locale, "onboarding.intro")),
                 Reply(
                     content.text(locale, "onboarding.consent_question", version=CONSENT_VERSION),
-                    [[Button(content.text(locale, "onboarding.button.agree"), CONSENT_YES),
-                      Button(content.text(locale, "onboarding.button.decline"), CONSENT_NO)]],
+                    [
+                        [
+                            Button(content.text(locale, "onboarding.button.agree"), CONSENT_YES),
+                            Button(content.text(locale, "onboarding.button.decline"), CONSENT_NO),
+                        ]
+                    ],
                 ),
             ]
         elif (conversation := await get_conversation(session, mother)) is not None:
             # Re-ask the open question, in whichever flow she was in.
-            replies = [Reply(content.text(mother.locale, "onboarding.continue_setup")),
-                       *await begin(services, session, mother, conversation.flow,
-                                    conversation.step)]
+            replies = [
+                Reply(content.text(mother.locale, "onboarding.continue_setup")),
+                *await begin(services, session, mother, conversation.flow, conversation.step),
+            ]
         elif mother.status == MotherStatus.STOPPED:
             replies = [Reply(content.text(mother.locale, "onboarding.stopped_welcome"))]
         else:
-            replies = [Reply(content.text(
-                mother.locale, "onboarding.already_set_up",
-                summary=summary(content, mother, services.vault),
-            ))]
+            replies = [
+                Reply(
+                    content.text(
+                        mother.locale,
+                        "onboarding.already_set_up",
+                        summary=summary(content, mother, services.vault),
+                    )
+                )
+            ]
     await send(context, chat.id, replies)
 
 
 async def answer_consent(update: Update, context: Ctx) -> None:
     """The consent buttons. Agreeing writes her first row and the consent record."""
-    query = update.callback_query
-    assert query is not None and query.from_user is not None and update.effective_chat is not None
+    query, data, user, chat = pressed(update)
     services, content = context.services, context.services.content
-    user = query.from_user
     locale = suggest_locale(user.language_code, content)
-    if query.data not in (CONSENT_YES, CONSENT_NO):
-        # PTB passes a query without data to every pattern handler: it is never a "yes".
-        await query.answer(content.text(locale, "common.stale_button"))
-        return
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
-        if query.data == CONSENT_NO:
-            replies = [] if mother else [Reply(content.text(locale, "onboarding.declined"))]
+        if mother is not None:
+            # A second copy of the consent question: she is enrolled already, so say how to
+            # stop or erase rather than pretend a "Not now" took effect.
+            key = "onboarding.already_agreed" if data == CONSENT_NO else None
+            replies = [Reply(content.text(mother.locale, key))] if key else []
+            picked = content.text(mother.locale, "onboarding.consent_recorded")
+        elif data == CONSENT_NO:
+            replies = [Reply(content.text(locale, "onboarding.declined"))]
             picked = content.text(locale, "onboarding.consent_declined")
-        elif mother is not None:
-            replies, picked = [], content.text(mother.locale, "onboarding.consent_recorded")
         else:
             mother = await enrol_mother(
-                session, telegram_user_id=user.id, chat_id=update.effective_chat.id,
-                locale=locale, consent_version=CONSENT_VERSION, now=services.clock.now(),
+                session,
+                telegram_user_id=user.id,
+                chat_id=chat.id,
+                locale=locale,
+                consent_version=CONSENT_VERSION,
+                now=services.clock.now(),
             )
             first = onboarding_steps(services)[0]
-            replies = [Reply(content.text(locale, "onboarding.agreed")),
-                       *await begin(services, session, mother, ONBOARDING, first)]
+            replies = [
+                Reply(content.text(locale, "onboarding.agreed")),
+                *await begin(services, session, mother, ONBOARDING, first),
+            ]
             picked = content.text(locale, "onboarding.consent_recorded")
     await query.answer()
     await mark_answered(update, picked)
-    await send(context, update.effective_chat.id, replies)
+    await send(context, chat.id, replies)
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -40,13 +40,16 @@ def _markup(
 ) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     if reply.buttons:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-             for row in reply.buttons]
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                for row in reply.buttons
+            ]
         )
     if reply.ask_location:
         return ReplyKeyboardMarkup(
             [[KeyboardButton(reply.ask_location, request_location=True)]],
-            resize_keyboard=True, one_time_keyboard=True,
+            resize_keyboard=True,
+            one_time_keyboard=True,
         )
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()

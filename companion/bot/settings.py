@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from companion.bot.context import Ctx
+from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import SETTINGS, begin, mark_answered
 from companion.bot.mother_view import describe_when, schedule_next, suggest_locale, summary
 from companion.bot.replies import Button, Reply, rows, send
@@ -19,8 +19,7 @@ FIELDS = ("language", "country", "timezone", "checkin_time", "birth_date")
 async def open_settings(update: Update, context: Ctx) -> None:
     """/settings: her current settings and a button for each."""
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
@@ -28,13 +27,22 @@ async def open_settings(update: Update, context: Ctx) -> None:
             replies = [_not_ready(context, user.language_code)]
         else:
             fields = [f for f in FIELDS if f != "language" or len(content.locales) > 1]
-            buttons = [Button(content.text(mother.locale, f"settings.button.{f}"), f"set|{f}")
-                       for f in fields]
+            buttons = [
+                Button(content.text(mother.locale, f"settings.button.{f}"), f"set|{f}")
+                for f in fields
+            ]
             buttons.append(Button(content.text(mother.locale, "settings.button.done"), "set|done"))
             await end_conversation(session, mother)
-            replies = [Reply(content.text(mother.locale, "settings.menu",
-                                          summary=summary(content, mother, services.vault)),
-                             rows(buttons, 2))]
+            replies = [
+                Reply(
+                    content.text(
+                        mother.locale,
+                        "settings.menu",
+                        summary=summary(content, mother, services.vault),
+                    ),
+                    rows(buttons, 2),
+                )
+            ]
     await send(context, chat.id, replies)
 
 
@@ -45,19 +53,18 @@ def _not_ready(context: Ctx, language_code: str | None) -> Reply:
 
 async def choose_setting(update: Update, context: Ctx) -> None:
     """A tap on a /settings button: ask that one question."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.from_user is not None
+    query, data, user, _ = pressed(update)
     services = context.services
-    field = query.data.removeprefix("set|")
+    field = data.removeprefix("set|")
     async with services.db.session() as session:
-        mother = await find_mother(session, query.from_user.id)
+        mother = await find_mother(session, user.id)
         if mother is None or mother.status == MotherStatus.ONBOARDING:
-            await query.answer(services.content.text(services.content.default_locale,
-                                                     "common.stale_button"))
+            await query.answer(
+                services.content.text(services.content.default_locale, "common.stale_button")
+            )
             return
         chat_id = mother.chat_id
-        replies = [] if field == "done" else await begin(services, session, mother, SETTINGS,
-                                                          field)
+        replies = [] if field == "done" else await begin(services, session, mother, SETTINGS, field)
     await query.answer()
     await mark_answered(update, None)
     await send(context, chat_id, replies)
@@ -80,8 +87,7 @@ async def resume(update: Update, context: Ctx) -> None:
 
 async def _set_status(update: Update, context: Ctx, status: str) -> None:
     services = context.services
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
@@ -91,8 +97,10 @@ async def _set_status(update: Update, context: Ctx, status: str) -> None:
             conversation = await get_conversation(session, mother)
             step = conversation.step if conversation else "country"
             flow = conversation.flow if conversation else "ob"
-            replies = [Reply(content.text(mother.locale, "settings.resume.finish_setup")),
-                       *await begin(services, session, mother, flow, step)]
+            replies = [
+                Reply(content.text(mother.locale, "settings.resume.finish_setup")),
+                *await begin(services, session, mother, flow, step),
+            ]
         else:
             now = services.clock.now()
             before = mother.status

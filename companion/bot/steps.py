@@ -63,6 +63,7 @@ def _stay(*replies: Reply, data: dict[str, Any] | None = None) -> Outcome:
 
 # --- language ---------------------------------------------------------------------------------
 
+
 def prompt_language(turn: Turn) -> list[Reply]:
     locales = turn.services.content.locales
     buttons = [turn.button("language", turn.t(f"names.language.{code}"), code) for code in locales]
@@ -73,8 +74,10 @@ def accept_language(turn: Turn, value: str) -> Outcome:
     if value not in turn.services.content.locales:
         return _stay(*prompt_language(turn))
     turn.mother.locale = value
-    return Outcome([Reply(turn.t("onboarding.language.saved",
-                                 language=turn.t(f"names.language.{value}")))], accepted=True)
+    return Outcome(
+        [Reply(turn.t("onboarding.language.saved", language=turn.t(f"names.language.{value}")))],
+        accepted=True,
+    )
 
 
 def type_language(turn: Turn, text: str) -> Outcome:
@@ -86,6 +89,7 @@ def type_language(turn: Turn, text: str) -> Outcome:
 
 
 # --- country ----------------------------------------------------------------------------------
+
 
 def prompt_country(turn: Turn) -> list[Reply]:
     content = turn.services.content
@@ -116,6 +120,7 @@ def type_country(turn: Turn, text: str) -> Outcome:
 
 # --- time zone --------------------------------------------------------------------------------
 
+
 def zone_choices(services: Services, country: str | None) -> list[str]:
     curated = services.content.resources_for(country).timezones
     if curated:
@@ -126,8 +131,10 @@ def zone_choices(services: Services, country: str | None) -> list[str]:
 
 def prompt_timezone(turn: Turn) -> list[Reply]:
     choices = zone_choices(turn.services, turn.mother.country)
-    location = Reply(turn.t("onboarding.timezone.location_hint"),
-                     ask_location=turn.t("onboarding.timezone.button.share_location"))
+    location = Reply(
+        turn.t("onboarding.timezone.location_hint"),
+        ask_location=turn.t("onboarding.timezone.button.share_location"),
+    )
     if not choices:
         return [location, Reply(turn.t("onboarding.timezone.prompt_type"))]
     buttons = [
@@ -168,6 +175,7 @@ def locate_timezone(turn: Turn, latitude: float, longitude: float) -> Outcome:
 
 # --- check-in time ----------------------------------------------------------------------------
 
+
 def prompt_checkin_time(turn: Turn) -> list[Reply]:
     buttons = [turn.button("checkin_time", value, value) for value in CHECKIN_TIMES]
     return [Reply(turn.t("onboarding.checkin_time.prompt"), rows(buttons, 3))]
@@ -180,11 +188,13 @@ def type_checkin_time(turn: Turn, text: str) -> Outcome:
     if not isinstance(parsed, ClockTime):
         return _stay(Reply(turn.t("onboarding.checkin_time.not_a_time")))
     turn.mother.checkin_time = str(parsed)
-    return Outcome([Reply(turn.t("onboarding.checkin_time.saved", time=str(parsed)))],
-                   accepted=True)
+    return Outcome(
+        [Reply(turn.t("onboarding.checkin_time.saved", time=str(parsed)))], accepted=True
+    )
 
 
 # --- birth date -------------------------------------------------------------------------------
+
 
 def _today(turn: Turn) -> date:
     zone = tzinfo_for(turn.mother.timezone or "UTC")
@@ -204,8 +214,9 @@ def _skip_row(turn: Turn) -> list[list[Button]]:
 
 
 def prompt_birth_date(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("onboarding.birth_date.prompt", example=_date_example(turn)),
-                  _skip_row(turn))]
+    return [
+        Reply(turn.t("onboarding.birth_date.prompt", example=_date_example(turn)), _skip_row(turn))
+    ]
 
 
 def _save_birth_date(turn: Turn, value: date | DateProblem) -> Outcome:
@@ -245,6 +256,7 @@ def type_birth_date(turn: Turn, text: str) -> Outcome:
 
 # --- the table --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Step:
     prompt: Callable[[Turn], list[Reply]]
@@ -260,4 +272,3 @@ STEPS: dict[str, Step] = {
     "checkin_time": Step(prompt_checkin_time, type_checkin_time, type_checkin_time),
     "birth_date": Step(prompt_birth_date, accept_birth_date, type_birth_date),
 }
-
