@@ -135,9 +135,6 @@ TODAY = date(2026, 11, 20)
         ("15-10-2026", False, date(2026, 10, 15)),
         ("5/5/2026", False, date(2026, 5, 5)),  # both readings are the same day
         ("05/05/2026", True, date(2026, 5, 5)),
-        # one reading in the future: the other one is the answer
-        ("03/12/2026", False, date(2026, 3, 12)),
-        ("12/03/2026", True, date(2026, 3, 12)),
         # month names, either order
         ("12 March 2026", False, date(2026, 3, 12)),
         ("12 march 2026", True, date(2026, 3, 12)),
@@ -182,11 +179,27 @@ def test_birth_date_ambiguous_in_her_order(
     assert parse_birth_date(text, TODAY, month_first=month_first) == AmbiguousDate(options)
 
 
-def test_birth_date_one_reading_too_old_is_unambiguous() -> None:
-    today = date(2026, 1, 15)
-    # 3 January 2024 is more than two years before; 1 March 2024 is not.
-    assert parse_birth_date("03/01/2024", today) == date(2024, 3, 1)
-    assert parse_birth_date("01/03/2024", today, month_first=True) == date(2024, 3, 1)
+@pytest.mark.parametrize(
+    ("text", "month_first", "today", "only"),
+    [
+        # Her country's reading is in the future: the other one is offered, never taken silently.
+        ("03/12/2026", False, TODAY, date(2026, 3, 12)),
+        ("12/03/2026", True, TODAY, date(2026, 3, 12)),
+        ("11/12/2026", False, TODAY, date(2026, 11, 12)),
+        # Her country's reading is more than two years ago; the other one is not.
+        ("03/01/2024", False, date(2026, 1, 15), date(2024, 3, 1)),
+        ("01/03/2024", True, date(2026, 1, 15), date(2024, 3, 1)),
+    ],
+)
+def test_birth_date_swapped_reading_is_offered_for_confirmation(
+    text: str, month_first: bool, today: date, only: date
+) -> None:
+    assert parse_birth_date(text, today, month_first=month_first) == AmbiguousDate((only,))
+
+
+def test_birth_date_other_reading_impossible_is_taken_as_is() -> None:
+    # 15 cannot be a month, so 15/10/2026 needs no confirmation in either order.
+    assert parse_birth_date("15/10/2026", TODAY, month_first=True) == date(2026, 10, 15)
 
 
 @pytest.mark.parametrize(
@@ -482,3 +495,34 @@ def test_zone_for_location(latitude: float, longitude: float, expected: str | No
 def test_zone_for_location_at_sea_is_no_zone() -> None:
     """Mid-Atlantic, timezonefinder's nautical Etc/GMT+2 reads backwards: she is asked instead."""
     assert zone_for_location(0.0, -30.0) is None
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "UTC+-5:30",
+        "UTCx05:30",
+        "UTC+23:59",
+        "UTC+05:20",
+        "UTC+15:00",
+        "UTC-13:00",
+        "UTC+5",
+        "Etc/GMT+2",
+        "Etc/UTC",
+        "posix/Europe/London",
+        "../etc/passwd",
+        "Nowhere/City",
+    ],
+)
+def test_malformed_stored_zones_are_not_valid(stored: str) -> None:
+    assert not is_valid_zone(stored)
+
+
+@pytest.mark.parametrize("stored", ["UTC", "UTC+05:30", "UTC-12:00", "UTC+14:00", "UTC+05:45"])
+def test_well_formed_fixed_offsets_are_valid(stored: str) -> None:
+    assert is_valid_zone(stored)
+
+
+def test_etc_zone_names_are_not_accepted_when_typed() -> None:
+    # Etc/GMT+2 means UTC-2; she is asked for a city or "UTC-2" instead.
+    assert parse_zone("Etc/GMT+2") is None

@@ -545,6 +545,7 @@ async def test_a_failing_handler_logs_no_health_text_and_apologises_with_crisis_
 async def test_a_failing_button_handler_also_apologises(
     mother: ChatDriver,
     services: Services,
+    telegram: FakeTelegram,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -552,10 +553,15 @@ async def test_a_failing_button_handler_also_apologises(
     monkeypatch.setitem(
         steps.STEPS, "checkin_time", Step(steps.prompt_checkin_time, _explode, _explode)
     )
+    answered = len(telegram.callback_answers)
     replies = await mother.tap("09:00")
     assert texts(replies)[-1].startswith("Sorry, something went wrong on my side.")
     assert "09:00" not in caplog.text
     assert await position(services) == ("ob", "checkin_time")
+    # The button is answered, so its spinner stops, and the log names our failing frame.
+    assert len(telegram.callback_answers) == answered + 1
+    assert "flows.py:" in caplog.text
+    assert "answer_step_button" in caplog.text
 
 
 # --- buttons on messages Telegram won't let companion edit ------------------------------------

@@ -622,6 +622,38 @@ async def test_ambiguous_birth_date_offers_both_readings_in_her_country_order(
     assert read_birth_date(stored, services.vault) == first
 
 
+async def test_birth_date_that_only_fits_the_other_order_is_confirmed_not_swapped(
+    mother: ChatDriver, services: Services
+) -> None:
+    # In the UK 11/12/2026 is 11 December, in the future; 12 November is offered, not stored.
+    await reach(mother, "birth_date")
+    replies = await mother.say("11/12/2026")
+    assert texts(replies) == [t(services, "onboarding.birth_date.confirm")]
+    assert replies[0].button_labels == ["12 November 2026", "Skip"]
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.birth_date_sealed is None
+
+    replies = await mother.tap("12 November 2026")
+    assert replies[0].text == t(services, "onboarding.birth_date.saved", date="12 November 2026")
+    stored = await load_mother(services)
+    assert stored is not None
+    assert read_birth_date(stored, services.vault) == date(2026, 11, 12)
+
+
+async def test_not_now_after_agreeing_explains_how_to_stop(
+    mother: ChatDriver, services: Services
+) -> None:
+    await mother.say("/start")
+    await mother.say("/start")
+    first, second = [m for m in mother.history if "Not now" in m.button_labels]
+    await mother.tap_on(first, "I agree")
+    before = await snapshot(services)
+    replies = await mother.tap_on(second, "Not now")
+    assert texts(replies) == [t(services, "onboarding.already_agreed")]
+    assert await snapshot(services) == before
+
+
 async def test_unambiguous_birth_date_is_stored_directly(
     mother: ChatDriver, services: Services
 ) -> None:

@@ -20,8 +20,11 @@ log = logging.getLogger(__name__)
 def describe_error(error: BaseException) -> str:
     """Type and stack frames only. Messages are dropped: they can carry a mother's text."""
     frames = traceback.extract_tb(error.__traceback__)
+    # Our own frames say which handler failed; the innermost frame says what failed.
+    ours = [f for f in frames if "/companion/" in f.filename][-4:]
+    chosen = [*ours, frames[-1]] if frames and frames[-1] not in ours else ours
     where = " < ".join(
-        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:])
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(chosen)
     )
     return f"{type(error).__module__}.{type(error).__qualname__} at {where or '?'}"
 
@@ -38,6 +41,8 @@ async def log_error(update: object, context: Ctx) -> None:
     if update.effective_chat.type != "private":
         return
     try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()  # stop the button's spinner
         services = context.services
         user = update.effective_user
         async with services.db.session() as session:
@@ -55,7 +60,8 @@ async def log_error(update: object, context: Ctx) -> None:
 async def answer_unknown_button(update: Update, context: Ctx) -> None:
     """A button companion doesn't recognise (old, forged or junk data): answer politely."""
     query = update.callback_query
-    assert query is not None
+    if query is None:
+        return
     content = context.services.content
     try:
         await query.answer(content.text(content.default_locale, "common.stale_button"))

@@ -250,7 +250,8 @@ def type_birth_date(turn: Turn, text: str) -> Outcome:
             turn.button("birth_date", format_date(content, locale, option), option.isoformat())
             for option in parsed.options
         ]
-        return _stay(Reply(turn.t("onboarding.birth_date.ambiguous"), [buttons, *_skip_row(turn)]))
+        key = "ambiguous" if len(buttons) > 1 else "confirm"
+        return _stay(Reply(turn.t(f"onboarding.birth_date.{key}"), [buttons, *_skip_row(turn)]))
     return _save_birth_date(turn, parsed)
 
 

@@ -18,9 +18,10 @@ class DateProblem(Enum):
 
 @dataclass(frozen=True)
 class AmbiguousDate:
-    """03/04/2026 could be 3 April or 4 March: she chooses."""
+    """03/04/2026 could be 3 April or 4 March: she chooses. One option means the date only
+    makes sense with day and month the other way round, so she confirms it."""
 
-    options: tuple[date, date]
+    options: tuple[date, ...]
 
 
 _MONTHS = {
@@ -107,6 +108,8 @@ def parse_birth_date(
     plausible = [result for result in checked if isinstance(result, date)]
     if len(plausible) == 2:
         return AmbiguousDate((plausible[0], plausible[1]))
+    if plausible and plausible[0] != found[0]:
+        return AmbiguousDate((plausible[0],))  # her country's order gave an impossible date
     if plausible:
         return plausible[0]
     return checked[0]

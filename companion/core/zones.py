@@ -125,7 +125,8 @@ def parse_zone(text: str) -> str | None:
         return "UTC" if total == 0 else fixed_offset_name(total)
     if folded in _ALIASES:
         return _ALIASES[folded]
-    return _zones_by_lower_name().get(folded.replace(" ", "_")) or _zones_by_city().get(folded)
+    by_name = _zones_by_lower_name().get(folded.replace(" ", "_"))
+    return by_name if by_name and is_valid_zone(by_name) else _zones_by_city().get(folded)
 
 
 @cache
@@ -133,11 +134,23 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+_STORED_OFFSET = re.compile(r"^UTC(?P<sign>[+-])(?P<hours>\d{2}):(?P<minutes>00|15|30|45)$")
+
+
 def tzinfo_for(name: str) -> tzinfo:
     """A stored zone name back to a tzinfo; fixed offsets are stored as "UTC+05:30"."""
-    if name.startswith("UTC") and len(name) == 9:
-        sign = -1 if name[3] == "-" else 1
-        return timezone(sign * timedelta(hours=int(name[4:6]), minutes=int(name[7:9])))
+    if name.startswith("UTC") and name != "UTC":
+        match = _STORED_OFFSET.match(name)
+        if match is None:
+            raise ValueError("not a fixed offset of the form UTC+05:30")
+        minutes = int(match["hours"]) * 60 + int(match["minutes"])
+        minutes *= -1 if match["sign"] == "-" else 1
+        if not -12 * 60 <= minutes <= 14 * 60:
+            raise ValueError("offset out of range")
+        return timezone(timedelta(minutes=minutes))
+    if name.startswith("Etc/") or name.startswith(("posix/", "right/")):
+        # Etc/GMT+2 means UTC-2: too confusing to accept; offsets are typed as UTC-2 instead.
+        raise ValueError("Etc zones are not accepted")
     return ZoneInfo(name)
 
 
