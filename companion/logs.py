@@ -30,5 +30,9 @@ def configure_logging(level: str, secrets: list[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO, and the URL contains the bot token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, PTB logs whole updates and request parameters: her messages. Never below INFO,
+    # whatever COMPANION_LOG_LEVEL says. Likewise SQLAlchemy, whose DEBUG shows row values.
+    for library in ("telegram", "sqlalchemy", "aiosqlite"):
+        logging.getLogger(library).setLevel(max(logging.INFO, logging.getLevelName(level)))

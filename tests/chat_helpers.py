@@ -103,3 +103,22 @@ async def onboard(
     """The whole onboarding with buttons, skipping the birth date."""
     await reach(mother, "birth_date", country, zone, time)
     return await mother.tap("Skip")
+
+
+def summary_text(
+    services: Services,
+    *,
+    country: str = "United Kingdom",
+    zone: str = "UK time (London)",
+    time: str = "09:00",
+    birth_date: str | None = None,
+) -> str:
+    return t(
+        services,
+        "common.summary",
+        language="English",
+        country=country,
+        zone=zone,
+        time=time,
+        birth_date=birth_date or t(services, "common.not_given"),
+    )

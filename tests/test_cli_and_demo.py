@@ -201,3 +201,33 @@ def test_log_filter_redacts_token_and_keys() -> None:
     assert RedactSecrets([token]).filter(record)
     assert token not in record.getMessage()
     assert "[redacted]" in record.getMessage()
+
+
+async def test_debug_logging_never_shows_her_words(
+    mother,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    from companion.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = (
+        root.handlers[:],
+        root.level,
+        {name: logging.getLogger(name).level for name in ("telegram", "sqlalchemy", "aiosqlite")},
+    )
+    try:
+        configure_logging("DEBUG", [])
+        root.addHandler(caplog.handler)
+        await mother.say("/start")
+        await mother.tap("I agree")
+        replies = await mother.say("my secret words about how I feel")
+        assert caplog.records  # DEBUG logging is on and something was logged
+        assert "my secret words" not in caplog.text
+        # What the bot says to her (results, later) is health data too: PTB's DEBUG logs
+        # every request's parameters, so those loggers must stay at INFO.
+        assert replies
+        assert replies[-1].text.splitlines()[0] not in caplog.text
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)

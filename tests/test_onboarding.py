@@ -26,6 +26,7 @@ from tests.chat_helpers import (
     reach,
     row_counts,
     snapshot,
+    summary_text,
     t,
     texts,
 )
@@ -33,25 +34,6 @@ from tests.chat_helpers import (
 START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 OFFERED = ["United States", "United Kingdom", "Canada", "Australia", "Ireland", "Another country"]
 CHECKIN_BUTTONS = ["07:00", "08:00", "09:00", "12:00", "13:00", "18:00", "19:00", "20:00", "21:00"]
-
-
-def summary_text(
-    services: Services,
-    *,
-    country: str = "United Kingdom",
-    zone: str = "UK time (London)",
-    time: str = "09:00",
-    birth_date: str | None = None,
-) -> str:
-    return t(
-        services,
-        "common.summary",
-        language="English",
-        country=country,
-        zone=zone,
-        time=time,
-        birth_date=birth_date or t(services, "common.not_given"),
-    )
 
 
 # --- the whole way through ----------------------------------------------------------------------

@@ -21,31 +21,13 @@ from tests.chat_helpers import (
     position,
     reach,
     snapshot,
+    summary_text,
     t,
     texts,
 )
 
 MENU_BUTTONS = ["Country", "Time zone", "Check-in time", "Baby's birth date", "Done"]
 LONDON_TOMORROW_9 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-
-def summary_text(
-    services: Services,
-    *,
-    country: str = "United Kingdom",
-    zone: str = "UK time (London)",
-    time: str = "09:00",
-    birth_date: str | None = None,
-) -> str:
-    return t(
-        services,
-        "common.summary",
-        language="English",
-        country=country,
-        zone=zone,
-        time=time,
-        birth_date=birth_date or t(services, "common.not_given"),
-    )
 
 
 def saved_text(services: Services, when: str | None, **summary: str) -> str:

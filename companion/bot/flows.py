@@ -211,28 +211,13 @@ async def answer_step_location(update: Update, context: Ctx) -> None:
 
 
 async def reprompt_media(update: Update, context: Ctx) -> None:
-    """A sticker, photo, voice note or file where text or a tap is expected."""
-    services = context.services
-    user, chat = sender(update)
-    async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
-        conversation = await get_conversation(session, mother) if mother else None
-        if mother is not None and conversation is not None:
-            turn = Turn(
-                services,
-                mother,
-                conversation.flow,
-                read_conversation_data(conversation, services.vault),
-            )
-            replies = [
-                Reply(services.content.text(mother.locale, "common.sticker_reprompt")),
-                *STEPS[conversation.step].prompt(turn),
-            ]
-        else:
-            replies = [
-                outside_flow_reply(services, mother, "common.media_unreadable", user.language_code)
-            ]
-    await send(context, chat.id, replies)
+    """A sticker, photo, voice note or file where text or a tap is expected: ask again."""
+
+    def ask_again(step: Step, turn: Turn) -> Outcome:
+        unreadable = Reply(turn.t("common.sticker_reprompt"))
+        return Outcome([unreadable, *step.prompt(turn)], data=turn.data or None)
+
+    await _answer_in_flow(update, context, ask_again, outside_key="common.media_unreadable")
 
 
 def outside_flow_reply(
