@@ -8,7 +8,7 @@ from companion.content import Content, CountryResources
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import country_names, tzinfo_for
-from companion.store.models import Mother
+from companion.store.models import Mother, MotherStatus
 from companion.store.mothers import read_birth_date
 from companion.vault import Vault
 
@@ -63,7 +63,7 @@ def summary(content: Content, mother: Mother, vault: Vault) -> str:
 
 def schedule_next(mother: Mother, now: datetime) -> None:
     """Set next_checkin_at from her zone and time, or clear it when she gets no check-ins."""
-    if mother.status != "active" or not mother.timezone or not mother.checkin_time:
+    if mother.status != MotherStatus.ACTIVE or not mother.timezone or not mother.checkin_time:
         mother.next_checkin_at = None
         return
     mother.next_checkin_at = next_checkin_at(

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from companion.bot.context import Ctx, pressed, sender
-from companion.bot.flows import SETTINGS, begin, mark_answered
+from companion.bot.flows import ONBOARDING, SETTINGS, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import describe_when, schedule_next, suggest_locale, summary
 from companion.bot.replies import Button, Reply, rows, send
 from companion.bot.steps import STEPS
@@ -95,8 +95,8 @@ async def _set_status(update: Update, context: Ctx, status: str) -> None:
             replies = [_not_ready(context, user.language_code)]
         elif mother.status == MotherStatus.ONBOARDING:
             conversation = await get_conversation(session, mother)
-            step = conversation.step if conversation else "country"
-            flow = conversation.flow if conversation else "ob"
+            flow = conversation.flow if conversation else ONBOARDING
+            step = conversation.step if conversation else onboarding_steps(services)[0]
             replies = [
                 Reply(content.text(mother.locale, "settings.resume.finish_setup")),
                 *await begin(services, session, mother, flow, step),
