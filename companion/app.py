@@ -12,6 +12,7 @@ from companion.clock import Clock, SystemClock
 from companion.config import Settings
 from companion.content import load_content
 from companion.resources import messages_dir
+from companion.delivery.sender import Sender
 from companion.store.db import Database
 from companion.vault import Vault
 
@@ -21,12 +22,14 @@ FEATURES = (onboarding, settings, help, mydata, flows)
 
 def build_services(config: Settings, clock: Clock | None = None) -> Services:
     content = load_content(config.messages_dir or messages_dir(), config.default_locale)
+    db, vault, clock = (
+        Database(config.database_url),
+        Vault(config.key_bytes),
+        clock or SystemClock(),
+    )
+    sender = Sender(db, vault, clock, rate=config.send_rate, chat_interval=config.chat_interval_s)
     return Services(
-        settings=config,
-        db=Database(config.database_url),
-        content=content,
-        vault=Vault(config.key_bytes),
-        clock=clock or SystemClock(),
+        settings=config, db=db, content=content, vault=vault, clock=clock, sender=sender
     )
 
 
@@ -58,6 +61,7 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
         builder = builder.request(request).get_updates_request(request)
     application: CompanionApp = builder.build()  # type: ignore[assignment]
     application.bot_data.services = services
+    services.sender.bot = application.bot
     application.add_handlers(guard.handlers(), group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.handlers())

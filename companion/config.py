@@ -60,6 +60,36 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="INFO", validation_alias=_env("COMPANION_LOG_LEVEL", "log_level")
     )
+    send_rate: float = Field(
+        default=30.0, gt=0, le=1000, validation_alias=_env("COMPANION_SEND_RATE", "send_rate")
+    )
+    chat_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        validation_alias=_env("COMPANION_CHAT_INTERVAL_S", "chat_interval_s"),
+    )
+    grace_hours: float = Field(
+        default=3.0, ge=0, le=23, validation_alias=_env("COMPANION_GRACE_HOURS", "grace_hours")
+    )
+    reminder_after_hours: float = Field(
+        default=4.0,
+        gt=0,
+        le=20,
+        validation_alias=_env("COMPANION_REMINDER_AFTER_HOURS", "reminder_after_hours"),
+    )
+    quiet_hours: str = Field(
+        default="22:00-07:00", validation_alias=_env("COMPANION_QUIET_HOURS", "quiet_hours")
+    )
+    tick_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        validation_alias=_env("COMPANION_TICK_SECONDS", "tick_seconds"),
+    )
+    tick_batch: int = Field(
+        default=500, ge=1, le=10_000, validation_alias=_env("COMPANION_TICK_BATCH", "tick_batch")
+    )
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -124,9 +154,28 @@ class Settings(BaseSettings):
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        parts = value.replace(" ", "").split("-")
+        if len(parts) != 2 or not all(_is_hh_mm(part) for part in parts):
+            raise ValueError("expected two times like 22:00-07:00")
+        return "-".join(parts)
+
     @property
     def key_bytes(self) -> tuple[bytes, ...]:
         return tuple(decode_key(key) or b"" for key in self.encryption_keys)
+
+
+def _is_hh_mm(text: str) -> bool:
+    hours, _, minutes = text.partition(":")
+    return (
+        hours.isdigit()
+        and minutes.isdigit()
+        and len(minutes) == 2
+        and int(hours) < 24
+        and int(minutes) < 60
+    )
 
 
 def decode_key(key: str) -> bytes | None:
@@ -174,6 +223,13 @@ ENV_NAMES = {
     "default_locale": "COMPANION_DEFAULT_LOCALE",
     "messages_dir": "COMPANION_MESSAGES_DIR",
     "log_level": "COMPANION_LOG_LEVEL",
+    "send_rate": "COMPANION_SEND_RATE",
+    "chat_interval_s": "COMPANION_CHAT_INTERVAL_S",
+    "grace_hours": "COMPANION_GRACE_HOURS",
+    "reminder_after_hours": "COMPANION_REMINDER_AFTER_HOURS",
+    "quiet_hours": "COMPANION_QUIET_HOURS",
+    "tick_seconds": "COMPANION_TICK_SECONDS",
+    "tick_batch": "COMPANION_TICK_BATCH",
 }
 
 

@@ -116,8 +116,14 @@ async def run_demo(
     out: TextIO | None = None,
 ) -> int:
     stdin, out = stdin or sys.stdin, out or sys.stdout
+    # A terminal has no flood limits: send at once, so each reply prints before the next prompt.
     settings = load_settings(
-        {"database_url": f"sqlite:///{database}", "encryption_keys": generate_key()}
+        {
+            "database_url": f"sqlite:///{database}",
+            "encryption_keys": generate_key(),
+            "send_rate": 1000,
+            "chat_interval_s": 0,
+        }
     )
     await asyncio.to_thread(_fresh_database, Path(database), settings.database_url)
     clock = ManualClock(

@@ -76,6 +76,9 @@ def settings_values(database_url: str) -> dict[str, object]:
         "database_url": database_url,
         "encryption_keys": TEST_KEY,
         "default_locale": "en",
+        # Pacing is tested on its own (test_sender.py); conversations send without waiting.
+        "send_rate": 1000,
+        "chat_interval_s": 0,
     }
 
 

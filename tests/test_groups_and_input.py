@@ -26,8 +26,8 @@ from tests.chat_helpers import (
     onboard,
     position,
     reach,
-    row_counts,
     snapshot,
+    stored_counts,
     t,
     texts,
 )
@@ -340,7 +340,7 @@ async def test_after_a_huge_text_onboarding_still_finishes_correctly(
         "08:30",
     )
     assert read_birth_date(stored, services.vault) is not None
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 0}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1}
 
 
 # --- old and forged buttons ---------------------------------------------------------------------
@@ -623,4 +623,4 @@ async def test_a_double_tap_on_i_agree_is_quiet(
     replies = await mother.tap_on(question, "I agree")
     assert replies == []
     assert errors_logged(caplog) == []
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}

@@ -24,8 +24,8 @@ from tests.chat_helpers import (
     onboard,
     position,
     reach,
-    row_counts,
     snapshot,
+    stored_counts,
     summary_text,
     t,
     texts,
@@ -137,7 +137,7 @@ async def test_full_onboarding_shows_each_question_and_stores_her_settings(
     assert b"2026-04-03" not in raw
     assert b"2026" not in raw
     assert read_birth_date(stored, services.vault) == date(2026, 4, 3)
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 0}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1}
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ async def test_nothing_is_stored_before_she_agrees_or_after_she_declines(
     await assert_nothing_stored(services)
     replies = await mother.tap("I agree")
     assert texts(replies)[0] == t(services, "onboarding.agreed")
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
 
 
 async def test_agreeing_twice_enrols_her_once(mother: ChatDriver, services: Services) -> None:
@@ -239,7 +239,7 @@ async def test_agreeing_twice_enrols_her_once(mother: ChatDriver, services: Serv
     assert await mother.tap_on(first, "I agree") == []
     assert first.text.endswith(t(services, "onboarding.consent_recorded"))
     assert first.buttons == []
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
 
 
 async def test_consent_is_per_person(
@@ -251,7 +251,7 @@ async def test_consent_is_per_person(
     await ana.tap("I agree")
     assert await load_mother(services, 2001) is not None
     assert await load_mother(services, 2002) is None
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
 
 
 # --- country ------------------------------------------------------------------------------------
@@ -694,7 +694,7 @@ async def test_start_mid_onboarding_asks_the_open_question_again(
     ]
     assert replies[1].button_labels == ["UK time (London)", "Somewhere else"]
     assert await position(services) == ("ob", "timezone")
-    assert await row_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
     # The re-asked question works.
     replies = await mother.tap("UK time (London)")
     assert texts(replies)[1] == t(services, "onboarding.checkin_time.prompt")

@@ -28,6 +28,7 @@ class ChatDriver:
 
     async def deliver(self, update: Update) -> list[SentMessage]:
         await self.application.process_update(update)
+        await self.application.bot_data.services.sender.drain()
         return self.new_messages()
 
     def new_messages(self) -> list[SentMessage]:

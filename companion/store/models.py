@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -92,6 +97,7 @@ class Mother(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def row_key(self) -> str:
         if not self.id:
@@ -133,6 +139,107 @@ class Conversation(Base):
         if not self.mother_id:
             raise ValueError("a conversation's mother_id must be set before sealing")
         return self.mother_id
+
+
+class CheckinStatus:
+    SENT = "sent"  # queued to her (the outbox delivers it)
+    STARTED = "started"  # at least one answer
+    DONE = "done"
+    MISSED = "missed"  # the bot was down past the grace window: not sent
+    NUDGE = "nudge"  # the "we're still here" message sent instead of a prompt
+
+
+class Checkin(Base):
+    """One daily check-in. The unique (mother, local date, kind) key means never sent twice."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("mother_id", "local_date", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="daily")
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    def row_key(self) -> str:
+        return self.id
+
+
+class Answer(Base):
+    """One answer to one check-in question, sealed, with when it was given."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "question"),)
+    __sealed__ = ("value_sealed",)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    checkin_id: Mapped[str] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(16))
+    value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def row_key(self) -> str:
+        if not self.id:
+            raise ValueError("an answer's id must be set before sealing")
+        return self.id
+
+
+class Lane:
+    """Outbox priority: a lower number always goes first."""
+
+    EMERGENCY = 0
+    REPLY = 1
+    CLINICIAN = 2
+    SCHEDULED = 3
+
+
+class OutboxMessage(Base):
+    """A message waiting to go out; deleted once sent or dropped, so the outbox holds only what
+    is still owed. Its text is sealed: it can describe her health."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queue", "lane", "not_before"),)
+    __sealed__ = ("payload_sealed",)
+
+    # The integer id orders messages to one chat; `key` binds the sealed payload to this row.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=new_id)
+    lane: Mapped[int] = mapped_column(Integer)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    mother_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mothers.id", ondelete="CASCADE"), index=True
+    )
+    payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    def row_key(self) -> str:
+        if not self.key:
+            raise ValueError("an outbox message's key must be set before sealing")
+        return self.key
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before getUpdates acknowledges it; handled once."""
+
+    __tablename__ = "inbox"
+    __sealed__ = ("payload_sealed",)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    def row_key(self) -> str:
+        return str(self.update_id)
 
 
 def sealed_models() -> list[type[Base]]:

@@ -60,8 +60,17 @@ async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> 
 
 
 async def erase_mother(session: AsyncSession, mother: Mother) -> None:
-    """Delete every row about her, children first (not relying on ON DELETE CASCADE)."""
+    """Delete every row about her, children first (not relying on ON DELETE CASCADE), and any
+    row keyed by her chat or Telegram id (queued messages, stored updates)."""
     for model in reversed(_owned_models()):
         await session.execute(delete(model).where(model.__table__.c.mother_id == mother.id))
+    for mapper in Base.registry.mappers:
+        columns = mapper.class_.__table__.columns
+        for name, value in (
+            ("chat_id", mother.chat_id),
+            ("telegram_user_id", mother.telegram_user_id),
+        ):
+            if name in columns and mapper.class_ is not Mother:
+                await session.execute(delete(mapper.class_).where(columns[name] == value))
     await session.execute(delete(Mother).where(Mother.id == mother.id))
     session.expunge(mother)

@@ -1,0 +1,1 @@
+"""Getting messages out and updates in: the outbox and its sender, the inbox, the tick."""

@@ -1,0 +1,95 @@
+"""The outbox: every outgoing message is a row first, sent by the sender in priority order.
+
+A row lives only until its message is sent (or dropped as undeliverable): the outbox holds what
+is still owed, never a history of what was said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from companion.delivery.outgoing import Reply, encode
+from companion.store.models import Mother, MotherStatus, OutboxMessage, new_id
+from companion.vault import Vault
+
+
+async def enqueue(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    chat_id: int,
+    replies: Sequence[Reply],
+    lane: int,
+    now: datetime,
+    mother_id: str | None = None,
+    not_before: datetime | None = None,
+) -> list[OutboxMessage]:
+    """Queue replies to one chat, in order, in the caller's transaction."""
+    rows = []
+    for reply in replies:
+        row = OutboxMessage(
+            key=new_id(),
+            lane=lane,
+            chat_id=chat_id,
+            mother_id=mother_id,
+            created_at=now,
+            not_before=not_before or now,
+            attempts=0,
+        )
+        row.payload_sealed = vault.seal(encode(reply), context=row.seal_context("payload_sealed"))
+        session.add(row)
+        rows.append(row)
+    await session.flush()  # ids in queue order
+    return rows
+
+
+async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Messages that may go now, highest lane first; only the head of each chat's queue, so
+    one chat's messages never overtake each other (except a higher lane, which should)."""
+    earlier = aliased(OutboxMessage)
+    blocked_by_earlier = exists().where(
+        earlier.chat_id == OutboxMessage.chat_id,
+        or_(
+            earlier.lane < OutboxMessage.lane,
+            and_(earlier.lane == OutboxMessage.lane, earlier.id < OutboxMessage.id),
+        ),
+    )
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.not_before <= now, ~blocked_by_earlier)
+        .order_by(OutboxMessage.lane, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+async def mark_done(session: AsyncSession, message_id: int) -> None:
+    """Sent, or dropped as undeliverable: either way nothing more is owed."""
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+
+async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(not_before=not_before, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_blocked(session: AsyncSession, chat_id: int) -> None:
+    """She blocked the bot: pause her (her data stays) and drop what was waiting for her."""
+    await session.execute(
+        update(Mother)
+        .where(Mother.chat_id == chat_id, Mother.status != MotherStatus.ONBOARDING)
+        .values(status=MotherStatus.BLOCKED, next_checkin_at=None)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
