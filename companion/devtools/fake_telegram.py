@@ -40,6 +40,7 @@ class SentMessage:
     keyboard: list[list[dict[str, Any]]] = field(default_factory=list)
     document: bytes | None = None
     filename: str | None = None
+    photo: bytes | None = None
     protect_content: bool = False
 
     @property
@@ -60,10 +61,43 @@ class ApiCall:
     params: dict[str, Any]
 
 
+Fault = Callable[[str, dict[str, Any]], "FaultResult"]
+FaultResult = tuple[int, dict[str, Any]] | BaseException | None
+
+
+def flood(retry_after: int) -> tuple[int, dict[str, Any]]:
+    """Telegram's answer past its limits: 429 with a retry_after."""
+    return 429, {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
+
+
+def blocked() -> tuple[int, dict[str, Any]]:
+    return 403, {
+        "ok": False,
+        "error_code": 403,
+        "description": "Forbidden: bot was blocked by the user",
+    }
+
+
+def bad_request(
+    description: str = "Bad Request: message text is empty",
+) -> tuple[int, dict[str, Any]]:
+    return 400, {"ok": False, "error_code": 400, "description": description}
+
+
 class FakeTelegram(BaseRequest):
-    """Answers Bot API calls in memory. `calls` keeps every call; `messages` each chat's view."""
+    """Answers Bot API calls in memory. `calls` keeps every call; `messages` each chat's view.
+
+    `fault`, when set, is asked before each call and may answer with an error (an HTTP status
+    and body, or an exception such as telegram.error.TimedOut) instead of the normal result.
+    """
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self.fault: Fault | None = None
         self.calls: list[ApiCall] = []
         self.messages: dict[int, list[SentMessage]] = {}
         self.left_chats: list[int] = []
@@ -97,6 +131,12 @@ class FakeTelegram(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
         self.calls.append(ApiCall(api_method, params))
+        if self.fault is not None:
+            injected = self.fault(api_method, params)
+            if isinstance(injected, BaseException):
+                raise injected
+            if injected is not None:
+                return self._reply(injected[1], injected[0])
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             return self._reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
@@ -175,6 +215,27 @@ class FakeTelegram(BaseRequest):
             "file_unique_id": "u",
             "file_name": name,
         }
+        return result
+
+    def _api_sendPhoto(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        content = next((value[1] for value in files.values()), b"")
+        markup = _markup(params.get("reply_markup"))
+        sent = SentMessage(
+            chat_id,
+            next(self._message_ids),
+            str(params.get("caption", "")),
+            buttons=markup.get("inline_keyboard", []),
+            photo=content,
+            protect_content=bool(params.get("protect_content")),
+        )
+        self.messages.setdefault(chat_id, []).append(sent)
+        result = self._message_json(sent, markup)
+        result.pop("text", None)
+        result["caption"] = sent.text
+        result["photo"] = [
+            {"file_id": f"p{sent.message_id}", "file_unique_id": "p", "width": 900, "height": 600}
+        ]
         return result
 
     def _api_editMessageText(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
