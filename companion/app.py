@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from companion.bot import errors, flows, guard, help, mydata, onboarding, settings
+from companion.bot import (
+    checkin,
+    errors,
+    flows,
+    guard,
+    help,
+    history,
+    mydata,
+    onboarding,
+    settings,
+)
 from companion.bot.context import BotData, CompanionApp, Ctx, Services
 from companion.clock import Clock, SystemClock
 from companion.config import Settings
 from companion.content import load_content
-from companion.resources import messages_dir
+from companion.delivery.inbox import poll_forever, prune_handled
 from companion.delivery.sender import Sender
+from companion.delivery.tick import run_tick
+from companion.resources import messages_dir
 from companion.store.db import Database
 from companion.vault import Vault
 
+log = logging.getLogger(__name__)
+
 # Order matters only for the fallbacks, which must come after every feature's handlers.
-FEATURES = (onboarding, settings, help, mydata, flows)
+FEATURES = (onboarding, settings, checkin, history, help, mydata, flows)
 
 
 def build_services(config: Settings, clock: Clock | None = None) -> Services:
@@ -46,6 +63,55 @@ async def publish_commands(application: CompanionApp) -> None:
         )
 
 
+async def tick_job(context: Ctx) -> None:
+    """The schedule tick, run by PTB's JobQueue every COMPANION_TICK_SECONDS."""
+    services = context.services
+    report = await run_tick(services)
+    if report.queued or report.missed:
+        log.info(
+            "event=tick sent=%d late=%d missed=%d nudged=%d reminded=%d duplicates=%d",
+            report.sent,
+            report.late,
+            report.missed,
+            report.nudged,
+            report.reminded,
+            report.duplicates,
+        )
+    await prune_handled(services, services.clock.now())
+
+
+async def serve_polling(application: CompanionApp) -> None:
+    """Long polling with the inbox, the schedule tick and the sender, until interrupted."""
+    services = application.bot_data.services
+    await application.initialize()
+    await publish_commands(application)
+    await application.bot.delete_webhook()
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        tick_job,
+        interval=services.settings.tick_seconds,
+        first=1,
+        name="tick",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    await application.start()  # the JobQueue
+    workers = [
+        asyncio.create_task(services.sender.run(), name="sender"),
+        asyncio.create_task(poll_forever(application), name="poller"),
+    ]
+    try:
+        done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # a crashed worker stops the process, so the platform restarts it
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        await application.stop()
+        await application.shutdown()
+        await services.db.dispose()
+
+
 def build_application(services: Services, request: BaseRequest | None = None) -> CompanionApp:
     """The real Application; tests and the demo pass a fake request layer."""
     config = services.settings
@@ -55,7 +121,6 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
         .base_url(config.telegram_base_url)
         .base_file_url(config.telegram_base_file_url)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
-        .post_init(publish_commands)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -24,9 +24,7 @@ def _fail(message: str) -> int:
 
 def cmd_run(_args: argparse.Namespace) -> int:
     """Long-polling worker: migrate, then serve until stopped."""
-    from telegram import Update
-
-    from companion.app import build_application, build_services
+    from companion.app import build_application, build_services, serve_polling
     from companion.logs import configure_logging
     from companion.store.db import upgrade
 
@@ -38,7 +36,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     application = build_application(build_services(settings))
     log.info("event=starting mode=polling")
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(serve_polling(application))
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import TextIO
 from companion.app import build_application, build_services
 from companion.clock import ManualClock
 from companion.config import load_settings
+from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, Person, SentMessage
 from companion.store.db import upgrade
@@ -39,6 +40,8 @@ def render(message: SentMessage, out: TextIO) -> None:
         print(f"companion> [document {message.filename}, {len(message.document)} bytes]", file=out)
         for line in message.document.decode("utf-8", "replace").splitlines():
             print(f"           {line}", file=out)
+    if message.photo is not None:
+        print(f"companion> [picture, {len(message.photo)} bytes]", file=out)
     for line in message.text.splitlines() or [""]:
         print(f"companion> {line}", file=out)
     labels = message.button_labels
@@ -90,6 +93,9 @@ async def handle_line(line: str, driver: ChatDriver, clock: ManualClock, out: Te
                 return True
             clock.set(moment)
             print(f"demo: the clock is now {clock.now():%Y-%m-%d %H:%M} UTC", file=out)
+            services = driver.application.bot_data.services
+            await run_tick(services)  # what the JobQueue would have run meanwhile
+            await services.sender.drain()
             replies = driver.new_messages()
         elif line.startswith(":"):
             print("demo: unknown demo command; :help lists them", file=out)

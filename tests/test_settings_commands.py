@@ -469,7 +469,7 @@ async def test_help_before_consent_stores_nothing(
     await assert_nothing_stored(services)
 
 
-@pytest.mark.parametrize("command", ["/foo", "/checkin", "/start_over", "/HELP2"])
+@pytest.mark.parametrize("command", ["/foo", "/frobnicate", "/start_over", "/HELP2"])
 async def test_unknown_command(mother: ChatDriver, services: Services, command: str) -> None:
     replies = await mother.say(command)
     assert texts(replies) == [t(services, "common.unknown_command")]

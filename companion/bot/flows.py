@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.mother_view import (
     crisis_block,
@@ -19,10 +21,11 @@ from companion.bot.mother_view import (
     suggest_locale,
     summary,
 )
-from companion.bot.replies import Reply, send
+from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import STEPS, Outcome, Step, Turn
 from companion.core.zones import zones_for_country
-from companion.store.models import Mother, MotherStatus
+from companion.store.checkins import save_answer
+from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
 from companion.store.mothers import (
     end_conversation,
     find_mother,
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "ob"
 SETTINGS = "set"
+HISTORY_BUTTON = "hist|30"
 
 
 def onboarding_steps(services: Services) -> list[str]:
@@ -48,16 +52,31 @@ class Position:
     step: str
 
 
+def step_for(name: str) -> Step:
+    """Set-up questions and check-in questions share one machinery."""
+    return STEPS[name] if name in STEPS else CHECKIN_STEPS[name]
+
+
 async def begin(
-    services: Services, session: AsyncSession, mother: Mother, flow: str, step: str
+    services: Services,
+    session: AsyncSession,
+    mother: Mother,
+    flow: str,
+    step: str,
+    data: dict[str, Any] | None = None,
 ) -> list[Reply]:
     """Put her on `step` of `flow` and ask it."""
     now = services.clock.now()
-    await set_conversation(session, mother, flow=flow, step=step, now=now, vault=services.vault)
-    return STEPS[step].prompt(Turn(services, mother, flow))
+    await set_conversation(
+        session, mother, flow=flow, step=step, now=now, vault=services.vault, data=data
+    )
+    return step_for(step).prompt(Turn(services, mother, flow, dict(data or {})))
 
 
 def _next_step(services: Services, mother: Mother, position: Position) -> str | None:
+    if position.flow == CHECKIN:
+        index = QUESTIONS.index(position.step)
+        return QUESTIONS[index + 1] if index + 1 < len(QUESTIONS) else None
     if position.flow == ONBOARDING:
         order = onboarding_steps(services)
         index = order.index(position.step)
@@ -103,10 +122,31 @@ def finish_settings(services: Services, mother: Mother) -> list[Reply]:
 
 
 async def advance(
-    services: Services, session: AsyncSession, mother: Mother, position: Position, outcome: Outcome
+    services: Services,
+    session: AsyncSession,
+    mother: Mother,
+    position: Position,
+    outcome: Outcome,
+    data: dict[str, Any] | None = None,
 ) -> list[Reply]:
-    """Apply a step's outcome: stay (keeping its data), go to the next step, or finish."""
+    """Apply a step's outcome: store its answers, then stay (keeping its data), go to the next
+    step, or finish the flow."""
+    data = data or {}
+    checkin = await _open_checkin(session, mother, data)
+    for question, value in outcome.answers.items():
+        if checkin is not None:
+            await save_answer(
+                session,
+                services.vault,
+                checkin=checkin,
+                question=question,
+                value=value,
+                now=services.clock.now(),
+            )
     replies = list(outcome.replies)
+    if outcome.finish:
+        await end_conversation(session, mother)
+        return replies + finish_checkin(services, mother, checkin)
     if not outcome.accepted:
         await set_conversation(
             session,
@@ -121,11 +161,34 @@ async def advance(
     mother.updated_at = services.clock.now()
     following = _next_step(services, mother, position)
     if following is not None:
-        return replies + await begin(services, session, mother, position.flow, following)
+        carried = {"checkin": data["checkin"]} if "checkin" in data else None
+        return replies + await begin(services, session, mother, position.flow, following, carried)
     await end_conversation(session, mother)
     if position.flow == ONBOARDING:
         return replies + finish_onboarding(services, mother)
+    if position.flow == CHECKIN:
+        return replies + finish_checkin(services, mother, checkin)
     return replies + finish_settings(services, mother)
+
+
+async def _open_checkin(
+    session: AsyncSession, mother: Mother, data: dict[str, Any]
+) -> Checkin | None:
+    """The check-in a check-in conversation is about, if it is hers."""
+    checkin_id = data.get("checkin")
+    if not isinstance(checkin_id, str):
+        return None
+    checkin = await session.get(Checkin, checkin_id)
+    return checkin if checkin is not None and checkin.mother_id == mother.id else None
+
+
+def finish_checkin(services: Services, mother: Mother, checkin: Checkin | None) -> list[Reply]:
+    if checkin is not None:
+        checkin.status, checkin.completed_at = CheckinStatus.DONE, services.clock.now()
+        checkin.remind_at = None
+    content = services.content
+    history = Button(content.text(mother.locale, "checkin.button.history"), HISTORY_BUTTON)
+    return [Reply(content.text(mother.locale, "checkin.thanks"), [[history]])]
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -152,13 +215,13 @@ async def answer_step_button(update: Update, context: Ctx) -> None:
             await query.answer(services.content.text(locale, "common.stale_button"))
             return
         turn = Turn(services, mother, flow, read_conversation_data(conversation, services.vault))
-        outcome = STEPS[step].on_button(turn, value)
+        outcome = step_for(step).on_button(turn, value)
         label = _button_label(update, data)
-        replies = await advance(services, session, mother, Position(flow, step), outcome)
+        replies = await advance(services, session, mother, Position(flow, step), outcome, turn.data)
         chat_id = mother.chat_id
         picked = services.content.text(mother.locale, "common.picked", choice=label)
     await query.answer()
-    if outcome.accepted:
+    if outcome.accepted or outcome.finish:
         await mark_answered(update, picked if label else None)
     await send(context, chat_id, replies)
 
@@ -240,7 +303,7 @@ async def _answer_in_flow(
     async with services.db.session() as session:
         mother = await find_mother(session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
-        outcome = None
+        outcome, turn = None, None
         if mother is not None and conversation is not None:
             turn = Turn(
                 services,
@@ -248,10 +311,10 @@ async def _answer_in_flow(
                 conversation.flow,
                 read_conversation_data(conversation, services.vault),
             )
-            outcome = act(STEPS[conversation.step], turn)
-        if mother is not None and conversation is not None and outcome is not None:
+            outcome = act(step_for(conversation.step), turn)
+        if mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
-            replies = await advance(services, session, mother, position, outcome)
+            replies = await advance(services, session, mother, position, outcome, turn.data)
         else:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
     await send(context, chat.id, replies)

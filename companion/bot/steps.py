@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from companion.bot.context import Services
@@ -16,6 +16,7 @@ from companion.bot.mother_view import country_label, format_date, zone_label
 from companion.bot.replies import Button, Reply, rows
 from companion.core.birth_date import AmbiguousDate, DateProblem, check_birth_date, parse_birth_date
 from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
+from companion.core.quiet import QuietHours
 from companion.core.zones import (
     country_from_text,
     country_names,
@@ -50,11 +51,14 @@ class Turn:
 
 @dataclass(frozen=True)
 class Outcome:
-    """accepted: move on. Otherwise stay on the step, with `data` kept for the next turn."""
+    """accepted: move on; finish: end the flow now. Otherwise stay on the step, with `data`
+    kept for the next turn. `answers` are check-in answers to store (question -> value)."""
 
     replies: list[Reply]
     accepted: bool = False
     data: dict[str, Any] | None = None
+    finish: bool = False
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 def _stay(*replies: Reply, data: dict[str, Any] | None = None) -> Outcome:
@@ -176,8 +180,14 @@ def locate_timezone(turn: Turn, latitude: float, longitude: float) -> Outcome:
 # --- check-in time ----------------------------------------------------------------------------
 
 
+def _quiet(turn: Turn) -> QuietHours:
+    return QuietHours.parse(turn.services.settings.quiet_hours)
+
+
 def prompt_checkin_time(turn: Turn) -> list[Reply]:
-    buttons = [turn.button("checkin_time", value, value) for value in CHECKIN_TIMES]
+    quiet = _quiet(turn)
+    allowed = [v for v in CHECKIN_TIMES if not quiet.contains(time.fromisoformat(v))]
+    buttons = [turn.button("checkin_time", value, value) for value in allowed]
     return [Reply(turn.t("onboarding.checkin_time.prompt"), rows(buttons, 3))]
 
 
@@ -187,6 +197,19 @@ def type_checkin_time(turn: Turn, text: str) -> Outcome:
         return _stay(Reply(turn.t("onboarding.checkin_time.out_of_range")))
     if not isinstance(parsed, ClockTime):
         return _stay(Reply(turn.t("onboarding.checkin_time.not_a_time")))
+    quiet = _quiet(turn)
+    if quiet.contains(time(parsed.hour, parsed.minute)):
+        # Nothing is sent in quiet hours, so a check-in then would never arrive.
+        return _stay(
+            Reply(
+                turn.t(
+                    "onboarding.checkin_time.quiet",
+                    quiet=turn.services.settings.quiet_hours,
+                    opens=quiet.end.strftime("%H:%M"),
+                    closes=quiet.start.strftime("%H:%M"),
+                )
+            )
+        )
     turn.mother.checkin_time = str(parsed)
     return Outcome(
         [Reply(turn.t("onboarding.checkin_time.saved", time=str(parsed)))], accepted=True

@@ -8,6 +8,7 @@ lane first) and a small pacer spaces the sends: a global rate and a minimum gap 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
@@ -54,7 +55,7 @@ class Pacer:
         self._next = max(self._next, self._monotonic() + seconds)
 
 
-def _retry_after_seconds(error: RetryAfter) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
     with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta; both handled
         warnings.simplefilter("ignore")
         value = error.retry_after
@@ -111,10 +112,8 @@ class Sender:
             batch = await self._next_batch()
             if not batch:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
-                except TimeoutError:
-                    pass
                 continue
             for row in batch:
                 await self.pacer.acquire()
@@ -148,7 +147,7 @@ class Sender:
             )
             message = await self._deliver(row.chat_id, reply)
         except RetryAfter as error:
-            wait = _retry_after_seconds(error)
+            wait = retry_after_seconds(error)
             self.pacer.pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
             await self._record(

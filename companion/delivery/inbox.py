@@ -1,0 +1,135 @@
+"""Inbox before acknowledgement: each update is stored (keyed by update_id) before the next
+getUpdates call confirms it to Telegram, then handled from the table, in order, once.
+
+A crash after storing and before handling loses nothing: the row is handled on restart. An update
+Telegram sends again (it was not yet confirmed) hits the same key and is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
+
+from companion.bot.context import CompanionApp, Services
+from companion.delivery.sender import retry_after_seconds
+from companion.store.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+KEEP_HANDLED = timedelta(days=2)  # long enough to recognise a redelivery
+
+
+def _user_id(raw: dict[str, Any]) -> int | None:
+    for value in raw.values():
+        if isinstance(value, dict):
+            sender = value.get("from")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                return int(sender["id"])
+    return None
+
+
+async def store_updates(services: Services, updates: list[dict[str, Any]]) -> int:
+    """Store raw updates (sealed); returns how many were new."""
+    if not updates:
+        return 0
+    now = services.clock.now()
+    stored = 0
+    async with services.db.session() as session:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        for raw in updates:
+            row = InboxUpdate(update_id=int(raw["update_id"]))
+            sealed = services.vault.seal(
+                json.dumps(raw), context=row.seal_context("payload_sealed")
+            )
+            statement = (
+                dialect.insert(InboxUpdate)
+                .values(
+                    update_id=row.update_id,
+                    telegram_user_id=_user_id(raw),
+                    payload_sealed=sealed,
+                    received_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["update_id"])
+            )
+            result = await session.execute(statement)
+            stored += result.rowcount  # type: ignore[attr-defined]
+    return stored
+
+
+async def handle_stored(application: CompanionApp, limit: int = 100) -> int:
+    """Handle stored updates in update_id order; returns how many were handled."""
+    services = application.bot_data.services
+    async with services.db.session() as session:
+        rows = await _unhandled(session, limit)
+        work = [
+            (row.update_id, row.seal_context("payload_sealed"), row.payload_sealed) for row in rows
+        ]
+    for update_id, context, sealed in work:
+        if sealed is not None:
+            raw = json.loads(services.vault.open(sealed, context=context))
+            update = Update.de_json(raw, application.bot)
+            await application.process_update(update)  # errors go to the error handler
+        async with services.db.session() as session:
+            row = await session.get(InboxUpdate, update_id)
+            if row is not None:
+                row.handled_at, row.payload_sealed = services.clock.now(), None
+    return len(work)
+
+
+async def _unhandled(session: AsyncSession, limit: int) -> list[InboxUpdate]:
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.handled_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def prune_handled(services: Services, now: datetime) -> None:
+    async with services.db.session() as session:
+        await session.execute(
+            delete(InboxUpdate).where(InboxUpdate.handled_at < now - KEEP_HANDLED)
+        )
+
+
+async def poll_once(application: CompanionApp, offset: int | None, wait_seconds: int) -> int | None:
+    """One getUpdates: store what came, and return the offset that will confirm it."""
+    updates = await application.bot.get_updates(
+        offset=offset, timeout=wait_seconds, allowed_updates=Update.ALL_TYPES
+    )
+    private = [u for u in updates if u.effective_chat is None or u.effective_chat.type == "private"]
+    await store_updates(application.bot_data.services, [u.to_dict() for u in private])
+    for update in updates:
+        if update not in private:
+            # Groups and channels are refused and left: nothing from them is ever stored.
+            await application.process_update(update)
+    if updates:
+        return max(update.update_id for update in updates) + 1
+    return offset
+
+
+async def poll_forever(application: CompanionApp, wait_seconds: int = 30) -> None:
+    """Long polling: store, then (on the next call) confirm, while handling from the table."""
+    offset: int | None = None
+    await handle_stored(application)  # whatever a crash left behind
+    while True:
+        try:
+            offset = await poll_once(application, offset, wait_seconds)
+        except RetryAfter as error:
+            await asyncio.sleep(retry_after_seconds(error))
+            continue
+        except (TimedOut, NetworkError) as error:
+            log.warning("event=poll_failed error=%s", type(error).__name__)
+            await asyncio.sleep(2)
+            continue
+        while await handle_stored(application):
+            pass
