@@ -524,7 +524,8 @@ async def test_check_in_time_that_is_not_a_clock_time_is_explained(
         ("21.15", "21:15"),
         ("0830", "08:30"),
         ("noon", "12:00"),
-        ("12am", "00:00"),
+        ("9:45pm", "21:45"),
+        ("07:00", "07:00"),  # quiet hours end at 07:00
     ],
 )
 async def test_check_in_time_can_be_typed(
@@ -537,6 +538,26 @@ async def test_check_in_time_can_be_typed(
     assert stored is not None
     assert stored.checkin_time == stored_time
     assert await position(services) == ("ob", "birth_date")
+
+
+@pytest.mark.parametrize("typed", ["12am", "22:00", "23:30", "06:59", "3am"])
+async def test_check_in_time_in_quiet_hours_is_refused_kindly(
+    mother: ChatDriver, services: Services, typed: str
+) -> None:
+    await reach(mother, "checkin_time")
+    before = await snapshot(services)
+    replies = await mother.say(typed)
+    assert texts(replies) == [
+        t(
+            services,
+            "onboarding.checkin_time.quiet",
+            quiet="22:00-07:00",
+            opens="07:00",
+            closes="22:00",
+        )
+    ]
+    assert await snapshot(services) == before
+    assert await position(services) == ("ob", "checkin_time")
 
 
 # --- birth date ---------------------------------------------------------------------------------
