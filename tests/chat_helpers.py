@@ -126,4 +126,5 @@ def summary_text(
         zone=zone,
         time=time,
         birth_date=birth_date or t(services, "common.not_given"),
+        reminders=t(services, "common.off"),
     )

@@ -26,7 +26,7 @@ from tests.chat_helpers import (
     texts,
 )
 
-MENU_BUTTONS = ["Country", "Time zone", "Check-in time", "Baby's birth date", "Done"]
+MENU_BUTTONS = ["Country", "Time zone", "Check-in time", "Baby's birth date", "Reminders", "Done"]
 LONDON_TOMORROW_9 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
@@ -72,7 +72,7 @@ async def test_settings_menu_shows_her_settings_and_a_button_for_each(
     replies = await mother.say("/settings")
     assert texts(replies) == [t(services, "settings.menu", summary=summary_text(services))]
     assert replies[0].button_labels == MENU_BUTTONS
-    assert [len(row) for row in replies[0].buttons] == [2, 2, 1]
+    assert [len(row) for row in replies[0].buttons] == [2, 2, 2]
 
 
 async def test_settings_done_closes_the_menu_and_changes_nothing(
@@ -493,3 +493,19 @@ async def test_commands_with_a_bot_username_and_arguments(
     assert replies[0].text.startswith(help_intro(services))
     replies = await mother.say("/start please")
     assert texts(replies)[1] == t(services, "onboarding.consent_question", version="1.0")
+
+
+@pytest.mark.parametrize(("label", "stored"), [("Yes, remind me", True), ("No reminders", False)])
+async def test_reminders_can_be_switched_in_settings(
+    mother: ChatDriver, services: Services, label: str, stored: bool
+) -> None:
+    await onboard(mother)
+    await mother.say("/settings")
+    replies = await mother.tap("Reminders")
+    assert replies[0].text == t(services, "settings.reminders.prompt", hours="4")
+    replies = await mother.tap(label)
+    assert replies[0].text == t(services, f"settings.reminders.saved_{'on' if stored else 'off'}")
+    assert "Reminders: " + ("on" if stored else "off") in replies[-1].text
+    saved = await load_mother(services)
+    assert saved is not None
+    assert saved.reminders is stored

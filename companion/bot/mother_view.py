@@ -58,6 +58,7 @@ def summary(content: Content, mother: Mother, vault: Vault) -> str:
         zone=zone_label(content, locale, mother.timezone),
         time=mother.checkin_time or not_given,
         birth_date=format_date(content, locale, birth) if birth else not_given,
+        reminders=content.text(locale, "common.on" if mother.reminders else "common.off"),
     )
 
 

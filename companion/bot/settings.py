@@ -13,7 +13,7 @@ from companion.bot.steps import STEPS
 from companion.store.models import Mother, MotherStatus
 from companion.store.mothers import end_conversation, find_mother, get_conversation
 
-FIELDS = ("language", "country", "timezone", "checkin_time", "birth_date")
+FIELDS = ("language", "country", "timezone", "checkin_time", "birth_date", "reminders")
 
 
 async def open_settings(update: Update, context: Ctx) -> None:

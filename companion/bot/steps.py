@@ -278,6 +278,29 @@ def type_birth_date(turn: Turn, text: str) -> Outcome:
     return _save_birth_date(turn, parsed)
 
 
+# --- reminders ------------------------------------------------------------------------------
+
+
+def prompt_reminders(turn: Turn) -> list[Reply]:
+    hours = f"{turn.services.settings.reminder_after_hours:g}"
+    buttons = [
+        turn.button("reminders", turn.t("settings.reminders.button.on"), "on"),
+        turn.button("reminders", turn.t("settings.reminders.button.off"), "off"),
+    ]
+    return [Reply(turn.t("settings.reminders.prompt", hours=hours), [buttons])]
+
+
+def accept_reminders(turn: Turn, value: str) -> Outcome:
+    if value not in ("on", "off"):
+        return _stay(*prompt_reminders(turn))
+    turn.mother.reminders = value == "on"
+    return Outcome([Reply(turn.t(f"settings.reminders.saved_{value}"))], accepted=True)
+
+
+def type_reminders(turn: Turn, text: str) -> Outcome:
+    return accept_reminders(turn, text.strip().lower())
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -295,4 +318,5 @@ STEPS: dict[str, Step] = {
     "timezone": Step(prompt_timezone, accept_timezone, type_timezone, locate_timezone),
     "checkin_time": Step(prompt_checkin_time, type_checkin_time, type_checkin_time),
     "birth_date": Step(prompt_birth_date, accept_birth_date, type_birth_date),
+    "reminders": Step(prompt_reminders, accept_reminders, type_reminders),
 }
