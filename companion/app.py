@@ -18,6 +18,7 @@ from companion.bot import (
     history,
     mydata,
     onboarding,
+    presence,
     settings,
 )
 from companion.bot.context import BotData, CompanionApp, Ctx, Services
@@ -127,7 +128,9 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
     application: CompanionApp = builder.build()  # type: ignore[assignment]
     application.bot_data.services = services
     services.sender.bot = application.bot
-    application.add_handlers(guard.handlers(), group=-1)
+    # Groups run in order: the private-chat guard first, then presence, then one feature.
+    application.add_handlers(guard.handlers(), group=-2)
+    application.add_handlers(presence.handlers(), group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
     application.add_handlers([*help.fallback_handlers(), *errors.fallback_handlers()])

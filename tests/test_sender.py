@@ -222,3 +222,27 @@ async def test_erasing_a_mother_removes_messages_still_queued_for_her(
         remaining = (await session.scalars(select(OutboxMessage))).all()
         assert remaining == []
         assert (await session.scalars(select(Mother))).all() == []
+
+
+async def test_blocking_is_noticed_and_coming_back_resumes_check_ins(
+    mother,
+    services: Services,
+    clock: ManualClock,  # type: ignore[no-untyped-def]
+) -> None:
+    from telegram import ChatMemberBanned, ChatMemberMember, User
+
+    await onboard(mother)
+    bot_user = User(700000001, "companion", is_bot=True)
+    await mother.deliver(mother.person.added_to_group(ChatMemberBanned(bot_user, 0)))
+    stored = await load_mother(services)
+    assert stored is not None
+    assert (stored.status, stored.next_checkin_at) == (MotherStatus.BLOCKED, None)
+    assert stored.country == "GB"
+
+    await mother.deliver(mother.person.added_to_group(ChatMemberMember(bot_user)))
+    await mother.say("/help")
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.status == MotherStatus.ACTIVE
+    assert stored.next_checkin_at is not None
+    assert stored.next_checkin_at > clock.now()

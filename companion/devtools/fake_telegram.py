@@ -98,6 +98,7 @@ class FakeTelegram(BaseRequest):
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self.fault: Fault | None = None
+        self.waiting_updates: list[dict[str, Any]] = []
         self.calls: list[ApiCall] = []
         self.messages: dict[int, list[SentMessage]] = {}
         self.left_chats: list[int] = []
@@ -164,9 +165,17 @@ class FakeTelegram(BaseRequest):
     def _api_deleteWebhook(self, params: dict[str, Any], files: Any) -> bool:
         return True
 
+    def push_update(self, update: Update) -> None:
+        """Make an update available to getUpdates, as Telegram would hold it."""
+        self.waiting_updates.append(update.to_dict())
+
     async def _api_getUpdates(self, params: dict[str, Any], files: Any) -> list[Any]:
-        await asyncio.sleep(min(float(params.get("timeout", 0) or 0), 0.05))
-        return []
+        # Telegram's rule: an offset confirms (forgets) every update below it.
+        offset = int(params.get("offset") or 0)
+        self.waiting_updates = [u for u in self.waiting_updates if u["update_id"] >= offset]
+        if not self.waiting_updates:
+            await asyncio.sleep(min(float(params.get("timeout", 0) or 0), 0.05))
+        return list(self.waiting_updates[: int(params.get("limit") or 100)])
 
     def _api_sendChatAction(self, params: dict[str, Any], files: Any) -> bool:
         return True
