@@ -87,7 +87,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_answers_mother_id'), ['mother_id'], unique=False)
 
     with op.batch_alter_table('mothers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reminders', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('reminders', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
 
