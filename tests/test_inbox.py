@@ -143,3 +143,14 @@ async def test_handled_rows_are_pruned_after_two_days(
     assert len(await inbox_rows(services)) == 1
     await prune_handled(services, clock.now() + timedelta(days=2, seconds=1))
     assert await inbox_rows(services) == []
+
+
+async def test_store_counts_only_new_updates(
+    app: CompanionApp, services: Services, mother: ChatDriver
+) -> None:
+    from companion.delivery.inbox import store_updates
+
+    raw = [mother.person.text("one").to_dict(), mother.person.text("two").to_dict()]
+    assert await store_updates(services, raw) == 2
+    assert await store_updates(services, raw) == 0  # redelivered: nothing new
+    assert await store_updates(services, [*raw, mother.person.text("three").to_dict()]) == 1

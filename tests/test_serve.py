@@ -13,7 +13,7 @@ from companion.devtools.fake_telegram import FakeTelegram, Person
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     async with asyncio.timeout(seconds):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 - polling a fake that has no event to wait on
             await asyncio.sleep(0.02)
 
 

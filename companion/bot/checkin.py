@@ -14,7 +14,9 @@ from companion.bot.flows import begin, mark_answered
 from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import Turn
+from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
+from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
 from companion.store.checkins import checkin_for_day, record_checkin
 from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
@@ -119,13 +121,16 @@ async def _missed_yesterday(
     session: AsyncSession, mother: Mother, today: date, services: Services
 ) -> bool:
     yesterday = today - timedelta(days=1)
-    onboarded = mother.onboarded_at
-    if onboarded is None or onboarded.astimezone(tzinfo_for(mother.timezone or "UTC")).date() > (
-        yesterday
-    ):
-        return False
     checkin = await checkin_for_day(session, mother.id, yesterday)
-    return checkin is None or checkin.status not in ANSWERED
+    if checkin is not None:
+        return checkin.status not in ANSWERED
+    onboarded = mother.onboarded_at
+    if onboarded is None or not mother.checkin_time:
+        return False
+    # Only a day she had a check-in due on can be missed: not the day she set up after her time.
+    zone = tzinfo_for(mother.timezone or "UTC")
+    first = next_checkin_at(onboarded, zone, ClockTime.parse_stored(mother.checkin_time))
+    return first.astimezone(zone).date() <= yesterday
 
 
 async def choose_day(update: Update, context: Ctx) -> None:
@@ -161,19 +166,34 @@ async def snooze(update: Update, context: Ctx) -> None:
             or checkin is None
             or checkin.mother_id != mother.id
             or (checkin.status != CheckinStatus.SENT)
+            # An earlier day's reminder is never sent (today's check-in comes instead).
+            or checkin.local_date != local_now(services, mother).date()
         ):
             locale = mother.locale if mother else services.content.default_locale
             await query.answer(services.content.text(locale, "common.stale_button"))
             return
-        quiet = QuietHours.parse(services.settings.quiet_hours)
-        wanted = local_now(services, mother) + timedelta(hours=int(hours))
-        when = quiet.next_loud(wanted)
-        checkin.remind_at = when
-        key = "checkin.snoozed" if when == wanted else "checkin.snoozed_quiet"
-        replies = [Reply(services.content.text(mother.locale, key, time=when.strftime("%H:%M")))]
+        if mother.status != MotherStatus.ACTIVE:
+            replies = [Reply(services.content.text(mother.locale, "checkin.not_active"))]
+        else:
+            replies = [_snooze(services, mother, checkin, int(hours))]
     await query.answer()
     await mark_answered(update, None)
     await send(context, chat.id, replies)
+
+
+def _snooze(services: Services, mother: Mother, checkin: Checkin, hours: int) -> Reply:
+    quiet = QuietHours.parse(services.settings.quiet_hours)
+    wanted = local_now(services, mother) + timedelta(hours=hours)
+    when = quiet.next_loud(wanted)
+    key = "checkin.snoozed" if when == wanted else "checkin.snoozed_quiet"
+    if when.date() != checkin.local_date and mother.next_checkin_at is not None:
+        # Past the end of her day, where a reminder is dropped: her next check-in asks instead,
+        # so promise that time.
+        checkin.remind_at = None
+        when = mother.next_checkin_at.astimezone(wanted.tzinfo)
+    else:
+        checkin.remind_at = when
+    return Reply(services.content.text(mother.locale, key, time=when.strftime("%H:%M")))
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -58,9 +58,10 @@ async def store_updates(services: Services, updates: list[dict[str, Any]]) -> in
                     received_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(InboxUpdate.update_id)
             )
-            result = await session.execute(statement)
-            stored += result.rowcount  # type: ignore[attr-defined]
+            # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
+            stored += (await session.scalar(statement)) is not None
     return stored
 
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.checkin import nudge_replies, prompt_replies
@@ -22,9 +22,9 @@ from companion.core.quiet import QuietHours
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
 from companion.delivery.outbox import enqueue
-from companion.store.checkins import recent_checkins, record_checkin
+from companion.store.checkins import DAILY, record_checkin
 from companion.store.models import Checkin, CheckinStatus, Lane, Mother, MotherStatus
-from companion.store.mothers import set_conversation
+from companion.store.mothers import end_conversation, set_conversation
 
 log = logging.getLogger(__name__)
 NUDGE_AFTER_MISSED = 3
@@ -112,7 +112,7 @@ async def _checkin_due(
     nudge = await _silent_for_days(session, mother)
     remind_at = None
     if mother.reminders and not nudge:
-        remind_at = due + timedelta(hours=settings.reminder_after_hours)
+        remind_at = now + timedelta(hours=settings.reminder_after_hours)  # after it went out
     checkin_id = await record_checkin(
         session,
         mother_id=mother.id,
@@ -127,6 +127,7 @@ async def _checkin_due(
         return
     if nudge:
         replies = nudge_replies(services, mother)
+        await end_conversation(session, mother)  # an old open question must not catch her reply
         report.nudged += 1
     else:
         replies = prompt_replies(services, mother, checkin_id, late=late > timedelta(minutes=5))
@@ -154,13 +155,22 @@ async def _checkin_due(
 
 async def _silent_for_days(session: AsyncSession, mother: Mother) -> bool:
     """Her last few prompts went unanswered and she hasn't had a nudge since she last answered."""
-    unanswered = 0
-    for checkin in await recent_checkins(session, mother.id, limit=10):
-        if checkin.status in (CheckinStatus.STARTED, CheckinStatus.DONE, CheckinStatus.NUDGE):
-            break
-        if checkin.status == CheckinStatus.SENT:
-            unanswered += 1
-    return unanswered >= NUDGE_AFTER_MISSED
+    mine = (Checkin.mother_id == mother.id, Checkin.kind == DAILY)
+    last = await session.scalar(
+        select(Checkin)
+        .where(
+            *mine,
+            Checkin.status.in_((CheckinStatus.STARTED, CheckinStatus.DONE, CheckinStatus.NUDGE)),
+        )
+        .order_by(Checkin.local_date.desc())
+        .limit(1)
+    )
+    if last is not None and last.status == CheckinStatus.NUDGE:
+        return False  # nudged already; the next nudge waits until she has answered again
+    unanswered = select(func.count()).where(*mine, Checkin.status == CheckinStatus.SENT)
+    if last is not None:
+        unanswered = unanswered.where(Checkin.local_date > last.local_date)
+    return int(await session.scalar(unanswered) or 0) >= NUDGE_AFTER_MISSED
 
 
 async def _claim_reminders(
@@ -196,6 +206,22 @@ async def _remind(
         return
     if quiet.contains(local.time()):
         checkin.remind_at = quiet.next_loud(local)
+        return
+    # Take it with a conditional update: a tick racing this one (SQLite has no SKIP LOCKED)
+    # finds it taken, and an answer given meanwhile has cleared it.
+    taken = await session.scalar(
+        update(Checkin)
+        .where(
+            Checkin.id == checkin.id,
+            Checkin.status == CheckinStatus.SENT,
+            Checkin.remind_at <= now,
+        )
+        .values(remind_at=None)
+        .returning(Checkin.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:
+        report.duplicates += 1
         return
     checkin.remind_at = None
     await set_conversation(

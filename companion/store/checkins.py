@@ -47,9 +47,12 @@ async def record_checkin(
         dialect.insert(Checkin)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["mother_id", "local_date", "kind"])
+        .returning(Checkin.id)
     )
-    result = await session.execute(statement)
-    return checkin_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: with psycopg (async) the rowcount of this insert is -1, which
+    # counted every new check-in as a duplicate on PostgreSQL, so no prompt was ever sent.
+    inserted: str | None = await session.scalar(statement)
+    return inserted
 
 
 async def checkin_for_day(session: AsyncSession, mother_id: str, day: date) -> Checkin | None:
