@@ -246,3 +246,34 @@ async def test_blocking_is_noticed_and_coming_back_resumes_check_ins(
     assert stored.status == MotherStatus.ACTIVE
     assert stored.next_checkin_at is not None
     assert stored.next_checkin_at > clock.now()
+
+
+async def test_a_failed_write_after_sending_never_sends_twice(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from companion.delivery import outbox as outbox_module
+    from companion.delivery import sender as sender_module
+
+    real_mark_done = outbox_module.mark_done
+    failures = {"left": 5}
+
+    async def flaky_mark_done(session: object, message_id: int) -> None:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise RuntimeError("database is locked")
+        await real_mark_done(session, message_id)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sender_module, "RECORD_RETRIES", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(outbox_module, "mark_done", flaky_mark_done)
+    await queue(services, 42, "only once", Lane.REPLY)
+    await services.sender.drain()  # sent; three writes fail; the outcome is kept in memory
+    await services.sender.drain()  # two more failures, then written; nothing re-sent
+    await services.sender.drain()
+    assert sent_texts(telegram) == ["only once"]
+    async with services.db.session() as session:
+        assert await pending_count(session) == 0
+    assert "event=outbox_record_failed" in caplog.text

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from companion.delivery.outgoing import Reply, encode
 from companion.store.models import Mother, MotherStatus, OutboxMessage, new_id
@@ -50,22 +49,30 @@ async def enqueue(
 
 async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
     """Messages that may go now, highest lane first; only the head of each chat's queue, so
-    one chat's messages never overtake each other (except a higher lane, which should)."""
-    earlier = aliased(OutboxMessage)
-    blocked_by_earlier = exists().where(
-        earlier.chat_id == OutboxMessage.chat_id,
-        or_(
-            earlier.lane < OutboxMessage.lane,
-            and_(earlier.lane == OutboxMessage.lane, earlier.id < OutboxMessage.id),
-        ),
+    one chat's messages never overtake each other (except a higher lane, which should).
+
+    One index scan in (lane, id) order: the first row seen for a chat is its head, because any
+    earlier message to that chat sorts before it. A chat with a message waiting out a retry is
+    left alone entirely, so nothing overtakes the message being retried.
+    """
+    deferred = set(
+        (
+            await session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.not_before > now).distinct()
+            )
+        ).all()
     )
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.not_before <= now, ~blocked_by_earlier)
+        .where(OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.lane, OutboxMessage.id)
         .limit(limit)
     )
-    return list((await session.scalars(query)).all())
+    heads: dict[int, OutboxMessage] = {}
+    for row in (await session.scalars(query)).all():
+        if row.chat_id not in deferred and row.chat_id not in heads:
+            heads[row.chat_id] = row
+    return list(heads.values())
 
 
 async def pending_count(session: AsyncSession) -> int:

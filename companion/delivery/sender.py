@@ -23,12 +23,14 @@ from companion.delivery import outbox
 from companion.delivery.outgoing import Reply, decode, markup
 from companion.store.db import Database
 from companion.store.models import OutboxMessage
-from companion.vault import Vault
+from companion.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_S = 300.0
+RECORD_RETRIES = (0.05, 0.2, 0.5)
+Action = Callable[..., Awaitable[None]]
 
 
 class Pacer:
@@ -81,7 +83,9 @@ class Sender:
         self.pacer = Pacer(rate, monotonic, sleep)
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
-        self._in_flight: set[int] = set()
+        self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
+        self._reserved: set[int] = set()  # outbox ids chosen and not yet written down
+        self._leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._burst = max(1, int(rate // 4))
@@ -98,12 +102,23 @@ class Sender:
         return last is None or self._monotonic() - last >= self.chat_interval
 
     async def _next_batch(self) -> list[OutboxMessage]:
+        """Choose the next burst and reserve it: a message still being sent (or whose outcome is
+        not yet written down) is never chosen again, nor another message to the same chat."""
+        await self._record_leftovers()
         if len(self._last_sent) > 10_000:  # forget chats whose gap has long passed
             horizon = self._monotonic() - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
         async with self.db.session() as session:
             heads = await outbox.ready_heads(session, self.clock.now(), self._burst * 4)
-        return [row for row in heads if self._chat_ready(row.chat_id)][: self._burst]
+        batch = []
+        for row in heads:
+            if row.id not in self._reserved and self._chat_ready(row.chat_id):
+                self._reserved.add(row.id)
+                self._in_flight.add(row.chat_id)
+                batch.append(row)
+                if len(batch) == self._burst:
+                    break
+        return batch
 
     async def run(self, poll_seconds: float = 0.5) -> None:
         """Send forever (until cancelled). Re-reads the queue after each small burst, so a
@@ -117,7 +132,6 @@ class Sender:
                 continue
             for row in batch:
                 await self.pacer.acquire()
-                self._in_flight.add(row.chat_id)
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -131,7 +145,6 @@ class Sender:
                 return sent
             for row in batch:
                 await self.pacer.acquire()
-                self._in_flight.add(row.chat_id)
                 await self._send(row)
                 sent += 1
         return sent
@@ -142,44 +155,67 @@ class Sender:
 
     async def _send(self, row: OutboxMessage) -> None:
         try:
-            reply = decode(
-                self.vault.open(row.payload_sealed, context=row.seal_context("payload_sealed"))
-            )
+            outcome = await self._attempt(row)
+            await self._record(row.id, *outcome)
+        finally:
+            self._in_flight.discard(row.chat_id)
+            self._last_sent[row.chat_id] = self._monotonic()
+
+    async def _attempt(self, row: OutboxMessage) -> tuple[Action, tuple[object, ...]]:
+        """Try Telegram once and decide what to write down; never raises."""
+        done: tuple[Action, tuple[object, ...]] = (outbox.mark_done, (row.id,))
+        try:
+            sealed = row.payload_sealed
+            reply = decode(self.vault.open(sealed, context=row.seal_context("payload_sealed")))
             message = await self._deliver(row.chat_id, reply)
         except RetryAfter as error:
             wait = retry_after_seconds(error)
             self.pacer.pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
-            await self._record(
-                outbox.mark_retry, row.id, self.clock.now() + timedelta(seconds=wait)
-            )
+            return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=wait))
         except Forbidden:
             log.info("event=outbox_blocked id=%s", row.id)
-            await self._record(outbox.mark_blocked, row.chat_id)
+            return outbox.mark_blocked, (row.chat_id,)
         except BadRequest as error:
             log.warning("event=outbox_bad_request id=%s error=%s", row.id, type(error).__name__)
-            await self._record(outbox.mark_done, row.id)
+            return done
         except NetworkError as error:  # includes TimedOut: retry with backoff
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("event=outbox_gave_up id=%s error=%s", row.id, type(error).__name__)
-                await self._record(outbox.mark_done, row.id)
-            else:
-                backoff = min(2.0 ** (row.attempts + 1), MAX_BACKOFF_S)
-                log.info("event=outbox_network_retry id=%s in=%ss", row.id, backoff)
-                await self._record(
-                    outbox.mark_retry, row.id, self.clock.now() + timedelta(seconds=backoff)
-                )
-        except TelegramError as error:
+                return done
+            backoff = min(2.0 ** (row.attempts + 1), MAX_BACKOFF_S)
+            log.info("event=outbox_network_retry id=%s in=%ss", row.id, backoff)
+            return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=backoff))
+        except (TelegramError, VaultError) as error:
             log.error("event=outbox_error id=%s error=%s", row.id, type(error).__name__)
-            await self._record(outbox.mark_done, row.id)
-        else:
-            log.debug(
-                "event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message.message_id
-            )
-            await self._record(outbox.mark_done, row.id)
-        finally:
-            self._in_flight.discard(row.chat_id)
-            self._last_sent[row.chat_id] = self._monotonic()
+            return done
+        log.debug(
+            "event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message.message_id
+        )
+        return done
+
+    async def _record(self, message_id: int, action: Action, args: tuple[object, ...]) -> None:
+        """Write the outcome down, retrying briefly. If the database still refuses (say SQLite
+        is locked), keep it in memory: the message stays reserved, so it is never sent twice,
+        and the write is tried again before the next batch."""
+        for pause in RECORD_RETRIES:
+            try:
+                async with self.db.session() as session:
+                    await action(session, *args)
+            except Exception as error:  # any database failure; the outcome must not be lost
+                log.warning(
+                    "event=outbox_record_failed id=%s error=%s", message_id, type(error).__name__
+                )
+                await asyncio.sleep(pause)
+            else:
+                self._reserved.discard(message_id)
+                self._leftovers.pop(message_id, None)
+                return
+        self._leftovers[message_id] = (action, args)
+
+    async def _record_leftovers(self) -> None:
+        for message_id, (action, args) in list(self._leftovers.items()):
+            await self._record(message_id, action, args)
 
     async def _deliver(self, chat_id: int, reply: Reply) -> Message:
         if self.bot is None:
@@ -195,7 +231,3 @@ class Sender:
         return await self.bot.send_message(
             chat_id, reply.text, reply_markup=markup(reply), protect_content=reply.protect
         )
-
-    async def _record(self, action: Callable[..., Awaitable[None]], *args: object) -> None:
-        async with self.db.session() as session:
-            await action(session, *args)

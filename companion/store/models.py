@@ -204,7 +204,10 @@ class OutboxMessage(Base):
     is still owed. Its text is sealed: it can describe her health."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_queue", "lane", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_queue", "lane", "id"),
+        Index("ix_outbox_not_before", "not_before"),
+    )
     __sealed__ = ("payload_sealed",)
 
     # The integer id orders messages to one chat; `key` binds the sealed payload to this row.

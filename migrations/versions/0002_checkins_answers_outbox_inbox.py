@@ -69,7 +69,8 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_chat_id'), ['chat_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_mother_id'), ['mother_id'], unique=False)
-        batch_op.create_index('ix_outbox_queue', ['lane', 'not_before'], unique=False)
+        batch_op.create_index('ix_outbox_not_before', ['not_before'], unique=False)
+        batch_op.create_index('ix_outbox_queue', ['lane', 'id'], unique=False)
 
     op.create_table('answers',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -103,6 +104,7 @@ def downgrade() -> None:
     op.drop_table('answers')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_queue')
+        batch_op.drop_index('ix_outbox_not_before')
         batch_op.drop_index(batch_op.f('ix_outbox_mother_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
 
