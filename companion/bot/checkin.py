@@ -12,6 +12,7 @@ from companion.bot.checkin_steps import CHECKIN, question_reply
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import begin, mark_answered
 from companion.bot.mother_view import format_date, suggest_locale
+from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import Turn
 from companion.core.clock_time import ClockTime
@@ -20,7 +21,6 @@ from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
 from companion.store.checkins import checkin_for_day, record_checkin
 from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
-from companion.store.mothers import find_mother
 
 ANSWERED = (CheckinStatus.STARTED, CheckinStatus.DONE)
 
@@ -94,7 +94,7 @@ async def open_checkin(update: Update, context: Ctx) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None or mother.status == MotherStatus.ONBOARDING:
             locale = suggest_locale(user.language_code, content)
             replies = [Reply(content.text(locale, "common.not_set_up"))]
@@ -138,7 +138,7 @@ async def choose_day(update: Update, context: Ctx) -> None:
     query, data, user, chat = pressed(update)
     services = context.services
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None or mother.status != MotherStatus.ACTIVE:
             await query.answer(
                 services.content.text(services.content.default_locale, "common.stale_button")
@@ -159,7 +159,7 @@ async def snooze(update: Update, context: Ctx) -> None:
     services = context.services
     _, checkin_id, hours = data.split("|")
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         checkin = await session.get(Checkin, checkin_id)
         if (
             mother is None

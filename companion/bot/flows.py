@@ -21,6 +21,7 @@ from companion.bot.mother_view import (
     suggest_locale,
     summary,
 )
+from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import STEPS, Outcome, Step, Turn
 from companion.core.zones import zones_for_country
@@ -28,7 +29,6 @@ from companion.store.checkins import save_answer
 from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
 from companion.store.mothers import (
     end_conversation,
-    find_mother,
     get_conversation,
     read_conversation_data,
     set_conversation,
@@ -200,7 +200,7 @@ async def answer_step_button(update: Update, context: Ctx) -> None:
     _, flow, step, value = [*data.split("|", 3), "", "", ""][:4]
     services = context.services
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
         if (
             mother is None
@@ -218,12 +218,11 @@ async def answer_step_button(update: Update, context: Ctx) -> None:
         outcome = step_for(step).on_button(turn, value)
         label = _button_label(update, data)
         replies = await advance(services, session, mother, Position(flow, step), outcome, turn.data)
-        chat_id = mother.chat_id
         picked = services.content.text(mother.locale, "common.picked", choice=label)
+        await send(context, mother.chat_id, replies, session=session)
     await query.answer()
     if outcome.accepted or outcome.finish:
         await mark_answered(update, picked if label else None)
-    await send(context, chat_id, replies)
 
 
 async def mark_answered(update: Update, picked: str | None) -> None:
@@ -301,7 +300,7 @@ async def _answer_in_flow(
     services = context.services
     user, chat = sender(update)
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
         outcome, turn = None, None
         if mother is not None and conversation is not None:
@@ -317,7 +316,7 @@ async def _answer_in_flow(
             replies = await advance(services, session, mother, position, outcome, turn.data)
         else:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
-    await send(context, chat.id, replies)
+        await send(context, chat.id, replies, session=session)
 
 
 def handlers() -> list[object]:

@@ -7,8 +7,8 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from companion.bot.context import Ctx, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
+from companion.bot.presence import find_sender
 from companion.bot.replies import Reply, send
-from companion.store.mothers import find_mother
 
 COMMANDS = ("start", "settings", "pause", "resume", "stop", "mydata", "delete", "help")
 
@@ -17,13 +17,13 @@ async def show_help(update: Update, context: Ctx) -> None:
     """/help: what companion can do, and where to get help now."""
     services = context.services
     user, chat = sender(update)
-    async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
     content = services.content
-    locale = mother.locale if mother else suggest_locale(user.language_code, content)
-    resources = content.resources_for(mother.country if mother else None)
-    text = content.text(locale, "help.text", crisis=crisis_block(content, locale, resources))
-    await send(context, chat.id, [Reply(text)])
+    async with services.db.session() as session:
+        mother = await find_sender(services, session, user.id)
+        locale = mother.locale if mother else suggest_locale(user.language_code, content)
+        resources = content.resources_for(mother.country if mother else None)
+        text = content.text(locale, "help.text", crisis=crisis_block(content, locale, resources))
+        await send(context, chat.id, [Reply(text)], session=session)
 
 
 async def answer_unknown_command(update: Update, context: Ctx) -> None:
@@ -31,7 +31,7 @@ async def answer_unknown_command(update: Update, context: Ctx) -> None:
     services = context.services
     user, chat = sender(update)
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
     locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
     await send(context, chat.id, [Reply(services.content.text(locale, "common.unknown_command"))])
 

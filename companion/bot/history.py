@@ -13,12 +13,12 @@ from companion.bot.checkin import local_now
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import HISTORY_BUTTON
 from companion.bot.mother_view import suggest_locale
+from companion.bot.presence import find_sender
 from companion.bot.replies import Reply, send
 from companion.charts import ChartLabels, history_chart
 from companion.core.trends import DayPoint, last_days, summarise
 from companion.store.checkins import answers_since
 from companion.store.models import Mother, MotherStatus
-from companion.store.mothers import find_mother
 
 WINDOW_DAYS = 30
 
@@ -71,7 +71,7 @@ async def show_history(update: Update, context: Ctx) -> None:
     services = context.services
     user, chat = sender(update)
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
     if mother is None or mother.status == MotherStatus.ONBOARDING:
         locale = suggest_locale(user.language_code, services.content)
         await send(context, chat.id, [Reply(services.content.text(locale, "common.not_set_up"))])

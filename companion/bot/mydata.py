@@ -11,8 +11,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import suggest_locale
+from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
-from companion.store.mothers import find_mother
 from companion.store.personal_data import erase_mother, export_mother
 
 DELETE_YES = "del|yes"
@@ -25,7 +25,7 @@ async def send_my_data(update: Update, context: Ctx) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         export = await export_mother(session, mother, services.vault) if mother else None
     if mother is None or export is None:
         locale = suggest_locale(user.language_code, content)
@@ -47,7 +47,7 @@ async def ask_delete(update: Update, context: Ctx) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
     if mother is None:
         locale = suggest_locale(user.language_code, content)
         await send(context, chat.id, [Reply(content.text(locale, "data.delete.nothing"))])
@@ -65,7 +65,7 @@ async def answer_delete(update: Update, context: Ctx) -> None:
     query, data, user, chat = pressed(update)
     services, content = context.services, context.services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         locale = mother.locale if mother else suggest_locale(user.language_code, content)
         if mother is None:
             key = "data.delete.nothing"

@@ -8,9 +8,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from companion.bot.context import CONSENT_VERSION, Ctx, pressed, sender
 from companion.bot.flows import ONBOARDING, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import suggest_locale, summary
+from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.store.models import MotherStatus
-from companion.store.mothers import enrol_mother, find_mother, get_conversation
+from companion.store.mothers import enrol_mother, get_conversation
 
 CONSENT_YES = "consent|yes"
 CONSENT_NO = "consent|no"
@@ -22,7 +23,7 @@ async def start(update: Update, context: Ctx) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None:
             locale = suggest_locale(user.language_code, content)
             replies = [
@@ -64,7 +65,7 @@ async def answer_consent(update: Update, context: Ctx) -> None:
     services, content = context.services, context.services.content
     locale = suggest_locale(user.language_code, content)
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is not None:
             # A second copy of the consent question: she is enrolled already, so say how to
             # stop or erase rather than pretend a "Not now" took effect.

@@ -8,10 +8,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import ONBOARDING, SETTINGS, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import describe_when, schedule_next, suggest_locale, summary
+from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, rows, send
 from companion.bot.steps import STEPS
 from companion.store.models import Mother, MotherStatus
-from companion.store.mothers import end_conversation, find_mother, get_conversation
+from companion.store.mothers import end_conversation, get_conversation
 
 FIELDS = ("language", "country", "timezone", "checkin_time", "birth_date", "reminders")
 
@@ -22,7 +23,7 @@ async def open_settings(update: Update, context: Ctx) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None or mother.status == MotherStatus.ONBOARDING:
             replies = [_not_ready(context, user.language_code)]
         else:
@@ -57,7 +58,7 @@ async def choose_setting(update: Update, context: Ctx) -> None:
     services = context.services
     field = data.removeprefix("set|")
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None or mother.status == MotherStatus.ONBOARDING:
             await query.answer(
                 services.content.text(services.content.default_locale, "common.stale_button")
@@ -90,7 +91,7 @@ async def _set_status(update: Update, context: Ctx, status: str) -> None:
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
-        mother = await find_mother(session, user.id)
+        mother = await find_sender(services, session, user.id)
         if mother is None:
             replies = [_not_ready(context, user.language_code)]
         elif mother.status == MotherStatus.ONBOARDING:
