@@ -62,6 +62,7 @@ async def start_checkin(
     """Open (or reopen) the check-in for `day` and ask the first question."""
     existing = await checkin_for_day(session, mother.id, day)
     content, locale = services.content, mother.locale
+    mother.unanswered, mother.nudged = 0, False  # she came to check in: the silence is over
     if existing is not None and existing.status == CheckinStatus.DONE:
         return [Reply(content.text(locale, "checkin.already_done"))]
     now = services.clock.now()

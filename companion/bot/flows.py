@@ -133,6 +133,8 @@ async def advance(
     step, or finish the flow."""
     data = data or {}
     checkin = await _open_checkin(session, mother, data)
+    if outcome.answers and checkin is not None:
+        mother.unanswered, mother.nudged = 0, False  # she is answering: the silence is over
     for question, value in outcome.answers.items():
         if checkin is not None:
             await save_answer(

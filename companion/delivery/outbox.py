@@ -27,8 +27,10 @@ async def enqueue(
     now: datetime,
     mother_id: str | None = None,
     not_before: datetime | None = None,
+    flush: bool = True,
 ) -> list[OutboxMessage]:
-    """Queue replies to one chat, in order, in the caller's transaction."""
+    """Queue replies to one chat, in order, in the caller's transaction. A caller queueing many
+    can skip the flush: rows are inserted in the order they were added either way."""
     rows = []
     for reply in replies:
         row = OutboxMessage(
@@ -43,7 +45,8 @@ async def enqueue(
         row.payload_sealed = vault.seal(encode(reply), context=row.seal_context("payload_sealed"))
         session.add(row)
         rows.append(row)
-    await session.flush()  # ids in queue order
+    if flush:
+        await session.flush()
     return rows
 
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.checkin import nudge_replies, prompt_replies
@@ -22,9 +22,17 @@ from companion.core.quiet import QuietHours
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
 from companion.delivery.outbox import enqueue
-from companion.store.checkins import DAILY, record_checkin
-from companion.store.models import Checkin, CheckinStatus, Lane, Mother, MotherStatus
-from companion.store.mothers import end_conversation, set_conversation
+from companion.store.checkins import DAILY, record_checkins
+from companion.store.models import (
+    Checkin,
+    CheckinStatus,
+    Conversation,
+    Lane,
+    Mother,
+    MotherStatus,
+    new_id,
+)
+from companion.store.mothers import set_conversation
 
 log = logging.getLogger(__name__)
 NUDGE_AFTER_MISSED = 3
@@ -52,8 +60,7 @@ async def run_tick(services: Services) -> TickReport:
         now = services.clock.now()
         async with services.db.session() as session:
             due = await _claim_due(session, now, batch)
-            for mother in due:
-                await _checkin_due(services, session, mother, now, report)
+            await _checkins_due(services, session, due, now, report)
         if len(due) < batch:
             break
     async with services.db.session() as session:
@@ -77,100 +84,113 @@ async def _claim_due(session: AsyncSession, now: datetime, batch: int) -> list[M
     return list((await session.scalars(query)).all())
 
 
-async def _checkin_due(
-    services: Services,
-    session: AsyncSession,
-    mother: Mother,
-    now: datetime,
-    report: TickReport,
-) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """What one due mother gets, decided before anything is written."""
+
+    mother: Mother
+    row: dict[str, object]  # the check-in to record
+    late: bool
+    nudge: bool
+
+
+def _plan(services: Services, mother: Mother, now: datetime) -> _Plan | None:
     due = mother.next_checkin_at
     if due is None or not mother.timezone or not mother.checkin_time:
-        return  # not selectable by _claim_due; kept for the type checker
+        return None  # not selectable by _claim_due; kept for the type checker
     zone = tzinfo_for(mother.timezone)
     chosen = ClockTime.parse_stored(mother.checkin_time)
     # Advance first: whatever happens below, this due time is dealt with once.
     mother.next_checkin_at = next_checkin_at(now, zone, chosen)
-    local_date = due.astimezone(zone).date()
     settings = services.settings
     late = now - due
     quiet = QuietHours.parse(settings.quiet_hours)
     chosen_is_quiet = quiet.contains(time(chosen.hour, chosen.minute))
     late_into_quiet = late > timedelta(0) and quiet.contains(now.astimezone(zone).time())
-    if late > timedelta(hours=settings.grace_hours) or (late_into_quiet and not chosen_is_quiet):
-        await record_checkin(
+    missed = late > timedelta(hours=settings.grace_hours) or (
+        late_into_quiet and not chosen_is_quiet
+    )
+    # After three unanswered prompts in a row, one gentle nudge instead of a fourth; no other
+    # until she engages with a check-in again (which resets both counters).
+    nudge = not missed and mother.unanswered >= NUDGE_AFTER_MISSED and not mother.nudged
+    remind = mother.reminders and not nudge and not missed
+    status = (
+        CheckinStatus.MISSED if missed else CheckinStatus.NUDGE if nudge else CheckinStatus.SENT
+    )
+    row: dict[str, object] = {
+        "id": new_id(),
+        "mother_id": mother.id,
+        "local_date": due.astimezone(zone).date(),
+        "kind": DAILY,
+        "status": status,
+        "due_at": due,
+        "created_at": now,
+        "backfill": False,
+        # A reminder counts from when the prompt went out, not from when it was due.
+        "remind_at": now + timedelta(hours=settings.reminder_after_hours) if remind else None,
+    }
+    return _Plan(mother, row, late > timedelta(minutes=5), nudge)
+
+
+async def _checkins_due(
+    services: Services,
+    session: AsyncSession,
+    due: list[Mother],
+    now: datetime,
+    report: TickReport,
+) -> None:
+    """The batch in a few statements: every check-in recorded by one insert that skips days
+    already recorded, then the prompts and conversations for those it recorded, flushed once."""
+    plans = [plan for mother in due if (plan := _plan(services, mother, now)) is not None]
+    if not plans:
+        return
+    recorded = await record_checkins(session, [plan.row for plan in plans])
+    known = {  # the batch's open conversations, in one query
+        conversation.mother_id: conversation
+        for conversation in await session.scalars(
+            select(Conversation).where(Conversation.mother_id.in_([p.mother.id for p in plans]))
+        )
+    }
+    for plan in plans:
+        mother, checkin_id = plan.mother, str(plan.row["id"])
+        if checkin_id not in recorded:
+            report.duplicates += 1
+            continue
+        if plan.row["status"] == CheckinStatus.MISSED:
+            report.missed += 1
+            log.info("event=checkin_missed mother=%s", mother.id)
+            continue
+        if plan.nudge:
+            replies = nudge_replies(services, mother)
+            mother.nudged = True
+            if mother.id in known:  # an old open question must not catch her reply
+                await session.delete(known.pop(mother.id))
+            report.nudged += 1
+        else:
+            replies = prompt_replies(services, mother, checkin_id, late=plan.late)
+            mother.unanswered += 1
+            await set_conversation(
+                session,
+                mother,
+                flow=CHECKIN,
+                step="mood",
+                now=now,
+                vault=services.vault,
+                data={"checkin": checkin_id},
+                known=known,
+            )
+            report.sent += 1
+            report.late += plan.late
+        await enqueue(
             session,
+            services.vault,
+            chat_id=mother.chat_id,
+            replies=replies,
+            lane=Lane.SCHEDULED,
+            now=now,
             mother_id=mother.id,
-            local_date=local_date,
-            status=CheckinStatus.MISSED,
-            due_at=due,
-            now=now,
+            flush=False,
         )
-        report.missed += 1
-        log.info("event=checkin_missed mother=%s late_s=%d", mother.id, late.total_seconds())
-        return
-    nudge = await _silent_for_days(session, mother)
-    remind_at = None
-    if mother.reminders and not nudge:
-        remind_at = now + timedelta(hours=settings.reminder_after_hours)  # after it went out
-    checkin_id = await record_checkin(
-        session,
-        mother_id=mother.id,
-        local_date=local_date,
-        status=CheckinStatus.NUDGE if nudge else CheckinStatus.SENT,
-        due_at=due,
-        now=now,
-        remind_at=remind_at,
-    )
-    if checkin_id is None:
-        report.duplicates += 1
-        return
-    if nudge:
-        replies = nudge_replies(services, mother)
-        await end_conversation(session, mother)  # an old open question must not catch her reply
-        report.nudged += 1
-    else:
-        replies = prompt_replies(services, mother, checkin_id, late=late > timedelta(minutes=5))
-        await set_conversation(
-            session,
-            mother,
-            flow=CHECKIN,
-            step="mood",
-            now=now,
-            vault=services.vault,
-            data={"checkin": checkin_id},
-        )
-        report.sent += 1
-        report.late += late > timedelta(minutes=5)
-    await enqueue(
-        session,
-        services.vault,
-        chat_id=mother.chat_id,
-        replies=replies,
-        lane=Lane.SCHEDULED,
-        now=now,
-        mother_id=mother.id,
-    )
-
-
-async def _silent_for_days(session: AsyncSession, mother: Mother) -> bool:
-    """Her last few prompts went unanswered and she hasn't had a nudge since she last answered."""
-    mine = (Checkin.mother_id == mother.id, Checkin.kind == DAILY)
-    last = await session.scalar(
-        select(Checkin)
-        .where(
-            *mine,
-            Checkin.status.in_((CheckinStatus.STARTED, CheckinStatus.DONE, CheckinStatus.NUDGE)),
-        )
-        .order_by(Checkin.local_date.desc())
-        .limit(1)
-    )
-    if last is not None and last.status == CheckinStatus.NUDGE:
-        return False  # nudged already; the next nudge waits until she has answered again
-    unanswered = select(func.count()).where(*mine, Checkin.status == CheckinStatus.SENT)
-    if last is not None:
-        unanswered = unanswered.where(Checkin.local_date > last.local_date)
-    return int(await session.scalar(unanswered) or 0) >= NUDGE_AFTER_MISSED
 
 
 async def _claim_reminders(

@@ -55,6 +55,21 @@ async def record_checkin(
     return inserted
 
 
+async def record_checkins(session: AsyncSession, rows: list[dict[str, object]]) -> set[str]:
+    """Record many days' check-ins in one statement; returns the ids actually recorded (a day
+    already recorded, by another tick or by her, is skipped by its unique key)."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Checkin)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["mother_id", "local_date", "kind"])
+        .returning(Checkin.id)
+    )
+    return set((await session.scalars(statement)).all())
+
+
 async def checkin_for_day(session: AsyncSession, mother_id: str, day: date) -> Checkin | None:
     return await session.scalar(
         select(Checkin).where(

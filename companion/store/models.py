@@ -98,6 +98,10 @@ class Mother(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Prompts since she last engaged with a check-in, and whether the one "still here" nudge for
+    # this silence has gone: kept here so the tick needs no history query per mother.
+    unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    nudged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def row_key(self) -> str:
         if not self.id:

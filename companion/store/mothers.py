@@ -81,11 +81,19 @@ async def set_conversation(
     now: datetime,
     vault: Vault,
     data: dict[str, Any] | None = None,
+    known: dict[str, Conversation] | None = None,
 ) -> Conversation:
-    conversation = await session.get(Conversation, mother.id)
+    """Put her on a step. `known`: conversations already loaded by a batch (a mother missing
+    from it has none), which saves a query per mother."""
+    if known is not None:
+        conversation = known.get(mother.id)
+    else:
+        conversation = await session.get(Conversation, mother.id)
     if conversation is None:
         conversation = Conversation(mother_id=mother.id, flow=flow, step=step, updated_at=now)
         session.add(conversation)
+        if known is not None:
+            known[mother.id] = conversation
     conversation.flow, conversation.step, conversation.updated_at = flow, step, now
     conversation.data_sealed = (
         vault.seal(json.dumps(data), context=conversation.seal_context("data_sealed"))
