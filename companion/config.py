@@ -88,7 +88,12 @@ class Settings(BaseSettings):
         validation_alias=_env("COMPANION_TICK_SECONDS", "tick_seconds"),
     )
     tick_batch: int = Field(
-        default=500, ge=1, le=10_000, validation_alias=_env("COMPANION_TICK_BATCH", "tick_batch")
+        # At most 2,000: a batch's check-ins go in one statement of 10 values a row, and SQLite
+        # takes at most 32,766 values in one statement.
+        default=500,
+        ge=1,
+        le=2_000,
+        validation_alias=_env("COMPANION_TICK_BATCH", "tick_batch"),
     )
 
     @field_validator("telegram_bot_token", mode="before")

@@ -7,6 +7,7 @@ is still owed, never a history of what was said.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -50,7 +51,22 @@ async def enqueue(
     return rows
 
 
-async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+@dataclass(frozen=True)
+class Queued:
+    """What the sender needs of one outbox row (plain columns, no ORM object: it is cheaper)."""
+
+    id: int
+    key: str
+    lane: int
+    chat_id: int
+    attempts: int
+    payload_sealed: bytes
+
+    def seal_context(self, column: str) -> str:
+        return f"{OutboxMessage.__tablename__}.{column}:{self.key}"
+
+
+async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[Queued]:
     """Messages that may go now, highest lane first; only the head of each chat's queue, so
     one chat's messages never overtake each other (except a higher lane, which should).
 
@@ -65,16 +81,24 @@ async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[
             )
         ).all()
     )
+    columns = (
+        OutboxMessage.id,
+        OutboxMessage.key,
+        OutboxMessage.lane,
+        OutboxMessage.chat_id,
+        OutboxMessage.attempts,
+        OutboxMessage.payload_sealed,
+    )
     query = (
-        select(OutboxMessage)
+        select(*columns)
         .where(OutboxMessage.not_before <= now)
         .order_by(OutboxMessage.lane, OutboxMessage.id)
         .limit(limit)
     )
-    heads: dict[int, OutboxMessage] = {}
-    for row in (await session.scalars(query)).all():
+    heads: dict[int, Queued] = {}
+    for row in (await session.execute(query)).all():
         if row.chat_id not in deferred and row.chat_id not in heads:
-            heads[row.chat_id] = row
+            heads[row.chat_id] = Queued(*row)
     return list(heads.values())
 
 

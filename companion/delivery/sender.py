@@ -20,9 +20,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from companion.clock import Clock
 from companion.delivery import outbox
+from companion.delivery.outbox import Queued
 from companion.delivery.outgoing import Reply, decode, markup
 from companion.store.db import Database
-from companion.store.models import OutboxMessage
 from companion.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
@@ -30,19 +30,28 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_S = 300.0
 RECORD_RETRIES = (0.05, 0.2, 0.5)
+HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
+PREFETCH_SLOTS = 8  # start choosing the next burst this many sends before this one ends
+WRITERS = 3  # concurrent write-downs of outcomes
 Action = Callable[..., Awaitable[None]]
 
 
 class Pacer:
-    """A global rate (sends per second) that a 429's retry_after can pause."""
+    """A global rate (sends per second) that a 429's retry_after can pause.
+
+    Telegram counts requests as they arrive, and network delay varies from one request to the
+    next, so sends spaced exactly at the limit can arrive bunched into one second. The pacer
+    keeps `headroom` below the configured rate to absorb that.
+    """
 
     def __init__(
         self,
         rate: float,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        headroom: float = 0.0,
     ) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.interval = 1.0 / (rate * (1.0 - headroom)) if rate > 0 else 0.0
         self._monotonic, self._sleep = monotonic, sleep
         self._next = 0.0
 
@@ -80,7 +89,7 @@ class Sender:
     ) -> None:
         self.db, self.vault, self.clock = db, vault, clock
         self.chat_interval = chat_interval
-        self.pacer = Pacer(rate, monotonic, sleep)
+        self.pacer = Pacer(rate, monotonic, sleep, headroom=HEADROOM)
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
         self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
@@ -88,6 +97,7 @@ class Sender:
         self._leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers = asyncio.Semaphore(WRITERS)
         self._burst = max(1, int(rate // 4))
         self.bot: Bot | None = None
 
@@ -101,7 +111,7 @@ class Sender:
         last = self._last_sent.get(chat_id)
         return last is None or self._monotonic() - last >= self.chat_interval
 
-    async def _next_batch(self) -> list[OutboxMessage]:
+    async def _next_batch(self) -> list[Queued]:
         """Choose the next burst and reserve it: a message still being sent (or whose outcome is
         not yet written down) is never chosen again, nor another message to the same chat."""
         await self._record_leftovers()
@@ -121,20 +131,28 @@ class Sender:
         return batch
 
     async def run(self, poll_seconds: float = 0.5) -> None:
-        """Send forever (until cancelled). Re-reads the queue after each small burst, so a
-        newly queued emergency message is next in line within a fraction of a second."""
+        """Send forever (until cancelled), a small burst at a time. The next burst is chosen
+        just before this one's last few slots, so the pacer never waits on the database, and a
+        newly queued emergency message is chosen within a burst (a fraction of a second)."""
+        batch = await self._next_batch()
         while True:
-            batch = await self._next_batch()
             if not batch:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                batch = await self._next_batch()
                 continue
-            for row in batch:
+            upcoming: asyncio.Task[list[Queued]] | None = None
+            for position, row in enumerate(batch):
+                if position == max(0, len(batch) - PREFETCH_SLOTS):
+                    upcoming = asyncio.create_task(self._next_batch())
                 await self.pacer.acquire()
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+            assert upcoming is not None
+            # Chosen a moment early, it may have missed rows queued since: look again if empty.
+            batch = await upcoming or await self._next_batch()
 
     async def drain(self, max_messages: int = 10_000) -> int:
         """Send everything ready now, one at a time; for tests, the demo and the benchmarks."""
@@ -153,7 +171,7 @@ class Sender:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: Queued) -> None:
         try:
             outcome = await self._attempt(row)
             await self._record(row.id, *outcome)
@@ -161,7 +179,7 @@ class Sender:
             self._in_flight.discard(row.chat_id)
             self._last_sent[row.chat_id] = self._monotonic()
 
-    async def _attempt(self, row: OutboxMessage) -> tuple[Action, tuple[object, ...]]:
+    async def _attempt(self, row: Queued) -> tuple[Action, tuple[object, ...]]:
         """Try Telegram once and decide what to write down; never raises."""
         done: tuple[Action, tuple[object, ...]] = (outbox.mark_done, (row.id,))
         try:
@@ -200,7 +218,9 @@ class Sender:
         and the write is tried again before the next batch."""
         for pause in RECORD_RETRIES:
             try:
-                async with self.db.session() as session:
+                # A few writers at a time: the rest wait here, not holding pooled connections
+                # that choosing the next burst needs.
+                async with self._writers, self.db.session() as session:
                     await action(session, *args)
             except Exception as error:  # any database failure; the outcome must not be lost
                 log.warning(
