@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.context import Ctx
+from companion.delivery.inbox import mark_with_reply
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Button, Reply, rows
 from companion.store.db import after_commit
@@ -45,4 +46,5 @@ async def send(
         now=services.clock.now(),
         mother_id=mother_id,
     )
+    await mark_with_reply(session, services.clock.now())  # the update it answers: handled
     after_commit(session, services.sender.wake)  # before that, the sender couldn't see them

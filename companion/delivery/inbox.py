@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from companion.bot.context import CompanionApp, Services
 from companion.delivery.sender import retry_after_seconds
+from companion.store.db import after_commit
 from companion.store.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,7 @@ async def store_updates(services: Services, updates: list[dict[str, Any]]) -> in
         return 0
     now = services.clock.now()
     stored = 0
-    async with services.db.session() as session:
+    async with services.db.durable_session() as session:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         for raw in updates:
             row = InboxUpdate(update_id=int(raw["update_id"]))
@@ -97,19 +100,57 @@ async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int 
     return len(work)
 
 
+@dataclass
+class Handling:
+    """The stored update being handled in this task, and whether a reply's transaction has
+    already marked it handled (see mark_with_reply)."""
+
+    update_id: int
+    marked: bool = False
+    claimed: bool = False
+
+
+handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
+async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(handled_at=now, payload_sealed=None)
+    )
+
+
+async def mark_with_reply(session: AsyncSession, now: datetime) -> None:
+    """Called where a handler queues its reply: mark the update handled in that same
+    transaction, so the reply and the mark commit together. Counted only once committed."""
+    state = handling.get()
+    if state is None or state.claimed:
+        return
+    state.claimed = True
+    await mark_handled(session, state.update_id, now)
+
+    def committed() -> None:
+        state.marked = True
+
+    after_commit(session, committed)
+
+
 async def _handle_one(
     application: CompanionApp, update_id: int, context: str, sealed: bytes | None
 ) -> None:
     services = application.bot_data.services
-    if sealed is not None:
-        raw = json.loads(services.vault.open(sealed, context=context))
-        await application.process_update(Update.de_json(raw, application.bot))
-    async with services.db.session() as session:
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id == update_id)
-            .values(handled_at=services.clock.now(), payload_sealed=None)
-        )
+    state = Handling(update_id)
+    token = handling.set(state)
+    try:
+        if sealed is not None:
+            raw = json.loads(services.vault.open(sealed, context=context))
+            await application.process_update(Update.de_json(raw, application.bot))
+    finally:
+        handling.reset(token)
+    if not state.marked:  # no reply committed it (or its transaction rolled back)
+        async with services.db.session() as session:
+            await mark_handled(session, update_id, services.clock.now())
 
 
 async def _unhandled(session: AsyncSession, limit: int) -> list[InboxUpdate]:

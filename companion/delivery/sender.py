@@ -95,6 +95,7 @@ class Sender:
         self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
         self._reserved: set[int] = set()  # outbox ids chosen and not yet written down
         self._leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
+        self._settled: dict[int, float] = {}  # outbox id -> when its outcome was written
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers = asyncio.Semaphore(WRITERS)
@@ -115,14 +116,19 @@ class Sender:
         """Choose the next burst and reserve it: a message still being sent (or whose outcome is
         not yet written down) is never chosen again, nor another message to the same chat."""
         await self._record_leftovers()
+        started = self._monotonic()
         if len(self._last_sent) > 10_000:  # forget chats whose gap has long passed
-            horizon = self._monotonic() - self.chat_interval
+            horizon = started - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+        if len(self._settled) > 10_000:  # no query in flight is older than a minute
+            self._settled = {i: t for i, t in self._settled.items() if t > started - 60}
         async with self.db.session() as session:
             heads = await outbox.ready_heads(session, self.clock.now(), self._burst * 4)
         batch = []
         for row in heads:
-            if row.id not in self._reserved and self._chat_ready(row.chat_id):
+            # A row settled after this query began is stale here (already sent, or put off).
+            stale = self._settled.get(row.id, -1.0) >= started
+            if not stale and row.id not in self._reserved and self._chat_ready(row.chat_id):
                 self._reserved.add(row.id)
                 self._in_flight.add(row.chat_id)
                 batch.append(row)
@@ -228,6 +234,7 @@ class Sender:
                 )
                 await asyncio.sleep(pause)
             else:
+                self._settled[message_id] = self._monotonic()
                 self._reserved.discard(message_id)
                 self._leftovers.pop(message_id, None)
                 return

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -35,10 +35,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
-    # WAL: readers don't block the writer, one fsync per commit. FULL keeps a commit durable
-    # through a power cut, which the inbox's promise (stored before acknowledged) relies on.
+    # WAL: readers don't block the writer. NORMAL: a commit survives the process being killed;
+    # a power cut can roll back the last moments of commits, which companion tolerates because
+    # a reply commits with the mark that its update was handled (so both roll back and the
+    # update is handled again). The one commit that must reach the disk, storing updates before
+    # Telegram is told it may forget them, uses durable_session (FULL).
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -86,6 +89,25 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def durable_session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose commit is on disk before it returns, power cut or not."""
+        if self.dialect != "sqlite":
+            async with self.session() as session:  # PostgreSQL commits durably by default
+                yield session
+            return
+        async with self._sessions() as session:
+            # Before any write: the driver sends BEGIN only at the first write, and SQLite
+            # refuses to change this inside a transaction.
+            await session.execute(text("PRAGMA synchronous=FULL"))
+            try:
+                yield session
+                await session.commit()
+            finally:
+                await session.rollback()
+                await session.execute(text("PRAGMA synchronous=NORMAL"))
+                await session.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
