@@ -1,0 +1,81 @@
+"""Databases of mothers and companion's settings for the benchmark (imports companion)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert
+
+from bench.common import CHAT_BASE, GLOBAL_RATE, sqlite_url
+from companion.config import Settings, load_settings
+from companion.store import db as store_db
+from companion.store.models import Mother, MotherStatus, new_id
+from companion.vault import generate_key
+
+
+def migrated_template(directory: Path) -> Path:
+    """An empty, migrated database to copy for each part (Alembic runs once per run)."""
+    path = directory / "template.db"
+    if not path.exists():
+        store_db.upgrade(sqlite_url(path))
+    return path
+
+
+def fresh_database(template: Path, path: Path) -> str:
+    shutil.copyfile(template, path)
+    return sqlite_url(path)
+
+
+def populate(url: str, count: int, *, due: datetime) -> None:
+    """Insert `count` active, onboarded mothers whose next check-in is at `due`."""
+    engine = create_engine(store_db.sync_url(url))
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": new_id(),
+            "telegram_user_id": CHAT_BASE + index,
+            "chat_id": CHAT_BASE + index,
+            "status": MotherStatus.ACTIVE,
+            "locale": "en",
+            "country": "GB",
+            "timezone": "Europe/London",
+            "checkin_time": "09:00",
+            "next_checkin_at": due,
+            "created_at": now,
+            "updated_at": now,
+            "onboarded_at": now,
+            "reminders": False,
+        }
+        for index in range(count)
+    ]
+    with engine.begin() as connection:
+        for start in range(0, count, 20_000):
+            connection.execute(insert(Mother), rows[start : start + 20_000])
+    engine.dispose()
+
+
+def settings_for(url: str, *, send_rate: float = GLOBAL_RATE) -> Settings:
+    return load_settings(
+        {
+            "database_url": url,
+            "encryption_keys": generate_key(),
+            "default_locale": "en",
+            "send_rate": send_rate,
+            "chat_interval_s": 1,
+        }
+    )
+
+
+class TickClock:
+    """The system clock, except while `frozen` is set. The fan-out's tick runs frozen at the
+    mothers' due instant, so no check-in is "late" and the result does not depend on the time
+    of day the benchmark runs (a late prompt in quiet hours becomes a miss); the sender then
+    runs on real time, which its retry times need."""
+
+    def __init__(self, frozen: datetime | None = None) -> None:
+        self.frozen = frozen
+
+    def now(self) -> datetime:
+        return self.frozen or datetime.now(UTC)

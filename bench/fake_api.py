@@ -1,0 +1,175 @@
+"""A local fake Bot API that enforces Telegram's sending limits (PTB BaseRequest, in process).
+
+Limits, each a sliding one-second window: at most `global_rate` messages accepted in any second
+(Telegram's ~30/s, scaled so that the benchmark's ratio is what counts) and `chat_rate` messages
+per chat in any second. A message past either limit is answered 429 with parameters.retry_after
+(whole seconds, as Telegram sends them) and is not delivered.
+
+Each call takes a simulated round trip (uniformly 15-25 ms). Half of it happens before the
+request "reaches the server", where the limits are checked and the delivery is stamped with
+time.monotonic(); the answer comes back after the other half. So concurrency matters and
+arrival times carry a little network jitter, as real ones do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import random
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+# Methods that put a message in a chat: these count against (and are refused past) the limits.
+MESSAGE_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"}
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    at: float  # time.monotonic() when the fake accepted it
+    chat_id: int
+    method: str
+
+
+class LimitedTelegram(BaseRequest):
+    """Answers the Bot API in memory within Telegram's limits; records what it accepted."""
+
+    def __init__(
+        self,
+        *,
+        global_rate: int = 300,
+        chat_rate: int = 1,
+        latency: tuple[float, float] = (0.015, 0.025),
+        seed: int = 1,
+    ) -> None:
+        self.global_rate, self.chat_rate, self.latency = global_rate, chat_rate, latency
+        self.deliveries: list[Delivery] = []
+        self.per_chat: Counter[int] = Counter()
+        self.refused_global = 0
+        self.refused_chat = 0
+        self.calls: Counter[str] = Counter()
+        self._window: deque[float] = deque()
+        self._chat_windows: dict[int, deque[float]] = {}
+        self._rng = random.Random(seed)  # noqa: S311 - simulated jitter, not security
+        self._message_ids = itertools.count(1)
+
+    @property
+    def refused(self) -> int:
+        """429s answered, for either limit."""
+        return self.refused_global + self.refused_chat
+
+    def delivered_to(self, chats: range | set[int]) -> int:
+        return sum(1 for chat in chats if self.per_chat[chat])
+
+    # -- limits --------------------------------------------------------------------------------
+    def _admit(self, chat_id: int, now: float) -> float | None:
+        """None if the message may go now, else how long until it could (for retry_after)."""
+        window = self._window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        chat_window = self._chat_windows.setdefault(chat_id, deque())
+        while chat_window and chat_window[0] <= now - 1.0:
+            chat_window.popleft()
+        if len(window) >= self.global_rate:
+            self.refused_global += 1
+            return window[0] + 1.0 - now
+        if len(chat_window) >= self.chat_rate:
+            self.refused_chat += 1
+            return chat_window[0] + 1.0 - now
+        window.append(now)
+        chat_window.append(now)
+        if len(self._chat_windows) > 50_000:  # forget chats whose window is empty
+            self._chat_windows = {
+                c: w for c, w in self._chat_windows.items() if w and w[-1] > now - 1
+            }
+        return None
+
+    # -- BaseRequest ---------------------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        self.calls[api_method] += 1
+        round_trip = self._rng.uniform(*self.latency)
+        await asyncio.sleep(round_trip / 2)
+        if api_method in MESSAGE_METHODS:
+            chat_id, now = int(params["chat_id"]), time.monotonic()
+            wait = self._admit(chat_id, now)
+            if wait is not None:
+                await asyncio.sleep(round_trip / 2)
+                return _flood(max(1, math.ceil(wait)))
+            self.deliveries.append(Delivery(now, chat_id, api_method))
+            self.per_chat[chat_id] += 1
+        await asyncio.sleep(round_trip / 2)
+        if api_method == "getUpdates":
+            return _ok([])
+        return _ok(self._result(api_method, params))
+
+    def _result(self, api_method: str, params: dict[str, Any]) -> Any:
+        if api_method == "getMe":
+            return {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
+        if api_method in MESSAGE_METHODS or api_method.startswith("editMessage"):
+            chat_id = int(params["chat_id"])
+            message: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+            }
+            if api_method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "p", "file_unique_id": "p", "width": 900, "height": 600}
+                ]
+                message["caption"] = str(params.get("caption", ""))
+            elif api_method == "sendDocument":
+                message["document"] = {"file_id": "d", "file_unique_id": "d"}
+            else:
+                message["text"] = str(params.get("text", ""))
+            markup = params.get("reply_markup")
+            if markup:
+                markup = json.loads(markup) if isinstance(markup, str) else markup
+                if "inline_keyboard" in markup:
+                    message["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+            return message
+        # answerCallbackQuery, setMyCommands, deleteWebhook, sendChatAction, leaveChat, ...
+        return True
+
+
+def _ok(result: Any) -> tuple[int, bytes]:
+    return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def _flood(retry_after: int) -> tuple[int, bytes]:
+    body = {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
+    return 429, json.dumps(body).encode()

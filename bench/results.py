@@ -1,0 +1,70 @@
+"""What a fan-out measured, read from the fake's record (shared by companion and baseline)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.common import CHAT_BASE, GLOBAL_RATE, URGENT_BASE, percentile, rate_over
+from bench.fake_api import LimitedTelegram
+
+URGENT_EVERY_S = 0.1
+URGENT_TEXT = "If you are in danger now, call 999. You are not alone: here is who to call."
+
+
+@dataclass
+class FanoutResult:
+    """What one fan-out measured; the same shape for companion and the baseline."""
+
+    count: int
+    delivered: int = 0
+    duplicates: int = 0
+    refused_429: int = 0
+    span_s: float = float("nan")
+    rate: float = float("nan")  # every message the fake accepted in the span, per second
+    fanout_rate: float = float("nan")  # the check-ins alone
+    urgent_latencies: list[float] = field(default_factory=list)
+    urgent_queued: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+    task_errors: Counter[str] = field(default_factory=Counter)  # exceptions nobody retrieved
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / GLOBAL_RATE
+
+    @property
+    def urgent_p50(self) -> float:
+        return percentile(self.urgent_latencies, 0.50)
+
+    @property
+    def urgent_p99(self) -> float:
+        return percentile(self.urgent_latencies, 0.99)
+
+
+def measure(
+    fake: LimitedTelegram, count: int, urgent_sent_at: dict[int, float], result: FanoutResult
+) -> FanoutResult:
+    """Read the fake's record: rates over the fan-out's span, duplicates, urgent latencies.
+
+    The urgent messages share the 300/s ceiling with the fan-out, so the achieved rate counts
+    every message accepted between the first and the last check-in (the fan-out alone is
+    reported too). The fake admits 300 in any one-second window, so a sender that bursts at
+    each window's start can exceed 1.0 over a short span (by up to one window's worth)."""
+    fan_chats = range(CHAT_BASE, CHAT_BASE + count)
+    fan_times = [d.at for d in fake.deliveries if CHAT_BASE <= d.chat_id < CHAT_BASE + count]
+    result.delivered = fake.delivered_to(fan_chats)
+    result.duplicates = sum(fake.per_chat[c] - 1 for c in fan_chats if fake.per_chat[c] > 1)
+    result.duplicates += sum(fake.per_chat[c] - 1 for c in urgent_sent_at if fake.per_chat[c] > 1)
+    result.refused_429 = fake.refused
+    if len(fan_times) >= 2:
+        first, last = min(fan_times), max(fan_times)
+        in_span = [d.at for d in fake.deliveries if first <= d.at <= last]
+        result.span_s = last - first
+        result.rate = rate_over(in_span)
+        result.fanout_rate = rate_over(fan_times)
+    arrived = {d.chat_id: d.at for d in fake.deliveries if d.chat_id >= URGENT_BASE}
+    result.urgent_queued = len(urgent_sent_at)
+    result.urgent_latencies = [
+        arrived[chat] - queued_at for chat, queued_at in urgent_sent_at.items() if chat in arrived
+    ]
+    return result
