@@ -154,3 +154,25 @@ async def test_store_counts_only_new_updates(
     assert await store_updates(services, raw) == 2
     assert await store_updates(services, raw) == 0  # redelivered: nothing new
     assert await store_updates(services, [*raw, mother.person.text("three").to_dict()]) == 1
+
+
+async def test_an_unreadable_stored_update_is_set_aside_and_the_rest_handled(
+    app: CompanionApp, services: Services, mother: ChatDriver, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update as sql_update
+
+    from companion.delivery.inbox import store_updates
+
+    bad, good = mother.person.text("one"), mother.person.text("/help")
+    await store_updates(services, [bad.to_dict(), good.to_dict()])
+    async with services.db.session() as session:  # as if sealed with a key since removed
+        await session.execute(
+            sql_update(InboxUpdate)
+            .where(InboxUpdate.update_id == bad.update_id)
+            .values(payload_sealed=b"\x01garbage-not-a-token-at-all-000000")
+        )
+    assert await handle_stored(app) == 2
+    await services.sender.drain()
+    assert mother.new_messages()[-1].text.startswith("companion keeps you company")
+    assert f"event=inbox_unreadable update_id={bad.update_id}" in caplog.text
+    assert all(row.handled_at is not None for row in await inbox_rows(services))

@@ -813,3 +813,27 @@ async def test_the_nudge_button_starts_todays_checkin(
     assert (await _day(services, mother, clock, 25)).text.startswith(
         t(services, "checkin.greeting")
     )
+
+
+async def test_one_damaged_schedule_does_not_stop_the_others(
+    services: Services, person_factory, clock: ManualClock, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update as sql_update
+
+    from companion.delivery.tick import run_tick
+    from companion.store.models import Mother
+    from tests.chat_helpers import onboard
+
+    first, second = person_factory(1001), person_factory(1002)
+    await onboard(first)
+    await onboard(second)
+    async with services.db.session() as session:
+        await session.execute(
+            sql_update(Mother).where(Mother.telegram_user_id == 1001).values(timezone="Nowhere/X")
+        )
+    clock.set(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    report = await run_tick(services)
+    await services.sender.drain()
+    assert report.sent == 1
+    assert second.new_messages()[-1].text.startswith("Hello! Time for today's check-in.")
+    assert "event=schedule_unreadable mother=" in caplog.text

@@ -143,14 +143,29 @@ async def _handle_one(
     state = Handling(update_id)
     token = handling.set(state)
     try:
-        if sealed is not None:
-            raw = json.loads(services.vault.open(sealed, context=context))
-            await application.process_update(Update.de_json(raw, application.bot))
+        update_object = _open(application, update_id, context, sealed)
+        if update_object is not None:
+            await application.process_update(update_object)  # handler errors: error handler
     finally:
         handling.reset(token)
     if not state.marked:  # no reply committed it (or its transaction rolled back)
         async with services.db.session() as session:
             await mark_handled(session, update_id, services.clock.now())
+
+
+def _open(
+    application: CompanionApp, update_id: int, context: str, sealed: bytes | None
+) -> Update | None:
+    """The stored update, or None if it can't be read (its key was removed, or it is not an
+    update): logged by id and set aside, so one bad row can't stop the inbox."""
+    if sealed is None:
+        return None
+    try:
+        raw = json.loads(application.bot_data.services.vault.open(sealed, context=context))
+        return Update.de_json(raw, application.bot)
+    except Exception as error:  # anything at all: the inbox must keep going
+        log.error("event=inbox_unreadable update_id=%s error=%s", update_id, type(error).__name__)
+        return None
 
 
 async def _unhandled(session: AsyncSession, limit: int) -> list[InboxUpdate]:

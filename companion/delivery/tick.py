@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,8 +99,14 @@ def _plan(services: Services, mother: Mother, now: datetime) -> _Plan | None:
     due = mother.next_checkin_at
     if due is None or not mother.timezone or not mother.checkin_time:
         return None  # not selectable by _claim_due; kept for the type checker
-    zone = tzinfo_for(mother.timezone)
-    chosen = ClockTime.parse_stored(mother.checkin_time)
+    try:
+        zone = tzinfo_for(mother.timezone)
+        chosen = ClockTime.parse_stored(mother.checkin_time)
+    except (ValueError, ZoneInfoNotFoundError):
+        # Validated on entry, so this is damage: stop her schedule, not everyone's batch.
+        log.error("event=schedule_unreadable mother=%s", mother.id)
+        mother.next_checkin_at = None
+        return None
     # Advance first: whatever happens below, this due time is dealt with once.
     mother.next_checkin_at = next_checkin_at(now, zone, chosen)
     settings = services.settings
