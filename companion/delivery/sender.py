@@ -143,9 +143,10 @@ class Sender:
         batch = await self._next_batch()
         while True:
             if not batch:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                # Cleared before looking, so a wake-up during the look is not lost.
+                self._wake.clear()
                 batch = await self._next_batch()
                 continue
             upcoming: asyncio.Task[list[Queued]] | None = None
