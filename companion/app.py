@@ -30,6 +30,7 @@ from companion.delivery.sender import Sender
 from companion.delivery.tick import run_tick
 from companion.resources import messages_dir
 from companion.store.db import Database
+from companion.triage_lexicon import default_lexicon
 from companion.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,15 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         clock or SystemClock(),
     )
     sender = Sender(db, vault, clock, rate=config.send_rate, chat_interval=config.chat_interval_s)
+    lexicon = default_lexicon("en")  # the triage lexicon ships in English first
     return Services(
-        settings=config, db=db, content=content, vault=vault, clock=clock, sender=sender
+        settings=config,
+        db=db,
+        content=content,
+        vault=vault,
+        clock=clock,
+        sender=sender,
+        lexicon=lexicon,
     )
 
 

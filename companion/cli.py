@@ -1,4 +1,4 @@
-"""The `companion` command: run | demo | db | keygen."""
+"""The `companion` command: run | demo | db | keygen | triage."""
 
 from __future__ import annotations
 
@@ -78,6 +78,13 @@ def cmd_keygen(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Classify messages from standard input, or score a labelled file (--eval)."""
+    from companion.triage_cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -114,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     keygen = commands.add_parser("keygen", help="print a new key for COMPANION_ENCRYPTION_KEYS")
     keygen.set_defaults(handler=cmd_keygen)
+
+    from companion.triage_cli import add_arguments
+
+    triage = commands.add_parser(
+        "triage", help="classify messages read from standard input (one per line) for risk"
+    )
+    add_arguments(triage)
+    triage.set_defaults(handler=cmd_triage)
     return parser
 
 

@@ -255,7 +255,7 @@ async def test_a_sticker_after_set_up_gets_her_countrys_crisis_lines(
 async def test_text_before_consent_gets_crisis_lines_and_stores_nothing(
     mother: ChatDriver, services: Services
 ) -> None:
-    replies = await mother.say("I haven't slept in days")
+    replies = await mother.say("rough night, feeling a bit flat")
     assert len(replies) == 1
     assert replies[0].text.startswith("Thank you for writing.")
     assert t(services, "help.crisis.emergency_unknown") in replies[0].text
@@ -267,7 +267,7 @@ async def test_text_after_set_up_gets_her_countrys_crisis_lines(
 ) -> None:
     await onboard(mother, "United States", "Eastern (New York)")
     before = await snapshot(services)
-    replies = await mother.say("I haven't slept in days")
+    replies = await mother.say("rough night, feeling a bit flat")
     assert len(replies) == 1
     assert replies[0].text.startswith("Thank you for writing.")
     assert "🚨 Emergency: call 911" in replies[0].text

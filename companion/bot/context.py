@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from companion.clock import Clock
 from companion.config import Settings
 from companion.content import Content
+from companion.core.triage import Lexicon
 from companion.delivery.sender import Sender
 from companion.store.db import Database
 from companion.vault import Vault
@@ -25,6 +26,7 @@ class Services:
     vault: Vault
     clock: Clock
     sender: Sender
+    lexicon: Lexicon
 
 
 class BotData:

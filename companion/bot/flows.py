@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
 from companion.bot.context import Ctx, Services, pressed, sender
+from companion.bot.crisis import crisis_reply
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
@@ -24,9 +25,10 @@ from companion.bot.mother_view import (
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import STEPS, Outcome, Step, Turn
+from companion.core.triage import triage
 from companion.core.zones import zones_for_country
 from companion.store.checkins import save_answer
-from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
+from companion.store.models import Checkin, CheckinStatus, Lane, Mother, MotherStatus
 from companion.store.mothers import (
     end_conversation,
     get_conversation,
@@ -313,12 +315,36 @@ async def _answer_in_flow(
                 read_conversation_data(conversation, services.vault),
             )
             outcome = act(step_for(conversation.step), turn)
+        # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
+        text = update.effective_message.text if update.effective_message else None
+        urgent = _crisis_for(services, mother, user.language_code, text)
+        if urgent is not None:
+            await send(
+                context,
+                chat.id,
+                [urgent],
+                lane=Lane.EMERGENCY,
+                session=session,
+                mother_id=mother.id if mother else None,
+            )
         if mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
             replies = await advance(services, session, mother, position, outcome, turn.data)
+        elif urgent is not None:
+            replies = []  # the crisis reply already answers her
         else:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
         await send(context, chat.id, replies, session=session)
+
+
+def _crisis_for(
+    services: Services, mother: Mother | None, language_code: str | None, text: str | None
+) -> Reply | None:
+    if not text:
+        return None
+    result = triage(text, services.lexicon)
+    locale = mother.locale if mother else suggest_locale(language_code, services.content)
+    return crisis_reply(services, locale, mother.country if mother else None, result)
 
 
 def handlers() -> list[object]:

@@ -1,0 +1,141 @@
+"""Loading and checking the triage lexicon: messages/<locale>/triage/lexicon.toml.
+
+Checked once at load: every category present and none unknown, every phrase non-empty text that
+still means something after normalisation, one-word categories holding single words, no phrase
+using a filler or clause word (normalisation would silently drop it), and no two phrases in a
+category that normalise to the same words.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from companion.content import ContentError
+from companion.core import triage as core
+from companion.core.triage import CATEGORIES, WORD_CATEGORIES, Lexicon
+from companion.resources import messages_dir
+
+TABLES = ("settings", "contractions", "phrases")
+DEFAULT_OVERDOSE_COUNT = 10
+
+
+class LexiconError(ContentError):
+    """The lexicon file is missing or invalid; the message names the file, category and phrase."""
+
+
+def lexicon_path(locale: str = "en", root: Path | None = None) -> Path:
+    """Where a locale's lexicon lives."""
+    return (root or messages_dir()) / locale / "triage" / "lexicon.toml"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise LexiconError(f"{path}: no triage lexicon here") from None
+    except tomllib.TOMLDecodeError as error:
+        raise LexiconError(f"{path}: not valid TOML ({error})") from None
+
+
+def _phrases(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: [phrases] is missing")
+    missing = [category for category in CATEGORIES if category not in raw]
+    unknown = sorted(set(raw) - set(CATEGORIES))
+    if missing:
+        raise LexiconError(f"{where}: missing categories: {', '.join(missing)}")
+    if unknown:
+        raise LexiconError(f"{where}: unknown categories: {', '.join(unknown)}")
+    phrases: dict[str, tuple[str, ...]] = {}
+    for category in CATEGORIES:
+        entries = raw[category]
+        if not isinstance(entries, list) or not entries:
+            raise LexiconError(f"{where}: {category} must be a non-empty list of phrases")
+        for entry in entries:
+            if not isinstance(entry, str) or not entry.strip():
+                raise LexiconError(f"{where}: {category} has an empty or non-text phrase")
+        phrases[category] = tuple(entries)
+    return phrases
+
+
+def _contractions(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: [contractions] must be a table")
+    for source, target in raw.items():
+        if not isinstance(target, str) or not target.strip() or not source.strip():
+            raise LexiconError(f"{where}: contraction {source!r} needs a non-empty expansion")
+    return dict(raw)
+
+
+def _overdose_count(raw: Any, where: str) -> int:
+    settings = raw if isinstance(raw, dict) else {}
+    count = settings.get("overdose_count", DEFAULT_OVERDOSE_COUNT)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise LexiconError(f"{where}: settings.overdose_count must be a whole number above 0")
+    return count
+
+
+def _check_phrases(lexicon: Lexicon, where: str) -> None:
+    dropped = {
+        word.casefold()
+        for category in ("fillers", "clause_breaks")
+        for word in lexicon.phrases[category]
+    }
+    for category in CATEGORIES:
+        seen: dict[tuple[str, ...], str] = {}
+        for phrase in lexicon.phrases[category]:
+            if category not in {"fillers", "clause_breaks"}:
+                spelt = set(phrase.casefold().replace("\u2019", "'").split())
+                if spelt & dropped:
+                    raise LexiconError(
+                        f"{where}: {category}: {phrase!r} uses {sorted(spelt & dropped)[0]!r},"
+                        " a filler or clause word that normalisation removes"
+                    )
+                words = lexicon.phrase_tokens(phrase)
+            else:
+                words = tuple(phrase.casefold().split())
+            if not words:
+                raise LexiconError(f"{where}: {category}: {phrase!r} normalises to nothing")
+            if category in WORD_CATEGORIES and len(words) != 1:
+                raise LexiconError(f"{where}: {category}: {phrase!r} must be a single word")
+            if words in seen:
+                raise LexiconError(
+                    f"{where}: {category}: {phrase!r} duplicates {seen[words]!r}"
+                    f" (both read as {' '.join(words)!r})"
+                )
+            seen[words] = phrase
+
+
+def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -> Lexicon:
+    """A checked Lexicon from the parsed TOML tables."""
+    unknown = sorted(set(raw) - set(TABLES))
+    if unknown:
+        raise LexiconError(f"{where}: unknown tables: {', '.join(unknown)}")
+    try:
+        lexicon = Lexicon(
+            locale=locale,
+            phrases=_phrases(raw.get("phrases"), where),
+            contractions=_contractions(raw.get("contractions", {}), where),
+            overdose_count=_overdose_count(raw.get("settings"), where),
+        )
+    except core.LexiconError as error:
+        raise LexiconError(f"{where}: {error}") from None
+    _check_phrases(lexicon, where)
+    return lexicon
+
+
+def load_lexicon(path: Path, locale: str | None = None) -> Lexicon:
+    """Read and check a lexicon file; the locale defaults to the folder it sits in."""
+    chosen = locale or path.resolve().parent.parent.name
+    return build_lexicon(_read(path), chosen, str(path))
+
+
+@functools.cache
+def default_lexicon(locale: str = "en") -> Lexicon:
+    """The shipped lexicon for a locale (loaded and checked once per process)."""
+    return load_lexicon(lexicon_path(locale), locale)

@@ -1,0 +1,882 @@
+"""Free-text triage: the safety net that must never regress.
+
+These are safety tests. An urgent or emergency message must never come out lower; the examples
+of /work/shared/clinical-facts.md ("Free-text triage: what goes wrong") appear verbatim. Each
+group below pins one rule: tiers, clause-scoped negation, idioms, "lol", third parties and media,
+past tense, the recent-messages rule, normalisation, lexicon validation, the CLI, the labelled
+evaluation set, and that the text she wrote is never logged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from companion.cli import main
+from companion.content import ContentError, load_content
+from companion.core import triage as triage_module
+from companion.core.triage import (
+    CATEGORIES,
+    LEVELS,
+    REASONS,
+    Level,
+    Lexicon,
+    LexiconError,
+    Result,
+    normalise,
+    triage,
+)
+from companion.resources import messages_dir
+from companion.triage_lexicon import (
+    LexiconError as FileLexiconError,
+)
+from companion.triage_lexicon import (
+    default_lexicon,
+    lexicon_path,
+    load_lexicon,
+)
+
+LABELLED = Path(__file__).parent / "triage" / "en_labelled.tsv"
+SHIPPED = lexicon_path("en")
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return default_lexicon("en")
+
+
+def rank(level: str) -> int:
+    return LEVELS.index(level)  # type: ignore[arg-type]
+
+
+def assert_at_least(result: Result, expected: Level, text: str) -> None:
+    assert rank(result.level) >= rank(expected), f"{text!r}: {result} is below {expected}"
+
+
+# --- the examples of clinical-facts.md, verbatim ----------------------------------------------
+
+CLINICAL_FACTS = [
+    # (text, level, reasons that must be present, ask_clarifying)
+    ("I would never hurt my baby", "concern", {"negated_needs_clarifying"}, True),
+    ("not suicidal, just tired", "concern", {"negated_needs_clarifying"}, True),
+    ("I'd never hurt her but I keep picturing dropping her", "urgent", {"harm_to_baby"}, False),
+    ("dying for coffee", "none", {"idiom_ignored"}, False),
+    ("this baby is killing me lol", "none", {"idiom_ignored"}, False),
+    ("could kill for sleep", "none", {"idiom_ignored"}, False),
+    ("I was suicidal after my first baby", "concern", {"past_tense_ask_about_now"}, True),
+    ("my friend said she wanted to kill herself", "concern", {"third_party_or_media"}, False),
+    ("a documentary about suicide", "concern", {"third_party_or_media"}, False),
+    ("better off without me", "urgent", {"burden_or_goodbye"}, False),
+    ("how many pills", "concern", {"method_or_means"}, True),
+    ("goodbye letters", "urgent", {"burden_or_goodbye"}, False),
+    ("💊", "concern", {"method_or_means"}, True),
+    ("unalive", "urgent", {"suicidal_ideation"}, False),
+    ("kms", "urgent", {"suicidal_ideation"}, False),
+    ("sewer slide", "urgent", {"suicidal_ideation"}, False),
+    ("ibuprofen", "concern", {"method_or_means"}, True),
+    ("800mg", "concern", {"method_or_means"}, True),
+]
+
+
+@pytest.mark.parametrize(("text", "level", "reasons", "ask"), CLINICAL_FACTS)
+def test_clinical_facts_examples(
+    lexicon: Lexicon, text: str, level: str, reasons: set[str], ask: bool
+) -> None:
+    result = triage(text, lexicon)
+    assert result.level == level, text
+    assert reasons <= set(result.reasons), result
+    assert result.ask_clarifying is ask
+
+
+def test_curly_apostrophe_in_the_clinical_example(lexicon: Lexicon) -> None:
+    result = triage("I\u2019d never hurt her but I keep picturing dropping her", lexicon)
+    assert result.level == "urgent"
+    assert "harm_to_baby" in result.reasons
+
+
+# --- emergency ----------------------------------------------------------------------------------
+
+EMERGENCY = [
+    # intent
+    ("I'm going to kill myself", {"plan_or_intent", "suicidal_ideation"}),
+    ("i will end it", {"plan_or_intent"}),
+    ("I've decided to end my life", {"plan_or_intent"}),
+    ("i'm gonna unalive myself", {"plan_or_intent"}),
+    ("I'm going to hurt myself", {"plan_or_intent", "self_harm"}),
+    # plan
+    ("I want to die and I have a plan", {"plan_or_intent", "suicidal_ideation"}),
+    ("I wrote goodbye letters and I've made up my mind", {"plan_or_intent"}),
+    # timeline
+    ("I want to die tonight", {"plan_or_intent", "suicidal_ideation"}),
+    ("kms tomorrow when he goes to work", {"plan_or_intent"}),
+    ("I'm cutting myself tonight", {"self_harm", "plan_or_intent"}),
+    # means with suicidal language
+    ("I want to die 💊", {"method_or_means", "suicidal_ideation"}),
+    ("how many ibuprofen would it take to kill me", {"method_or_means", "suicidal_ideation"}),
+    ("what's the lethal dose of paracetamol", {"method_or_means"}),
+    ("everyone would be better off without me, I've got the rope", {"method_or_means"}),
+    ("I want to jump off a bridge", {"method_or_means"}),
+    ("I've been stockpiling my pills", {"method_or_means"}),
+    ("the pills are in my hand", {"method_or_means"}),
+    # an attempt under way
+    ("I took all the pills", {"attempt_in_progress"}),
+    ("I've taken 20 paracetamol", {"attempt_in_progress"}),
+    ("i swallowed a whole bottle of sleeping tablets", {"attempt_in_progress"}),
+    ("I overdosed", {"attempt_in_progress"}),
+    ("I cut my wrists and there's a lot of blood", {"attempt_in_progress"}),
+    ("I'm standing on the bridge", {"attempt_in_progress"}),
+    # intent to harm the baby
+    ("I'm going to hurt the baby", {"harm_to_baby", "plan_or_intent"}),
+    ("I want to shake him until he stops crying", {"harm_to_baby"}),
+    ("I want to drown her in the bath", {"harm_to_baby"}),
+    # possible psychosis
+    ("I hear voices telling me to hurt the baby", {"psychosis"}),
+    ("the baby is evil", {"psychosis"}),
+    ("my baby is the antichrist", {"psychosis"}),
+    ("he's not my baby, they swapped him", {"psychosis"}),
+    ("someone is watching me through the monitor", {"psychosis"}),
+    ("I haven't slept in days", {"psychosis"}),
+    ("no sleep for 4 days", {"psychosis"}),
+]
+
+
+@pytest.mark.parametrize(("text", "reasons"), EMERGENCY)
+def test_emergency(lexicon: Lexicon, text: str, reasons: set[str]) -> None:
+    result = triage(text, lexicon)
+    assert result.level == "emergency", f"{text!r}: {result}"
+    assert reasons <= set(result.reasons), result
+    assert result.ask_clarifying is False  # resources first, never wait for a reply
+
+
+# --- urgent -------------------------------------------------------------------------------------
+
+URGENT = [
+    # suicidal thoughts, any wording
+    "I want to die",
+    "i wanna die",
+    "I wish I was dead",
+    "I don't want to be here anymore",
+    "I don't want to wake up",
+    "I keep thinking about killing myself",
+    "I feel suicidal",
+    "I just want it all to be over",
+    "life isn't worth living",
+    "I think about not existing a lot",
+    "what's the point in living",
+    # self-harm
+    "I've been cutting myself again",
+    "i want to self harm",
+    "I burnt myself on purpose",
+    "I scratched my arms until they bled",
+    # burden and goodbye
+    "everyone would be better off without me",
+    "I'm a burden to everyone",
+    "nobody would miss me",
+    "I won't be a problem much longer",
+    "take care of my baby for me",
+    # thoughts of harming the baby, even unwanted ones
+    "I have thoughts of hurting my baby",
+    "I keep picturing him falling down the stairs",
+    "What if I drop her?",
+    "I'm having intrusive thoughts",
+    "I'm scared to be alone with the baby",
+    "I had a thought about dropping him off the stairs and it scared me",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent_is_never_lower(lexicon: Lexicon, text: str) -> None:
+    assert_at_least(triage(text, lexicon), "urgent", text)
+
+
+INTRUSIVE_THOUGHTS = [
+    "I'm scared I'll shake him when he won't stop crying",
+    "I'm afraid I'm going to hurt the baby",
+    "I keep imagining stabbing my baby and it makes me sick",
+    "I'm terrified I will drop her down the stairs",
+    "What if I drown him in the bath",
+]
+
+
+@pytest.mark.parametrize(
+    "text", ["I can't promise I won't hurt myself", "I will not kill myself, I just need sleep"]
+)
+def test_a_negated_intent_word_is_not_intent(lexicon: Lexicon, text: str) -> None:
+    assert triage(text, lexicon).level != "emergency", text
+
+
+@pytest.mark.parametrize("text", INTRUSIVE_THOUGHTS)
+def test_unwanted_thoughts_of_harm_are_urgent_not_intent(lexicon: Lexicon, text: str) -> None:
+    """A fear of acting is an intrusive thought (urgent, non-shaming), not intent (emergency)."""
+    result = triage(text, lexicon)
+    assert result.level == "urgent", f"{text!r}: {result}"
+    assert "harm_to_baby" in result.reasons
+
+
+# --- method and means ---------------------------------------------------------------------------
+
+MEANS_ALONE = [
+    "how many ibuprofen can I take",
+    "Is 800mg of ibuprofen ok while breastfeeding?",
+    "can I take paracetamol and tylenol together",
+    "how much paracetamol is too much",
+    "💊",
+    "🔪",
+    "⚰️",
+    "I have the pills the doctor gave me",
+]
+
+
+@pytest.mark.parametrize("text", MEANS_ALONE)
+def test_method_or_means_alone_is_concern_and_asks(lexicon: Lexicon, text: str) -> None:
+    result = triage(text, lexicon)
+    assert result.level == "concern", f"{text!r}: {result}"
+    assert "method_or_means" in result.reasons
+    assert result.ask_clarifying is True
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("took paracetamol for my headache, feeling better", "none"),
+        ("I took 2 paracetamol", "concern"),
+        ("I took 800 mg of ibuprofen", "concern"),
+        ("baby took the whole bottle tonight!", "none"),
+        ("I went back on the pill", "none"),
+    ],
+)
+def test_doses_and_feeds_are_not_overdoses(lexicon: Lexicon, text: str, level: str) -> None:
+    assert triage(text, lexicon).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die. Took paracetamol for my headache",
+        "took ibuprofen for the pain, I want to kill myself",
+    ],
+)
+def test_a_plain_reason_for_a_painkiller_never_lowers_suicidal_words(
+    lexicon: Lexicon, text: str
+) -> None:
+    assert triage(text, lexicon).level == "emergency", text
+
+
+# --- negation is clause-scoped ------------------------------------------------------------------
+
+NEGATED = [
+    ("I would never hurt my baby", "harm_to_baby"),
+    ("I would never do anything to hurt my baby", "harm_to_baby"),
+    ("not suicidal, just tired", "suicidal_ideation"),
+    ("I don't want to die, I'm just overwhelmed", "suicidal_ideation"),
+    ("I'm not going to kill myself", "suicidal_ideation"),
+    ("I'd never hurt myself, I'm just so tired", "self_harm"),
+    ("I'm not hearing voices, just anxious", "psychosis"),
+    ("I never think about hurting myself, I'm just lonely", "self_harm"),
+    ("I don't have any urges to hurt myself", "self_harm"),  # a cue in the same clause
+]
+
+
+@pytest.mark.parametrize(("text", "topic"), NEGATED)
+def test_a_denial_becomes_a_clarifying_question_not_silence(
+    lexicon: Lexicon, text: str, topic: str
+) -> None:
+    result = triage(text, lexicon)
+    assert result.level == "concern", f"{text!r}: {result}"
+    assert {"negated_needs_clarifying", topic} <= set(result.reasons)
+    assert result.ask_clarifying is True
+
+
+NOT_A_DENIAL = [
+    # a disclosure in another clause
+    "I'd never hurt her but I keep picturing dropping her",
+    "I'd never hurt him, but the thoughts won't go away",
+    "I'm not suicidal but I want to die",
+    "I would never hurt my baby. I keep seeing myself hurting my baby",
+    # the negation does not reach the phrase
+    "I can't stop thinking about killing myself",
+    "I don't know why I want to die",
+    "I don't think I want to live anymore",
+    "I'm not sure I want to be alive anymore",
+    "not gonna lie, I want to die",
+    # the negation is cancelled
+    "I can't promise I won't hurt myself",
+    "I'm scared I won't be able to stop myself hurting the baby",
+    # a negation inside the phrase itself
+    "I don't want to be here anymore",
+    "I don't want to live",
+    "no reason to live",
+    # a line break ends the sentence
+    "I would never\nI want to die",
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_DENIAL)
+def test_negation_does_not_reach_past_its_clause(lexicon: Lexicon, text: str) -> None:
+    assert_at_least(triage(text, lexicon), "urgent", text)
+
+
+# --- jokes and idioms ---------------------------------------------------------------------------
+
+IDIOMS = [
+    "dying for coffee",
+    "this baby is killing me lol",
+    "could kill for sleep",
+    "I'm killing it at this mum thing",
+    "dead tired",
+    "bored to death of daytime tv",
+    "I dropped him off at my mum's",
+    "drop her off at nursery tomorrow",
+    "I'm going to die of embarrassment",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idioms_alone_are_none(lexicon: Lexicon, text: str) -> None:
+    result = triage(text, lexicon)
+    assert result == Result("none", ("idiom_ignored",), False), text
+
+
+NEVER_CANCELLED = [
+    ("I want to die lol", "urgent"),
+    ("I want to die 😂", "urgent"),
+    ("i want to kms haha", "urgent"),
+    ("I want to die 💀", "urgent"),
+    ("lol I took all the pills", "emergency"),
+    ("jk jk I want to kill myself", "urgent"),
+    ("this baby is killing me, I want to kill myself", "urgent"),
+    ("dying for coffee and I want to die", "urgent"),
+]
+
+
+@pytest.mark.parametrize(("text", "level"), NEVER_CANCELLED)
+def test_lol_emoji_or_an_idiom_never_cancel_a_serious_phrase(
+    lexicon: Lexicon, text: str, level: Level
+) -> None:
+    assert_at_least(triage(text, lexicon), level, text)
+
+
+# --- someone else, and the past -----------------------------------------------------------------
+
+OTHERS = [
+    "my friend said she wanted to kill herself",
+    "watched a documentary about suicide",
+    "my sister tried to take her own life last year",
+    "reading a book where the main character is suicidal",
+    "There was something on the news about a mum who hurt her baby",
+    "kys",
+    "a mum in my group said she has thoughts of hurting her baby",
+]
+
+
+@pytest.mark.parametrize("text", OTHERS)
+def test_third_party_and_media_are_concern_not_urgent(lexicon: Lexicon, text: str) -> None:
+    result = triage(text, lexicon)
+    assert result.level == "concern", f"{text!r}: {result}"
+    assert "third_party_or_media" in result.reasons
+
+
+HER_OWN = [
+    "my husband doesn't know I want to die",
+    "my husband told me to kill myself",
+    "my sister killed herself and I feel the same",
+    "watched a documentary about suicide and now I want to die",
+    "my friend said I'd be better off dead",
+]
+
+
+@pytest.mark.parametrize("text", HER_OWN)
+def test_someone_else_in_the_sentence_does_not_hide_her_own_words(
+    lexicon: Lexicon, text: str
+) -> None:
+    assert_at_least(triage(text, lexicon), "urgent", text)
+
+
+PAST = [
+    "I was suicidal after my first baby",
+    "Years ago I tried to kill myself",
+    "I used to self harm as a teenager",
+    "I had suicidal thoughts when I was 16",
+]
+
+
+@pytest.mark.parametrize("text", PAST)
+def test_past_tense_is_concern_and_asks_about_now(lexicon: Lexicon, text: str) -> None:
+    result = triage(text, lexicon)
+    assert result.level == "concern", f"{text!r}: {result}"
+    assert "past_tense_ask_about_now" in result.reasons
+    assert result.ask_clarifying is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was suicidal after my first baby and I'm scared it's coming back",
+        "I used to self harm and I've started again",
+        "I was suicidal after my first baby. Now I want to die",
+    ],
+)
+def test_a_past_episode_said_to_be_back_is_current(lexicon: Lexicon, text: str) -> None:
+    assert_at_least(triage(text, lexicon), "urgent", text)
+
+
+# --- who "him" and "her" are --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my husband snores so loud I could kill him lol", "none"),
+        ("I could strangle my husband sometimes", "none"),
+        ("he won't stop crying, I could hurt him", "urgent"),
+        ("I want to hurt my son", "emergency"),
+        ("I could hurt him", "concern"),  # nobody named: ask
+        ("I want to hurt him", "emergency"),  # intent, nobody named: the baby may be at risk
+        ("she dropped her bottle on the floor", "none"),
+        ("I keep picturing dropping her", "urgent"),
+    ],
+)
+def test_harm_verbs_follow_whom_she_means(lexicon: Lexicon, text: str, level: Level) -> None:
+    assert triage(text, lexicon).level == level, text
+
+
+def test_an_unclear_target_asks(lexicon: Lexicon) -> None:
+    result = triage("I could hurt him", lexicon)
+    assert result.ask_clarifying is True
+    assert "harm_to_baby" in result.reasons
+
+
+# --- hopelessness and weak burden ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I can't do this anymore", "concern"),
+        ("everyone would be better off", "concern"),
+        ("I can't do this anymore, everyone would be better off", "urgent"),
+        ("I feel hopeless", "concern"),
+        ("I'm not depressed, just tired", "none"),
+    ],
+)
+def test_hopelessness_and_weak_burden(lexicon: Lexicon, text: str, level: Level) -> None:
+    assert triage(text, lexicon).level == level, text
+
+
+# --- several short messages ---------------------------------------------------------------------
+
+RAISED_BY_RECENT = [
+    (["I have the pills"], "tonight", "emergency"),
+    (["I can't do this anymore"], "everyone would be better off", "urgent"),
+    (["I want to die"], "I'll do it when my husband leaves for work tomorrow", "emergency"),
+    (["I have the pills"], "Already took them. It's done", "emergency"),
+    (["he won't stop crying again"], "I could hurt him", "urgent"),
+    (["I was suicidal after my first baby"], "and I think it's happening again", "urgent"),
+    (["tonight"], "I have the pills", "emergency"),
+    (["a", "b", "I have the pills"], "tonight", "emergency"),
+    (["I can't do this anymore"], "I'm on the platform waiting for the fast train", "emergency"),
+]
+
+
+@pytest.mark.parametrize(("recent", "text", "level"), RAISED_BY_RECENT)
+def test_recent_messages_together_raise_the_level(
+    lexicon: Lexicon, recent: list[str], text: str, level: Level
+) -> None:
+    alone = triage(text, lexicon)
+    together = triage(text, lexicon, recent)
+    assert rank(alone.level) < rank(level), "the case must need the earlier messages"
+    assert together.level == level, together
+    assert "combined_recent_messages" in together.reasons
+
+
+@pytest.mark.parametrize(
+    ("recent", "text"),
+    [
+        (["I want to die"], "thanks for listening"),
+        (["I want to kill myself tonight"], "ok"),
+        (["I have the pills", "tonight"], "ok"),
+        (["I took all the pills"], "dying for coffee"),
+        (["I have the pills", "a", "b", "c"], "tonight"),  # only the last three are read
+    ],
+)
+def test_an_earlier_message_alone_never_raises_a_harmless_one(
+    lexicon: Lexicon, recent: list[str], text: str
+) -> None:
+    assert triage(text, lexicon, recent) == triage(text, lexicon)
+
+
+def test_recent_messages_never_lower_the_current_one(lexicon: Lexicon) -> None:
+    result = triage("I want to die", lexicon, ["not suicidal, just tired", "I'm fine"])
+    assert result.level == "urgent"
+    assert "combined_recent_messages" not in result.reasons
+
+
+def test_blank_recent_messages_are_ignored(lexicon: Lexicon) -> None:
+    assert triage("tonight", lexicon, ["I have the pills", "", "  "]).level == "emergency"
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("I don\u2019t want to be here anymore", "i do not want to be here anymore"),
+        ("I dont want to be here anymore", "i do not want to be here anymore"),
+        ("I DON'T WANT TO BE HERE ANYMORE!!!", "i do not want to be here anymore"),
+        ("I    want\tto  \u00a0die", "i want to die"),
+        ("I want to diiiiie", "i want to die"),
+        ("killllll myselffff", "kill myself"),
+        ("nooooo", "no"),
+        ("coooool", "cool"),  # an unknown word keeps at most a double letter
+        ("sleeeeeping", "sleeping"),
+        ("k i l l myself", "kill myself"),
+        ("k.i.l.l myself", "kill myself"),
+        ("killmyself", "kill myself"),
+        ("ki\u200bll myself", "kill myself"),
+        ("\uff4b\uff49\uff4c\uff4c myself", "kill myself"),
+        ("su1c1de", "suicide"),
+        ("s*icide", "suicide"),
+        ("k!ll myself", "kill myself"),
+        ("killing myslef", "killing myself"),
+        ("self-harm", "self harm"),
+        ("I just really want to die", "i want to die"),
+        ("wanna die", "want to die"),
+        ("💊⚰️🔪", "💊 ⚰ 🔪"),
+        ("pills💊", "pills 💊"),
+        ("There are people", "there are people"),
+        ("a day at the beach", "a day at the beach"),  # a real word is never "corrected"
+        ("800mg", "800 mg"),
+    ],
+)
+def test_normalisation(lexicon: Lexicon, text: str, normalised: str) -> None:
+    assert normalise(text, lexicon) == normalised
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don\u2019t want to live anymore",
+        "I don\u02bct want to live anymore",
+        "i  dont   want  to  live  anymore",
+        "I DONT WANT TO LIVE ANYMORE",
+        "i dont want to liiiive anymore",
+        "I want to d i e",
+        "unal!ve myself",
+        "s3wer sl1de",
+    ],
+)
+def test_odd_spelling_does_not_break_matching(lexicon: Lexicon, text: str) -> None:
+    assert_at_least(triage(text, lexicon), "urgent", text)
+
+
+def test_an_empty_message_is_none(lexicon: Lexicon) -> None:
+    assert triage("", lexicon) == Result("none", (), False)
+    assert triage("   \n ", lexicon) == Result("none", (), False)
+
+
+# --- the result itself --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["I want to die tonight", "I would never hurt my baby", "dying for coffee", "hello"]
+)
+def test_reasons_are_known_codes_in_order(lexicon: Lexicon, text: str) -> None:
+    result = triage(text, lexicon)
+    assert result.level in LEVELS
+    assert set(result.reasons) <= set(REASONS)
+    assert list(result.reasons) == sorted(result.reasons, key=REASONS.index)
+
+
+def test_only_concern_ever_asks_first(lexicon: Lexicon) -> None:
+    for row in _labelled_rows():
+        result = triage(row[1], lexicon)
+        if result.ask_clarifying:
+            assert result.level == "concern", row
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+def test_triage_never_logs(lexicon: Lexicon, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "I want to die tonight, my name is Alexandra Quill"
+    with caplog.at_level(logging.DEBUG):
+        triage(secret, lexicon, ["I have the pills"])
+        load_lexicon(SHIPPED)
+    assert caplog.records == []
+    assert "Alexandra" not in repr(triage(secret, lexicon))
+
+
+def test_the_triage_modules_cannot_log() -> None:
+    for module in ("companion/core/triage.py", "companion/triage_lexicon.py"):
+        source = (Path(__file__).parent.parent / module).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import logging|from logging)", source, re.MULTILINE), module
+        assert "print(" not in source, module
+
+
+def test_core_triage_is_pure() -> None:
+    source = Path(triage_module.__file__).read_text(encoding="utf-8")
+    imports = re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE)
+    assert not [name for name in imports if name.split(".")[0] in {"telegram", "sqlalchemy"}]
+    assert not [name for name in imports if name.startswith("companion")]
+
+
+# --- the lexicon --------------------------------------------------------------------------------
+
+
+def test_the_shipped_lexicon_loads_from_messages(lexicon: Lexicon) -> None:
+    assert lexicon_path("en") == messages_dir() / "en" / "triage" / "lexicon.toml"
+    assert lexicon.locale == "en"
+    assert set(lexicon.phrases) == set(CATEGORIES)
+    assert all(lexicon.phrases[category] for category in CATEGORIES)
+    assert lexicon.overdose_count == 10
+
+
+def test_the_content_loader_ignores_the_triage_folder() -> None:
+    content = load_content(messages_dir(), "en")
+    assert not [key for key in content.strings["en"] if key.startswith(("lexicon.", "triage."))]
+    assert "triage" not in content.locales
+
+
+def _shipped_text() -> str:
+    return SHIPPED.read_text(encoding="utf-8")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "en" / "triage" / "lexicon.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _drop_category(text: str, category: str) -> str:
+    return re.sub(rf"^{category} = \[.*?^\]\n", "", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def _add_to(text: str, category: str, entry: str) -> str:
+    return text.replace(f"\n{category} = [\n", f"\n{category} = [\n    {entry},\n", 1)
+
+
+BROKEN = [
+    ("missing category", lambda t: _drop_category(t, "means_emoji"), "missing categories: means"),
+    (
+        "unknown category",
+        lambda t: t.replace("[phrases]\n", '[phrases]\nsuicidl = ["x"]\n', 1),
+        "unknown categories: suicidl",
+    ),
+    (
+        "empty list",
+        lambda t: _drop_category(t, "means_emoji").replace(
+            "[phrases]\n", "[phrases]\nmeans_emoji = []\n", 1
+        ),
+        "means_emoji must be a non-empty list",
+    ),
+    ("blank phrase", lambda t: _add_to(t, "suicidal", '"   "'), "suicidal has an empty"),
+    ("not text", lambda t: _add_to(t, "suicidal", "5"), "suicidal has an empty or non-text"),
+    (
+        "duplicate after normalisation",
+        lambda t: _add_to(t, "suicidal", '"don\'t want to live"'),
+        "(both read as 'do not want to live')",
+    ),
+    ("duplicate verbatim", lambda t: _add_to(t, "psychosis", '"hearing voices"'), "duplicates"),
+    ("two words in a word list", lambda t: _add_to(t, "determiners", '"that boy"'), "single"),
+    ("a filler word", lambda t: _add_to(t, "suicidal", '"just want to go"'), "uses 'just'"),
+    ("a clause word", lambda t: _add_to(t, "burden_goodbye", '"sorry and bye"'), "uses 'and'"),
+    (
+        "bad count",
+        lambda t: t.replace("overdose_count = 10", "overdose_count = 0"),
+        "overdose_count",
+    ),
+    ("unknown table", lambda t: t + "\n[extras]\nx = 1\n", "unknown tables: extras"),
+    (
+        "bad contraction",
+        lambda t: t.replace('"can\'t" = "can not"', '"can\'t" = ""'),
+        "contraction",
+    ),
+    ("not toml", lambda t: "this = = not toml", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), BROKEN, ids=[case[0] for case in BROKEN])
+def test_a_broken_lexicon_is_refused_with_a_clear_message(
+    tmp_path: Path, name: str, edit: object, message: str
+) -> None:
+    assert callable(edit)
+    edited = edit(_shipped_text())
+    assert edited != _shipped_text(), "the edit must change the file"
+    path = _write(tmp_path, edited)
+    with pytest.raises(FileLexiconError, match=re.escape(message)):
+        load_lexicon(path)
+
+
+def test_an_unchanged_copy_loads(tmp_path: Path) -> None:
+    """The editing helpers above only break what they mean to: a plain copy loads."""
+    path = _write(tmp_path, _shipped_text())
+    copy = load_lexicon(path)
+    assert copy.locale == "en"
+    assert copy.phrases == default_lexicon("en").phrases
+
+
+def test_a_missing_lexicon_file(tmp_path: Path) -> None:
+    with pytest.raises(FileLexiconError, match="no triage lexicon"):
+        load_lexicon(tmp_path / "xx" / "triage" / "lexicon.toml")
+
+
+def test_lexicon_errors_are_content_errors() -> None:
+    assert issubclass(FileLexiconError, ContentError)
+
+
+def test_the_core_refuses_a_lexicon_missing_categories() -> None:
+    phrases = {category: ("x",) for category in CATEGORIES if category != "idioms"}
+    with pytest.raises(LexiconError, match="idioms"):
+        Lexicon("en", phrases, {})
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+
+def test_cli_prints_one_json_object_per_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin(monkeypatch, "I want to die\ndying for coffee\n\nI would never hurt my little one\n")
+    assert main(["triage"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    results = [json.loads(line) for line in lines]
+    assert [result["level"] for result in results] == ["urgent", "none", "none", "concern"]
+    assert results[0]["reasons"] == ["suicidal_ideation"]
+    assert results[1]["reasons"] == ["idiom_ignored"]
+    assert results[3]["ask_clarifying"] is True
+    assert "coffee" not in "".join(lines)  # never the text
+    assert "little one" not in "".join(lines)
+
+
+def test_cli_treats_lines_independently_by_default(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin(monkeypatch, "I have the pills\ntonight\n")
+    assert main(["triage", "--locale", "en"]) == 0
+    levels = [json.loads(line)["level"] for line in capsys.readouterr().out.splitlines()]
+    assert levels == ["concern", "none"]
+
+
+def test_cli_conversation_reads_recent_lines_together(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin(monkeypatch, "I have the pills\ntonight\n\ntonight\n")
+    assert main(["triage", "--conversation"]) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [result["level"] for result in results] == ["concern", "emergency", "none", "none"]
+    assert "combined_recent_messages" in results[1]["reasons"]
+
+
+def test_cli_eval_prints_recall_and_false_alarms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labelled = tmp_path / "set.tsv"
+    labelled.write_text(
+        "# a comment\n"
+        "emergency\tI took all the pills\n"
+        "urgent\tI took all the pills\n"  # caught above its label: still recalled
+        "urgent\thello\n"  # missed
+        "concern\thow many pills\n"
+        "none\tdying for coffee\n"
+        "none\tI want to die\n"  # a false alarm
+        "\n",
+        encoding="utf-8",
+    )
+    assert main(["triage", "--eval", str(labelled)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["lines"] == 6
+    assert report["counts"] == {"none": 2, "concern": 1, "urgent": 2, "emergency": 1}
+    assert report["recall"] == {"none": 0.5, "concern": 1.0, "urgent": 0.5, "emergency": 1.0}
+    assert report["urgent_or_emergency_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["false_alarm_rate"] == 0.5
+    assert report["confusion"]["urgent"]["none"] == 1
+
+
+def test_cli_eval_show_misses_gives_line_numbers_not_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labelled = tmp_path / "set.tsv"
+    labelled.write_text("urgent\thello there\nnone\tfine\n", encoding="utf-8")
+    assert main(["triage", "--eval", str(labelled), "--show-misses"]) == 0
+    err = capsys.readouterr().err
+    assert json.loads(err) == {"line": 1, "label": "urgent", "got": "none"}
+    assert "hello" not in err
+
+
+@pytest.mark.parametrize(
+    "content", ["urgent I want to die\n", "severe\tI want to die\n", "urgent\t\n", "# only\n"]
+)
+def test_cli_eval_refuses_a_bad_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    labelled = tmp_path / "set.tsv"
+    labelled.write_text(content, encoding="utf-8")
+    assert main(["triage", "--eval", str(labelled)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"companion: {labelled}")
+
+
+def test_cli_refuses_a_broken_lexicon_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, _drop_category(_shipped_text(), "idioms"))
+    assert main(["triage", "--lexicon", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "missing categories: idioms" in err[0]
+
+
+# --- the labelled set ---------------------------------------------------------------------------
+
+
+def _labelled_rows() -> list[tuple[str, str]]:
+    rows = []
+    for line in LABELLED.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            level, _, text = line.partition("\t")
+            rows.append((level, text))
+    return rows
+
+
+def test_the_labelled_set_is_large_and_covers_every_level() -> None:
+    rows = _labelled_rows()
+    assert len(rows) >= 150
+    for level in LEVELS:
+        assert sum(1 for row in rows if row[0] == level) >= 30, level
+    texts = [text for _, text in rows]
+    assert len(texts) == len(set(texts)), "a line appears twice"
+    assert any("\u2019" in text for text in texts)  # curly apostrophes
+    assert any(re.search(r"\S {2,}\S", text) for text in texts)  # odd spacing
+    assert any(ord(ch) > 0x2600 for text in texts for ch in text)  # emoji
+
+
+SERIOUS = [(level, text) for level, text in _labelled_rows() if level in ("urgent", "emergency")]
+
+
+@pytest.mark.parametrize(("level", "text"), SERIOUS)
+def test_every_labelled_urgent_and_emergency_line_is_caught(
+    lexicon: Lexicon, level: Level, text: str
+) -> None:
+    assert_at_least(triage(text, lexicon), level, text)
+
+
+def test_eval_over_the_labelled_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--eval", str(LABELLED)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["lines"] == len(_labelled_rows())
+    assert report["recall"]["urgent"] == 1.0
+    assert report["recall"]["emergency"] == 1.0
+    assert report["urgent_or_emergency_recall"] == 1.0
+    assert report["false_alarm_rate"] <= 0.10
