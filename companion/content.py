@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,27 +67,12 @@ class Content:
         return table[key].format(**params)
 
     def resources_for(self, country: str | None) -> CountryResources:
+        """Her country's own file; else the EU's (112) for a member state; else the fallback
+        (the local emergency number and a helpline directory)."""
         if country and country in self.countries:
             return self.countries[country]
-        if country and country in self.eu_members:
-            eu = self.countries["EU"]
-            return CountryResources(
-                country,
-                eu.emergency,
-                eu.emergency_verified,
-                eu.month_first,
-                eu.timezones,
-                eu.lines,
-            )
-        fallback = self.countries["default"]
-        return CountryResources(
-            country or "",
-            fallback.emergency,
-            fallback.emergency_verified,
-            fallback.month_first,
-            fallback.timezones,
-            fallback.lines,
-        )
+        shared = "EU" if country and country in self.eu_members else "default"
+        return replace(self.countries[shared], code=country or "")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -3,7 +3,7 @@ also delivers, and readers for check-ins and answers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from companion.delivery.tick import TickReport, run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import SentMessage
 from companion.store.models import Answer, Checkin, Mother, MotherStatus, new_id
-from tests.chat_helpers import t
+from tests.chat_helpers import load_mother, onboard, t
 
 QUIET_OFF = {"quiet_hours": "00:00-00:00"}
 
@@ -134,3 +134,16 @@ def assert_prompt(
         f"snz|{checkin_id}|1",
         f"snz|{checkin_id}|3",
     ]
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    """A UTC instant in 2026 (November unless said)."""
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+async def onboarded(mother: ChatDriver, services: Services, **kwargs: str) -> str:
+    """Onboard through the bot (at the clock's time) and return her id."""
+    await onboard(mother, **kwargs)
+    stored = await load_mother(services, mother.person.user.id)
+    assert stored is not None
+    return stored.id

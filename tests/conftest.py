@@ -70,7 +70,13 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings_values(database_url: str) -> dict[str, object]:
+def settings_overrides() -> dict[str, object]:
+    """Parametrize this to change settings for one test (quiet hours, batch size...)."""
+    return {}
+
+
+@pytest.fixture
+def settings_values(database_url: str, settings_overrides: dict[str, object]) -> dict[str, object]:
     return {
         "telegram_bot_token": "123456789:TESTTOKENtesttokenTESTTOKEN",
         "database_url": database_url,
@@ -79,6 +85,7 @@ def settings_values(database_url: str) -> dict[str, object]:
         # Pacing is tested on its own (test_sender.py); conversations send without waiting.
         "send_rate": 1000,
         "chat_interval_s": 0,
+        **settings_overrides,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -17,38 +17,17 @@ from tests.checkin_helpers import (
     answer_rows,
     answers_of,
     assert_prompt,
+    at,
     checkin_on,
     checkins_of,
     mood_labels,
+    onboarded,
     opened,
     tick,
     tick_and_read,
 )
 
 FIRST_DAY = date(2026, 11, 21)  # her first scheduled check-in (onboarded the 20th at 12:00 UTC)
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, object]:
-    return {}
-
-
-@pytest.fixture
-def settings_values(
-    settings_values: dict[str, object], settings_overrides: dict[str, object]
-) -> dict[str, object]:
-    return {**settings_values, **settings_overrides}
-
-
-async def onboarded(mother: ChatDriver, services: Services, **kwargs: str) -> str:
-    await onboard(mother, **kwargs)
-    stored = await load_mother(services, mother.person.user.id)
-    assert stored is not None
-    return stored.id
 
 
 async def prompted(

@@ -25,36 +25,13 @@ from tests.checkin_helpers import (
     QUIET_OFF,
     add_mother,
     assert_prompt,
+    at,
     checkins_of,
+    onboarded,
     tick,
     tick_and_read,
     update_mother,
 )
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, object]:
-    return {}
-
-
-@pytest.fixture
-def settings_values(
-    settings_values: dict[str, object], settings_overrides: dict[str, object]
-) -> dict[str, object]:
-    return {**settings_values, **settings_overrides}
-
-
-async def onboarded(mother: ChatDriver, services: Services, **kwargs: str) -> str:
-    """Onboard through the bot (at the clock's time) and return her id."""
-    await onboard(mother, **kwargs)
-    stored = await load_mother(services, mother.person.user.id)
-    assert stored is not None
-    return stored.id
-
 
 # --- 1. the daily prompt ----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from companion.bot.replies import Button, Reply
+from companion.bot.replies import Button, Reply, rows
 from companion.bot.steps import Outcome, Step, Turn
 
 CHECKIN = "ci"
@@ -40,8 +40,9 @@ def question_reply(turn: Turn, question: str) -> Reply:
         for value in SCALES[question]
     ]
     per_row = 5 if question == "mood" else 3
-    rows = [scale[i : i + per_row] for i in range(0, len(scale), per_row)]
-    return Reply(turn.t(f"checkin.{question}.prompt"), [*rows, *_extras(turn, question)])
+    return Reply(
+        turn.t(f"checkin.{question}.prompt"), [*rows(scale, per_row), *_extras(turn, question)]
+    )
 
 
 def _asker(question: str) -> Step:

@@ -95,7 +95,7 @@ class _Plan:
     nudge: bool
 
 
-def _plan(services: Services, mother: Mother, now: datetime) -> _Plan | None:
+def _plan(services: Services, quiet: QuietHours, mother: Mother, now: datetime) -> _Plan | None:
     due = mother.next_checkin_at
     if due is None or not mother.timezone or not mother.checkin_time:
         return None  # not selectable by _claim_due; kept for the type checker
@@ -111,7 +111,6 @@ def _plan(services: Services, mother: Mother, now: datetime) -> _Plan | None:
     mother.next_checkin_at = next_checkin_at(now, zone, chosen)
     settings = services.settings
     late = now - due
-    quiet = QuietHours.parse(settings.quiet_hours)
     chosen_is_quiet = quiet.contains(time(chosen.hour, chosen.minute))
     late_into_quiet = late > timedelta(0) and quiet.contains(now.astimezone(zone).time())
     missed = late > timedelta(hours=settings.grace_hours) or (
@@ -148,7 +147,8 @@ async def _checkins_due(
 ) -> None:
     """The batch in a few statements: every check-in recorded by one insert that skips days
     already recorded, then the prompts and conversations for those it recorded, flushed once."""
-    plans = [plan for mother in due if (plan := _plan(services, mother, now)) is not None]
+    quiet = QuietHours.parse(services.settings.quiet_hours)
+    plans = [plan for m in due if (plan := _plan(services, quiet, m, now)) is not None]
     if not plans:
         return
     recorded = await record_checkins(session, [plan.row for plan in plans])

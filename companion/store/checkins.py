@@ -78,16 +78,6 @@ async def checkin_for_day(session: AsyncSession, mother_id: str, day: date) -> C
     )
 
 
-async def recent_checkins(session: AsyncSession, mother_id: str, limit: int) -> list[Checkin]:
-    query = (
-        select(Checkin)
-        .where(Checkin.mother_id == mother_id, Checkin.kind == DAILY)
-        .order_by(Checkin.local_date.desc())
-        .limit(limit)
-    )
-    return list((await session.scalars(query)).all())
-
-
 async def save_answer(
     session: AsyncSession,
     vault: Vault,
