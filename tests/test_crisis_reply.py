@@ -114,3 +114,10 @@ async def test_risk_typed_at_a_set_up_question_still_gets_help(
     replies = await mother.say("I want to kill myself")
     assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
     assert replies[-1].text.startswith("I couldn't work out a time zone")  # question kept
+
+
+async def test_a_caption_on_a_photo_is_read_too(mother: ChatDriver, services: Services) -> None:
+    await onboard(mother)
+    replies = await mother.deliver(mother.person.photo(caption="I want to die"))
+    assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+    assert "🚨 Emergency: call 999" in replies[0].text

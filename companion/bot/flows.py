@@ -316,7 +316,8 @@ async def _answer_in_flow(
             )
             outcome = act(step_for(conversation.step), turn)
         # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
-        text = update.effective_message.text if update.effective_message else None
+        message = update.effective_message
+        text = (message.text or message.caption) if message else None  # a caption is typed too
         urgent = _crisis_for(services, mother, user.language_code, text)
         if urgent is not None:
             await send(

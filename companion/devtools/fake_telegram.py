@@ -20,6 +20,7 @@ from telegram import (
     ChatMemberUpdated,
     Location,
     Message,
+    PhotoSize,
     Sticker,
     Update,
     User,
@@ -348,6 +349,10 @@ class Person:
     def sticker(self) -> Update:
         sticker = Sticker("stk", "stk-u", 512, 512, False, False, Sticker.REGULAR, emoji="🙂")
         return self._update(message=self._message(sticker=sticker))
+
+    def photo(self, caption: str | None = None) -> Update:
+        picture = [PhotoSize("ph", "ph-u", 90, 90)]
+        return self._update(message=self._message(photo=picture, caption=caption))
 
     def press(self, message: SentMessage, label: str) -> Update:
         return self.press_data(message, message.button_data(label))
