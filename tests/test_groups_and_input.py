@@ -7,7 +7,7 @@ import copy
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from telegram import ChatMemberAdministrator, ChatMemberBanned, ChatMemberLeft, 
 from companion.bot import steps
 from companion.bot.context import Services
 from companion.bot.steps import Step, Turn
+from companion.clock import ManualClock
+from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import BOT_USER, FakeTelegram, SentMessage
 from companion.store.mothers import read_birth_date
@@ -263,7 +265,7 @@ async def test_text_before_consent_gets_crisis_lines_and_stores_nothing(
 
 
 async def test_text_after_set_up_gets_her_countrys_crisis_lines(
-    mother: ChatDriver, services: Services
+    mother: ChatDriver, services: Services, clock: ManualClock
 ) -> None:
     await onboard(mother, "United States", "Eastern (New York)")
     before = await snapshot(services)
@@ -272,6 +274,15 @@ async def test_text_after_set_up_gets_her_countrys_crisis_lines(
     assert replies[0].text.startswith("Thank you for writing.")
     assert "🚨 Emergency: call 911" in replies[0].text
     assert "988 Suicide & Crisis Lifeline" in replies[0].text
+    # Kept (sealed) for an hour only, to be read with her next message; the tick then drops it.
+    mother_row = await load_mother(services)
+    assert mother_row is not None and mother_row.recent_sealed is not None
+    assert mother_row.recent_until == services.clock.now() + timedelta(hours=1)
+    clock.advance(timedelta(hours=1))
+    await run_tick(services)
+    mother_row = await load_mother(services)
+    assert mother_row is not None
+    assert (mother_row.recent_sealed, mother_row.recent_until) == (None, None)
     assert await snapshot(services) == before
 
 

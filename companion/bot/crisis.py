@@ -1,30 +1,177 @@
-"""What companion says at once when what she writes suggests she may be at risk.
+"""Acting on a worrying answer or message: the reply, the stored flag, the paused prompts and the
+scheduled "are you safe now?" follow-up (asked and answered in companion.bot.safety).
 
-The reply goes in the emergency lane, ahead of everything waiting, and never waits for her to
-answer before showing help. (Clinician alerts and the stored flag arrive with the screening and
-clinician work; this is the immediate response to her.)
+Urgent and emergency replies go in the emergency lane, ahead of everything waiting, and never wait
+for her to answer before showing help. A flag is stored only for a mother who consented (someone
+who has not set up companion gets the same help, and nothing is kept).
 """
 
 from __future__ import annotations
 
-from companion.bot.context import Services
-from companion.bot.mother_view import crisis_block
-from companion.bot.replies import Reply
-from companion.core.triage import Result
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from companion.bot.context import Ctx, Services, sender
+from companion.bot.mother_view import crisis_block, suggest_locale
+from companion.bot.presence import find_sender
+from companion.bot.replies import Button, Reply, send
+from companion.core.triage import triage
+from companion.core.zones import tzinfo_for
+from companion.store.flags import raise_flag, recent_messages, remember_message
+from companion.store.models import Lane, Mother
+
+URGENT_LEVELS = ("urgent", "emergency")
+CLARIFY = "clar"  # clar|<flag id>|yes|no
 
 
-def crisis_reply(
-    services: Services, locale: str, country: str | None, result: Result
-) -> Reply | None:
-    """The immediate reply for a triage result, or None when nothing is called for."""
-    content = services.content
-    resources = content.resources_for(country)
-    emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
-    crisis = crisis_block(content, locale, resources)
-    if result.level in ("urgent", "emergency"):
-        return Reply(
-            content.text(locale, f"crisis.{result.level}", crisis=crisis, emergency=emergency)
+@dataclass(frozen=True)
+class Risk:
+    """What was found, and where: a triage result or a questionnaire's safety item."""
+
+    level: str  # concern | urgent | emergency
+    reasons: tuple[str, ...]
+    source: str  # "message", "note", "caption", "edited", "phq9", "epds", "followup", ...
+    ask_clarifying: bool = False
+
+
+@dataclass(frozen=True)
+class Response:
+    """The replies for a risk and the lane they go in."""
+
+    replies: list[Reply]
+    lane: int
+
+
+def lines_for(services: Services, locale: str, country: str | None) -> tuple[str, list[str]]:
+    resources = services.content.resources_for(country)
+    return crisis_block(services.content, locale, resources), [line.id for line in resources.lines]
+
+
+def next_local_day(services: Services, mother: Mother, now: datetime) -> datetime:
+    """When her next local day begins, in UTC."""
+    zone = tzinfo_for(mother.timezone or "UTC")
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(now.tzinfo)
+
+
+async def respond_to_risk(
+    services: Services,
+    session: AsyncSession,
+    mother: Mother | None,
+    locale: str,
+    risk: Risk,
+) -> Response | None:
+    """Build the reply for a risk and, for a mother who consented, store the flag, pause her
+    prompts for the rest of her day and schedule the follow-up. None when nothing is called
+    for."""
+    content, now = services.content, services.clock.now()
+    country = mother.country if mother else None
+    crisis, line_ids = lines_for(services, locale, country)
+    if risk.level in URGENT_LEVELS:
+        resources = services.content.resources_for(country)
+        emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
+        text = content.text(locale, f"crisis.{risk.level}", crisis=crisis, emergency=emergency)
+        minutes = services.settings.safety_followup_minutes
+        key = "crisis.next_no_clinician" if mother else "crisis.next_anonymous"
+        text += "\n\n" + content.text(locale, key, minutes=minutes)
+        sent = [f"crisis.{risk.level}", key, *line_ids]
+        if mother is not None:
+            await raise_flag(
+                session,
+                services.vault,
+                mother=mother,
+                level=risk.level,
+                source=risk.source,
+                reasons=risk.reasons,
+                sent=sent,
+                now=now,
+                followup_at=now + timedelta(minutes=minutes),
+            )
+            mother.prompts_paused_until = next_local_day(services, mother, now)
+        return Response([Reply(text)], Lane.EMERGENCY)
+    if risk.level != "concern":
+        return None
+    key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"
+    reply = Reply(content.text(locale, key, crisis=crisis))
+    if mother is not None:
+        flag = await raise_flag(
+            session,
+            services.vault,
+            mother=mother,
+            level="concern",
+            source=risk.source,
+            reasons=risk.reasons,
+            sent=[key, *line_ids],
+            now=now,
         )
-    if result.level == "concern" and result.ask_clarifying:
-        return Reply(content.text(locale, "crisis.clarify", crisis=crisis))
-    return None
+        if risk.ask_clarifying:
+            buttons = [
+                Button(
+                    content.text(locale, f"crisis.button.clarify_{answer}"),
+                    f"{CLARIFY}|{flag.id}|{answer}",
+                )
+                for answer in ("yes", "no")
+            ]
+            reply = Reply(reply.text, [buttons])
+    return Response([reply], Lane.REPLY)
+
+
+def read_words(
+    services: Services, mother: Mother | None, text: str | None, source: str, *, remember: bool
+) -> Risk | None:
+    """Triage what she typed, read together with her last few messages; with `remember`, keep
+    it among those for next time."""
+    if not text:
+        return None
+    now = services.clock.now()
+    recent = recent_messages(mother, services.vault, now) if mother else []
+    result = triage(text, services.lexicon, recent)
+    if mother is not None and remember:
+        remember_message(mother, services.vault, text, now)
+    return Risk(result.level, result.reasons, source, result.ask_clarifying)
+
+
+async def check_side_text(update: Update, context: Ctx) -> None:
+    """Words typed after a command ("/help I want to die") or into an edited message are read
+    too: nothing else answers them, so a risk found there is answered here, before the command."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = message.text or message.caption or ""
+    edited = update.edited_message is not None
+    if not edited:
+        text = text.partition(" ")[2]  # the words after the command
+    services = context.services
+    user, chat = sender(update)
+    async with services.db.session() as session:
+        mother = await find_sender(services, session, user.id)
+        locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
+        source = "edited" if edited else "command"
+        risk = read_words(services, mother, text, source, remember=False)
+        if risk is None or risk.level not in URGENT_LEVELS:
+            return  # nothing else answers these, so a mild concern here waits for her next message
+        response = await respond_to_risk(services, session, mother, locale, risk)
+        if response is not None:
+            await send(
+                context,
+                chat.id,
+                response.replies,
+                lane=response.lane,
+                session=session,
+                mother_id=mother.id if mother else None,
+            )
+
+
+def early_handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    """Run before the features' handlers, so the crisis reply is queued first."""
+    return [
+        MessageHandler(
+            (filters.COMMAND & filters.UpdateType.MESSAGE)
+            | ((filters.TEXT | filters.CAPTION) & filters.UpdateType.EDITED_MESSAGE),
+            check_side_text,
+        )
+    ]

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
 from companion.bot.context import Ctx, Services, pressed, sender
-from companion.bot.crisis import crisis_reply
+from companion.bot.crisis import read_words, respond_to_risk
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
@@ -25,10 +25,9 @@ from companion.bot.mother_view import (
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.steps import STEPS, Outcome, Step, Turn
-from companion.core.triage import triage
 from companion.core.zones import zones_for_country
 from companion.store.checkins import save_answer
-from companion.store.models import Checkin, CheckinStatus, Lane, Mother, MotherStatus
+from companion.store.models import Checkin, CheckinStatus, Conversation, Mother, MotherStatus
 from companion.store.mothers import (
     end_conversation,
     get_conversation,
@@ -318,34 +317,38 @@ async def _answer_in_flow(
         # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
         message = update.effective_message
         text = (message.text or message.caption) if message else None  # a caption is typed too
-        urgent = _crisis_for(services, mother, user.language_code, text)
-        if urgent is not None:
+        locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
+        source = _source(conversation, message.caption if message else None)
+        risk = read_words(services, mother, text, source, remember=True)
+        help_first = (
+            await respond_to_risk(services, session, mother, locale, risk) if risk else None
+        )
+        if help_first is not None:
             await send(
                 context,
                 chat.id,
-                [urgent],
-                lane=Lane.EMERGENCY,
+                help_first.replies,
+                lane=help_first.lane,
                 session=session,
                 mother_id=mother.id if mother else None,
             )
         if mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
             replies = await advance(services, session, mother, position, outcome, turn.data)
-        elif urgent is not None:
-            replies = []  # the crisis reply already answers her
+        elif help_first is not None:
+            replies = []  # the reply to what she said already answers her
         else:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
         await send(context, chat.id, replies, session=session)
 
 
-def _crisis_for(
-    services: Services, mother: Mother | None, language_code: str | None, text: str | None
-) -> Reply | None:
-    if not text:
-        return None
-    result = triage(text, services.lexicon)
-    locale = mother.locale if mother else suggest_locale(language_code, services.content)
-    return crisis_reply(services, locale, mother.country if mother else None, result)
+def _source(conversation: Conversation | None, caption: str | None) -> str:
+    """Where worrying words were typed, for the flag."""
+    if caption:
+        return "caption"
+    if conversation is not None and (conversation.flow, conversation.step) == (CHECKIN, "note"):
+        return "note"
+    return "message"
 
 
 def handlers() -> list[object]:

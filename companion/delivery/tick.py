@@ -22,8 +22,10 @@ from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
+from companion.delivery.followups import send_followups
 from companion.delivery.outbox import enqueue
 from companion.store.checkins import DAILY, record_checkins
+from companion.store.flags import forget_old_messages
 from companion.store.models import (
     Checkin,
     CheckinStatus,
@@ -47,10 +49,12 @@ class TickReport:
     nudged: int = 0
     reminded: int = 0
     duplicates: int = 0
+    held: int = 0  # not sent: prompts paused for the rest of her day after a crisis reply
+    followups: int = 0
 
     @property
     def queued(self) -> int:
-        return self.sent + self.nudged + self.reminded
+        return self.sent + self.nudged + self.reminded + self.followups
 
 
 async def run_tick(services: Services) -> TickReport:
@@ -67,6 +71,9 @@ async def run_tick(services: Services) -> TickReport:
     async with services.db.session() as session:
         for checkin, mother in await _claim_reminders(session, services.clock.now(), batch):
             await _remind(services, session, checkin, mother, report)
+    report.followups = await send_followups(services, batch)
+    async with services.db.session() as session:
+        await forget_old_messages(session, services.clock.now())
     if report.queued:
         services.sender.wake()
     return report
@@ -116,12 +123,20 @@ def _plan(services: Services, quiet: QuietHours, mother: Mother, now: datetime) 
     missed = late > timedelta(hours=settings.grace_hours) or (
         late_into_quiet and not chosen_is_quiet
     )
+    held = not missed and _prompts_paused(mother, now)
     # After three unanswered prompts in a row, one gentle nudge instead of a fourth; no other
     # until she engages with a check-in again (which resets both counters).
-    nudge = not missed and mother.unanswered >= NUDGE_AFTER_MISSED and not mother.nudged
-    remind = mother.reminders and not nudge and not missed
+    quiet_day = missed or held
+    nudge = not quiet_day and mother.unanswered >= NUDGE_AFTER_MISSED and not mother.nudged
+    remind = mother.reminders and not nudge and not quiet_day
     status = (
-        CheckinStatus.MISSED if missed else CheckinStatus.NUDGE if nudge else CheckinStatus.SENT
+        CheckinStatus.MISSED
+        if missed
+        else CheckinStatus.HELD
+        if held
+        else CheckinStatus.NUDGE
+        if nudge
+        else CheckinStatus.SENT
     )
     row: dict[str, object] = {
         "id": new_id(),
@@ -167,6 +182,9 @@ async def _checkins_due(
             report.missed += 1
             log.info("event=checkin_missed mother=%s", mother.id)
             continue
+        if plan.row["status"] == CheckinStatus.HELD:
+            report.held += 1
+            continue
         if plan.nudge:
             replies = nudge_replies(services, mother)
             mother.nudged = True
@@ -198,6 +216,10 @@ async def _checkins_due(
             mother_id=mother.id,
             flush=False,
         )
+
+
+def _prompts_paused(mother: Mother, now: datetime) -> bool:
+    return mother.prompts_paused_until is not None and now < mother.prompts_paused_until
 
 
 async def _claim_reminders(
@@ -233,6 +255,9 @@ async def _remind(
         return
     if quiet.contains(local.time()):
         checkin.remind_at = quiet.next_loud(local)
+        return
+    if _prompts_paused(mother, now):
+        checkin.remind_at = None  # after a crisis reply, no more prompts today
         return
     # Take it with a conditional update: a tick racing this one (SQLite has no SKIP LOCKED)
     # finds it taken, and an answer given meanwhile has cleared it.

@@ -82,7 +82,7 @@ class Mother(Base):
     """A mother who consented. Nothing is stored about anyone before consent."""
 
     __tablename__ = "mothers"
-    __sealed__ = ("birth_date_sealed",)
+    __sealed__ = ("birth_date_sealed", "recent_sealed")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -102,6 +102,12 @@ class Mother(Base):
     # this silence has gone: kept here so the tick needs no history query per mother.
     unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     nudged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # After a crisis reply, normal prompts wait until her next local day begins.
+    prompts_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Her last few typed messages with their times, read together with a new one by the triage,
+    # and when they are forgotten (the tick clears them; nothing she typed is kept longer).
+    recent_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recent_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     def row_key(self) -> str:
         if not self.id:
@@ -151,6 +157,7 @@ class CheckinStatus:
     DONE = "done"
     MISSED = "missed"  # the bot was down past the grace window: not sent
     NUDGE = "nudge"  # the "we're still here" message sent instead of a prompt
+    HELD = "held"  # not sent: after a crisis reply her prompts rest for the rest of that day
 
 
 class Checkin(Base):
@@ -255,3 +262,7 @@ def sealed_models() -> list[type[Base]]:
 
 def as_plain(row: Base) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+# The safety tables live in their own module; importing it registers them on Base.metadata.
+from companion.store import safety_models as _safety_models  # noqa: E402, F401

@@ -1,0 +1,183 @@
+"""Safety flags: raised when an answer or a message is worrying, kept open until a clinician
+closes one (nothing she answers closes it), and the "are you safe now?" follow-up they carry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from companion.store.models import Mother, MotherStatus, new_id
+from companion.store.safety_models import Flag, FlagStatus
+from companion.vault import Vault
+
+# Her recent messages, read with a new one by the triage: how many, and for how long.
+RECENT_KEPT = 3
+RECENT_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FlagDetail:
+    """The sealed part of a flag."""
+
+    reasons: tuple[str, ...]
+    sent: tuple[str, ...]  # what she was sent: message keys and the lines listed
+    responses: tuple[tuple[str, str], ...] = ()  # (answer, ISO time) to the follow-up or question
+
+    def as_json(self) -> str:
+        return json.dumps({"reasons": self.reasons, "sent": self.sent, "responses": self.responses})
+
+    @classmethod
+    def from_json(cls, raw: str) -> FlagDetail:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(
+            reasons=tuple(data.get("reasons", ())),
+            sent=tuple(data.get("sent", ())),
+            responses=tuple((str(a), str(t)) for a, t in data.get("responses", ())),
+        )
+
+
+def read_detail(flag: Flag, vault: Vault) -> FlagDetail:
+    return FlagDetail.from_json(
+        vault.open(flag.detail_sealed, context=flag.seal_context("detail_sealed"))
+    )
+
+
+def _write_detail(flag: Flag, detail: FlagDetail, vault: Vault) -> None:
+    flag.detail_sealed = vault.seal(detail.as_json(), context=flag.seal_context("detail_sealed"))
+
+
+async def raise_flag(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    mother: Mother,
+    level: str,
+    source: str,
+    reasons: Sequence[str],
+    sent: Sequence[str],
+    now: datetime,
+    followup_at: datetime | None = None,
+) -> Flag:
+    """Store a flag. With `followup_at`, this flag carries her one pending safety follow-up:
+    any earlier one still waiting is folded into it, so she is asked once, after the latest."""
+    if followup_at is not None:
+        await session.execute(
+            update(Flag)
+            .where(
+                Flag.mother_id == mother.id,
+                Flag.followup_at.is_not(None),
+                Flag.followup_sent_at.is_(None),
+            )
+            .values(followup_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    flag = Flag(
+        id=new_id(),
+        mother_id=mother.id,
+        level=level,
+        source=source,
+        status=FlagStatus.OPEN,
+        raised_at=now,
+        followup_at=followup_at,
+    )
+    _write_detail(flag, FlagDetail(tuple(reasons), tuple(sent)), vault)
+    session.add(flag)
+    await session.flush()
+    return flag
+
+
+def record_response(flag: Flag, vault: Vault, answer: str, now: datetime) -> None:
+    """Write down her answer to the follow-up or the clarifying question. The flag stays open:
+    "I'm fine" or "you misunderstood" is recorded for the clinician, never acted on alone."""
+    detail = read_detail(flag, vault)
+    responses = (*detail.responses, (answer, now.isoformat()))
+    _write_detail(flag, FlagDetail(detail.reasons, detail.sent, responses), vault)
+
+
+async def flag_for(session: AsyncSession, flag_id: str, mother: Mother) -> Flag | None:
+    """Her flag with this id; None for anyone else's (a button is checked against its presser)."""
+    flag = await session.get(Flag, flag_id)
+    return flag if flag is not None and flag.mother_id == mother.id else None
+
+
+async def open_flags(session: AsyncSession, mother_id: str) -> list[Flag]:
+    query = (
+        select(Flag)
+        .where(Flag.mother_id == mother_id, Flag.status == FlagStatus.OPEN)
+        .order_by(Flag.raised_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def claim_followups(
+    session: AsyncSession, now: datetime, batch: int
+) -> list[tuple[Flag, Mother]]:
+    """Follow-ups now due, for every mother who has not blocked the bot (one who paused or
+    stopped her check-ins still wrote to us about her safety, so she is still asked)."""
+    query = (
+        select(Flag, Mother)
+        .join(Mother, Mother.id == Flag.mother_id)
+        .where(
+            Flag.followup_at <= now,
+            Flag.followup_sent_at.is_(None),
+            Mother.status != MotherStatus.BLOCKED,
+        )
+        .order_by(Flag.followup_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=Flag)
+    )
+    return [(flag, mother) for flag, mother in (await session.execute(query)).all()]
+
+
+async def take_followup(session: AsyncSession, flag: Flag, now: datetime) -> bool:
+    """Mark the follow-up sent with a conditional update, so two ticks never both send it."""
+    taken = await session.scalar(
+        update(Flag)
+        .where(Flag.id == flag.id, Flag.followup_sent_at.is_(None))
+        .values(followup_sent_at=now)
+        .returning(Flag.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is not None:
+        flag.followup_sent_at = now
+    return taken is not None
+
+
+def _kept(mother: Mother, vault: Vault, now: datetime) -> list[list[str]]:
+    """Her kept messages as [text, ISO time] pairs, dropping those older than the window."""
+    if mother.recent_sealed is None:
+        return []
+    context = mother.seal_context("recent_sealed")
+    since = now - RECENT_WINDOW
+    kept: list[list[str]] = json.loads(vault.open(mother.recent_sealed, context=context))
+    return [[text, at] for text, at in kept if datetime.fromisoformat(at) >= since]
+
+
+def recent_messages(mother: Mother, vault: Vault, now: datetime) -> list[str]:
+    """Her last few typed messages from the past hour, oldest first."""
+    return [text for text, _ in _kept(mother, vault, now)]
+
+
+def remember_message(mother: Mother, vault: Vault, text: str, now: datetime) -> None:
+    """Keep this message among her last few (sealed), for the next triage to read with it."""
+    kept = [*_kept(mother, vault, now), [text[:1000], now.isoformat()]][-RECENT_KEPT:]
+    mother.recent_sealed = vault.seal(
+        json.dumps(kept), context=mother.seal_context("recent_sealed")
+    )
+    mother.recent_until = now + RECENT_WINDOW
+
+
+async def forget_old_messages(session: AsyncSession, now: datetime) -> None:
+    """Drop kept messages once their hour is over."""
+    await session.execute(
+        update(Mother)
+        .where(Mother.recent_until <= now)
+        .values(recent_sealed=None, recent_until=None)
+        .execution_options(synchronize_session=False)
+    )
