@@ -19,7 +19,6 @@ import pytest
 
 from companion.cli import main
 from companion.content import ContentError, load_content
-from companion.core import triage as triage_module
 from companion.core.triage import (
     CATEGORIES,
     LEVELS,
@@ -612,18 +611,27 @@ def test_triage_never_logs(lexicon: Lexicon, caplog: pytest.LogCaptureFixture) -
     assert "Alexandra" not in repr(triage(secret, lexicon))
 
 
+TRIAGE_CORE = sorted((Path(__file__).parent.parent / "companion" / "core").glob("triage*.py"))
+
+
 def test_the_triage_modules_cannot_log() -> None:
-    for module in ("companion/core/triage.py", "companion/triage_lexicon.py"):
-        source = (Path(__file__).parent.parent / module).read_text(encoding="utf-8")
+    root = Path(__file__).parent.parent
+    for path in [*TRIAGE_CORE, root / "companion" / "triage_lexicon.py"]:
+        module = path.name
+        source = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import logging|from logging)", source, re.MULTILINE), module
         assert "print(" not in source, module
 
 
-def test_core_triage_is_pure() -> None:
-    source = Path(triage_module.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", TRIAGE_CORE, ids=lambda path: path.name)
+def test_core_triage_is_pure(path: Path) -> None:
+    """Plain functions over plain data: no Telegram, no database, nothing of companion's but
+    its own triage modules."""
+    source = path.read_text(encoding="utf-8")
     imports = re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE)
     assert not [name for name in imports if name.split(".")[0] in {"telegram", "sqlalchemy"}]
-    assert not [name for name in imports if name.startswith("companion")]
+    own = [name for name in imports if name.startswith("companion")]
+    assert all(name.startswith("companion.core.triage_") for name in own), own
 
 
 # --- the lexicon --------------------------------------------------------------------------------

@@ -1,0 +1,302 @@
+"""One text read for triage: its words, the phrases found in it, and what grammar adds.
+
+The grammar finds what a list of phrases cannot: a harm verb and the baby ("hurt my little boy",
+"shake him", with "him" / "her" resolved from who was named before), an image of the baby harmed,
+a strange belief about the baby, a lethality question, medicine gathered or held, an overdose taken.
+
+Pure: no I/O and no logging.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from companion.core.triage_match import _Compiled, _find, _hidden_by_idiom, _Hit
+from companion.core.triage_normalise import _tokenise
+
+DETERMINER_REACH = 3  # words allowed between a harm verb and the baby ("hurt my little boy")
+IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
+STATE_REACH = 2  # words allowed between the baby and what happens ("him falling")
+QUANTITY_REACH = 4  # words allowed between "took" and "all" / "20"
+MEANS_REACH = 3  # words allowed between "all" / "20" and the medicine
+
+
+class _Text:
+    """One text (a message, or several joined) with its phrases found and idioms applied."""
+
+    def __init__(self, text: str, compiled: _Compiled) -> None:
+        self.compiled = compiled
+        self.tokens = _tokenise(text, compiled.norm)
+        found = _find(self.tokens, compiled)
+        idioms = [hit for hit in found if hit.category == "idioms"]
+        self.idiom_found = bool(idioms)
+        self.hits = [
+            hit for hit in found if hit.category != "idioms" and not _hidden_by_idiom(hit, idioms)
+        ]
+        self.by: dict[str, list[_Hit]] = defaultdict(list)
+        for hit in self.hits:
+            self.by[hit.category].append(hit)
+        grammar = [
+            *_harm_grammar(self),
+            *_imagery_grammar(self),
+            *_attempt_grammar(self),
+            *_belief_grammar(self),
+            *_lethality_grammar(self),
+            *_possession_grammar(self),
+        ]
+        for hit in grammar:
+            self.by[hit.category].append(hit)
+        self.hits.extend(grammar)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.tokens.words
+
+    def clause(self, index: int) -> int:
+        return self.tokens.clauses[index]
+
+    def sentence(self, index: int) -> int:
+        return self.tokens.sentences[index]
+
+    def word_set(self, category: str) -> frozenset[str]:
+        return self.compiled.words[category]
+
+    def any_of(self, categories: Iterable[str]) -> list[_Hit]:
+        return [hit for category in categories for hit in self.by.get(category, ())]
+
+    def starting_at(self, category: str, index: int) -> _Hit | None:
+        return next((hit for hit in self.by.get(category, ()) if hit.start == index), None)
+
+
+# --- the grammar of harm to the baby and of an overdose ---------------------------------------
+
+
+def _is_object(text: _Text, index: int) -> bool:
+    """Whether "her" is the one harmed ("dropping her down the stairs"), not "her bottle"."""
+    after = index + 1
+    return (
+        after >= len(text.words)
+        or text.clause(after) != text.clause(index)
+        or text.words[after] in text.word_set("object_followers")
+    )
+
+
+def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
+    """Who follows a harm verb: ("baby" | "male" | "female", where it ends), or nobody."""
+    index = start
+    for _ in range(DETERMINER_REACH + 1):
+        if index >= len(text.words) or text.clause(index) != clause:
+            return None
+        ref = text.starting_at("baby_refs", index)
+        if ref is not None:
+            return ref.end, "baby"
+        word = text.words[index]
+        if word in text.word_set("pronouns_male"):
+            return index + 1, "male"
+        if word in text.word_set("pronouns_female") and _is_object(text, index):
+            return index + 1, "female"
+        if word not in text.word_set("determiners"):
+            return None
+        index += 1
+    return None
+
+
+def _dropped_off(text: _Text, index: int) -> bool:
+    """Dropping off somewhere ("drop him off at nursery"), not "dropping him off the stairs"."""
+    if index >= len(text.words) or text.words[index] not in text.word_set("drop_off"):
+        return False
+    after = index + 1
+    return (
+        after >= len(text.words)
+        or text.clause(after) != text.clause(index)
+        or text.words[after] not in text.word_set("determiners")
+    )
+
+
+def _resolve(text: _Text, gender: str, before: int) -> str:
+    """Whom "him" / "her" means: "baby", "adult" or "unknown", from the nearest person named
+    before it (her husband, the baby) or else from talk of feeds, nappies and crying."""
+    adults = "male_refs" if gender == "male" else "female_refs"
+    named = [hit for hit in text.any_of(("baby_refs", adults)) if hit.end <= before]
+    if named:
+        nearest = max(named, key=lambda hit: hit.end)
+        return "baby" if nearest.category == "baby_refs" else "adult"
+    if text.any_of(("baby_refs", "baby_context")):
+        return "baby"
+    return "unknown"
+
+
+def _framed_as_thought(text: _Text, index: int) -> bool:
+    """A fear or an image before this point in the clause: "scared I'll", "picturing"."""
+    return any(
+        hit.start < index and text.clause(hit.start) == text.clause(index)
+        for hit in text.any_of(("fear_cues", "imagery_cues"))
+    )
+
+
+def _harm_grammar(text: _Text) -> list[_Hit]:
+    """A harm verb and the baby: "hurt my baby", "shake him", "picturing dropping her"."""
+    found: list[_Hit] = []
+    for verb in text.any_of(("harm_verbs", "harm_verbs_baby")):
+        target = _harm_target(text, verb.end, text.clause(verb.start))
+        if target is None:
+            continue
+        end, who = target
+        if _dropped_off(text, end):
+            text.idiom_found = True  # "drop her off at nursery" is an idiom
+            continue
+        if who != "baby":
+            if verb.category == "harm_verbs_baby" or _framed_as_thought(text, verb.start):
+                who = "baby"
+            else:
+                who = _resolve(text, who, verb.start)
+        if who == "baby":
+            found.append(_Hit("harm_to_baby", verb.start, end))
+        elif who == "unknown":
+            found.append(_Hit("harm_unclear", verb.start, end))
+    return found
+
+
+def _imagery_grammar(text: _Text) -> list[_Hit]:
+    """An image of the baby harmed: "I keep picturing him falling down the stairs"."""
+    found: list[_Hit] = []
+    for cue in text.by.get("imagery_cues", ()):
+        clause = text.clause(cue.start)
+        for index in range(cue.end, min(cue.end + IMAGERY_REACH, len(text.words))):
+            if text.clause(index) != clause:
+                break
+            ref = text.starting_at("baby_refs", index)
+            word = text.words[index]
+            if ref is not None:
+                subject_end = ref.end
+            elif word in text.word_set("pronouns_male") | text.word_set("pronouns_female"):
+                gender = "male" if word in text.word_set("pronouns_male") else "female"
+                if _resolve(text, gender, index) == "adult":
+                    continue
+                subject_end = index + 1
+            else:
+                continue
+            state = next(
+                (
+                    hit
+                    for hit in text.by.get("harm_states", ())
+                    if subject_end <= hit.start <= subject_end + STATE_REACH
+                    and text.clause(hit.start) == clause
+                ),
+                None,
+            )
+            if state is not None:
+                found.append(_Hit("harm_to_baby", cue.start, state.end))
+                break
+    return found
+
+
+def _belief_subject(text: _Text, link: _Hit) -> str | None:
+    """Who a belief is about: "baby", "unknown", or None (an adult, or nobody)."""
+    before = link.start - 1
+    if before < 0 or text.sentence(before) != text.sentence(link.start):
+        return None
+    if any(ref.end == link.start for ref in text.by.get("baby_refs", ())):
+        return "baby"
+    word = text.words[before]
+    for gender in ("male", "female"):
+        if word in text.word_set(f"pronouns_subject_{gender}"):
+            who = _resolve(text, gender, before)
+            return None if who == "adult" else who
+    return None
+
+
+def _belief_grammar(text: _Text) -> list[_Hit]:
+    """A strange belief about the baby: "my baby is the antichrist", "he's been swapped"."""
+    found: list[_Hit] = []
+    for link in text.by.get("belief_links", ()):
+        belief = text.starting_at("baby_beliefs", link.end)
+        if belief is None or text.sentence(belief.start) != text.sentence(link.start):
+            continue
+        who = _belief_subject(text, link)
+        if who is not None:
+            category = "psychosis" if who == "baby" else "belief_unclear"
+            found.append(_Hit(category, link.start - 1, belief.end))
+    return found
+
+
+def _lethality_grammar(text: _Text) -> list[_Hit]:
+    """A lethality question about a medicine: "how many sertraline would kill me"."""
+    means = text.any_of(("method_means", "means_emoji"))
+    return [
+        _Hit("suicidal", cue.start, cue.end)
+        for cue in text.by.get("lethality_cues", ())
+        if any(text.sentence(hit.start) == text.sentence(cue.start) for hit in means)
+    ]
+
+
+def _possession_grammar(text: _Text) -> list[_Hit]:
+    """Medicine or a weapon gathered or held: "I have 30 of my antidepressants", "I've
+    stockpiled my painkillers", "the pills are in my hand"."""
+    found: list[_Hit] = []
+    means = text.any_of(("method_means", "means_emoji"))
+    for index in range(len(text.words)):
+        if not _count_at(text, index):
+            continue
+        medicine = next(
+            (
+                hit
+                for hit in means
+                if index < hit.start <= index + 1 + MEANS_REACH
+                and text.sentence(hit.start) == text.sentence(index)
+            ),
+            None,
+        )
+        held = any(
+            hit.start < index and text.clause(hit.start) == text.clause(index)
+            for hit in text.by.get("possession_words", ())
+        )
+        if medicine is not None and held:
+            found.append(_Hit("means_access", index, medicine.end))
+    for cue in text.by.get("gathering_cues", ()):
+        for hit in means:
+            if text.clause(hit.start) == text.clause(cue.start):
+                found.append(_Hit("means_access", min(cue.start, hit.start), max(cue.end, hit.end)))
+                break
+    return found
+
+
+def _count_at(text: _Text, index: int) -> bool:
+    """A number of tablets large enough to be an overdose, not a dose ("800 mg")."""
+    word = text.words[index]
+    if not word.isdigit() or int(word) < text.compiled.overdose_count:
+        return False
+    after = index + 1
+    return after >= len(text.words) or text.words[after] not in text.word_set("dose_units")
+
+
+def _attempt_grammar(text: _Text) -> list[_Hit]:
+    """An overdose taken: "took all the pills", "took 20 tylenol", "swallowed them all"."""
+    found: list[_Hit] = []
+    means = text.any_of(("method_means", "means_emoji"))
+    for verb in text.by.get("attempt_verbs", ()):
+        if text.starting_at("attempt_anaphora", verb.end) is not None and means:
+            found.append(_Hit("attempt", verb.start, verb.end + 1))
+            continue
+        clause = text.clause(verb.start)
+        for index in range(verb.end, min(verb.end + QUANTITY_REACH, len(text.words))):
+            if text.clause(index) != clause:
+                break
+            quantity = text.starting_at("quantity_words", index)
+            quantity_end = quantity.end if quantity else index + 1
+            if quantity is None and not _count_at(text, index):
+                continue
+            medicine = next(
+                (
+                    hit
+                    for hit in means
+                    if quantity_end <= hit.start <= quantity_end + MEANS_REACH
+                    and text.sentence(hit.start) == text.sentence(index)
+                ),
+                None,
+            )
+            if medicine is not None:
+                found.append(_Hit("attempt", verb.start, medicine.end))
+                break
+    return found

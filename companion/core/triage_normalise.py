@@ -1,0 +1,272 @@
+"""Normalisation: what she typed, reduced to the words triage reads.
+
+Compatibility forms, straight quotes, no accents or zero-width marks, lower case; repeated letters
+squeezed; filter-dodging spellings ("k1ll", "su!c!de", "k i l l m y s e l f"), run-together
+phrases ("killmyself") and near-miss typos ("myslef") mended, but only into words the lexicon
+knows; contractions expanded, filler words dropped; emoji kept as words of their own. Sentence and
+clause boundaries are kept alongside the words: a phrase matches inside one sentence, and
+negation, past tense and talk about others are read within a clause. Lexicon phrases are
+normalised the same way, so a phrase and a message meet in the same form.
+
+Pure: no I/O and no logging.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+NUMBER_SLOT = "#"  # in a phrase: any number, in digits or words
+
+_SENTENCE = "\x00sentence"
+_CLAUSE = "\x00clause"
+
+
+@dataclass(frozen=True)
+class _Norm:
+    """What normalisation needs: expansions, dropped words, clause words, known words."""
+
+    contractions: Mapping[str, tuple[str, ...]]
+    fillers: frozenset[str]
+    clause_breaks: frozenset[str]
+    known: frozenset[str] = frozenset()
+    compact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    spellable: frozenset[str] = frozenset()  # known words long enough to fix a typo towards
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    words: tuple[str, ...]
+    clauses: tuple[int, ...]
+    sentences: tuple[int, ...]
+
+
+_TRANSLATE = {
+    **{ord(ch): "'" for ch in "\u2018\u2019\u201a\u201b\u02bc\u2032\u0060\u00b4"},
+    **{ord(ch): '"' for ch in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"},
+    **{ord(ch): "-" for ch in "\u2010\u2011\u2012\u2212"},
+    **{ord(ch): " - " for ch in "\u2013\u2014\u2015"},
+}
+_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})  # accents, U+FE0F, zero-width characters
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\v\f]+")
+_SPACED_LETTER = re.compile(r"(?<![a-z])([a-z])[.\-_*](?=[a-z](?![a-z]))")
+_EDGE = ".,;:!?\"'()[]{}<>-~*_/\\|"
+_SENTENCE_MARKS = frozenset(".!?;")
+_CLAUSE_MARKS = frozenset(',:()[]{}"-~/\\|<>')
+_JOINERS = re.compile(r"[-_/+&]+")
+_PIECE = re.compile(
+    r"(?P<word>[a-z]+(?:'[a-z]+)*|\d+)|(?P<sentence>[.!?;]+)|(?P<clause>[,:()\[\]{}\"<>~|])"
+)
+_RUN = re.compile(r"([a-z])\1+")
+_LONG_RUN = re.compile(r"([a-z])\1{2,}")
+_LEET: Mapping[str, str] = {
+    "0": "o",
+    "1": "il",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "@": "a",
+    "$": "s",
+    "!": "il",
+    "|": "il",
+    "*": string.ascii_lowercase,
+}
+_MAX_LEET_SLOTS = 4
+_MAX_STARS = 2
+_MAX_SQUEEZE_RUNS = 6
+_MIN_TYPO = 6  # shorter unknown words are never corrected ("beach" is not "bleach")
+
+
+def _clean(text: str) -> str:
+    """Compatibility forms, straight quotes, no accents or zero-width marks, lower case."""
+    decomposed = unicodedata.normalize("NFKD", text).translate(_TRANSLATE)
+    kept = "".join(
+        ch
+        for ch in decomposed
+        if unicodedata.category(ch) not in _DROPPED_CATEGORIES
+        and not 0x1F3FB <= ord(ch) <= 0x1F3FF  # skin tones
+    )
+    lowered = _LINE_BREAK.sub(" . ", kept.casefold())
+    return _SPACED_LETTER.sub(r"\1 ", lowered)
+
+
+def _is_symbol(ch: str) -> bool:
+    """Emoji and other pictographs: each is a token of its own."""
+    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
+def _squeeze(word: str, known: frozenset[str]) -> str:
+    """Repeated letters squeezed: "soooo" -> "so", "killll" -> "kill". The known word if any
+    choice of one or two letters makes one, else every run of three or more cut to two."""
+    runs = list(_RUN.finditer(word))
+    if len(runs) <= _MAX_SQUEEZE_RUNS:
+        for lengths in itertools.product((2, 1), repeat=len(runs)):
+            parts: list[str] = []
+            position = 0
+            for run, length in zip(runs, lengths, strict=True):
+                parts.append(word[position : run.start()] + run.group(1) * length)
+                position = run.end()
+            candidate = "".join(parts) + word[position:]
+            if candidate in known:
+                return candidate
+    return _LONG_RUN.sub(r"\1\1", word)
+
+
+def _repair(piece: str, known: frozenset[str]) -> str | None:
+    """Filter-dodging spellings ("k1ll", "su!c!de", "s*icide") -> the known word, if one."""
+    if not known or not any(ch.isalpha() for ch in piece):
+        return None
+    if any(not (ch.isalpha() or ch in _LEET or ch == "'") for ch in piece):
+        return None
+    slots = [index for index, ch in enumerate(piece) if ch in _LEET]
+    if not slots or len(slots) > _MAX_LEET_SLOTS or piece.count("*") > _MAX_STARS:
+        return None
+    for choice in itertools.product(*(_LEET[piece[index]] for index in slots)):
+        letters = list(piece)
+        for index, letter in zip(slots, choice, strict=True):
+            letters[index] = letter
+        candidate = "".join(letters)
+        if candidate in known:
+            return candidate
+        squeezed = _squeeze(candidate, known)
+        if squeezed in known:
+            return squeezed
+    return None
+
+
+def _core_items(core: str, known: frozenset[str]) -> Iterator[str]:
+    for piece in _JOINERS.split(core):
+        if not piece:
+            continue
+        repaired = _repair(piece, known)
+        if repaired is not None:
+            yield repaired
+            continue
+        for match in _PIECE.finditer(piece):
+            if match.group("word"):
+                yield match.group("word")
+            elif match.group("sentence"):
+                yield _SENTENCE
+            else:
+                yield _CLAUSE
+
+
+def _text_items(part: str, known: frozenset[str]) -> list[str]:
+    """One run of text without spaces or emoji: words and the boundaries around them."""
+    core = part.strip(_EDGE)
+    lead = part[: len(part) - len(part.lstrip(_EDGE))]
+    trail = part[len(part.rstrip(_EDGE)) :] if core else part[len(lead) :]
+    items: list[str] = []
+    if any(ch in _SENTENCE_MARKS for ch in lead):
+        items.append(_SENTENCE)
+    elif any(ch in _CLAUSE_MARKS for ch in lead):
+        items.append(_CLAUSE)
+    if core:
+        items.extend(_core_items(core, known))
+    if any(ch in _SENTENCE_MARKS for ch in trail):
+        items.append(_SENTENCE)
+    elif any(ch in _CLAUSE_MARKS for ch in trail):
+        items.append(_CLAUSE)
+    return items
+
+
+def _chunk_items(chunk: str, known: frozenset[str]) -> list[str]:
+    items: list[str] = []
+    for symbol, group in itertools.groupby(chunk, _is_symbol):
+        text = "".join(group)
+        items.extend(text if symbol else _text_items(text, known))
+    return items
+
+
+def _join_letters(items: list[str], norm: _Norm) -> list[str]:
+    """Spaced-out letters joined ("k i l l m y s e l f" -> "killmyself") when that is known."""
+    out: list[str] = []
+    index = 0
+    while index < len(items):
+        end = index
+        while end < len(items) and len(items[end]) == 1 and items[end].isalpha():
+            end += 1
+        joined = None
+        for start in range(index, end - 2):
+            candidate = "".join(items[start:end])
+            if candidate in norm.known or candidate in norm.compact:
+                joined = (start, candidate)
+                break
+        if joined is None:
+            out.extend(items[index : max(end, index + 1)])
+        else:
+            out.extend(items[index : joined[0]])
+            out.append(joined[1])
+        index = max(end, index + 1)
+    return out
+
+
+def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
+    """Contractions expanded, repeated letters squeezed, run-together phrases split."""
+    if word in norm.contractions:
+        return norm.contractions[word]
+    if word in norm.known or word.isdigit():
+        return (word,)
+    if _LONG_RUN.search(word):
+        word = _squeeze(word, norm.known)
+        if word in norm.contractions:
+            return norm.contractions[word]
+    if word in norm.compact:
+        return norm.compact[word]
+    return (_respell(word, norm.spellable),)
+
+
+def _respell(word: str, spellable: frozenset[str]) -> str:
+    """Typos towards a known word ("myslef" -> "myself", "killin" -> "killing"): one swap of
+    neighbouring letters, or one missing letter; anything else is left as typed."""
+    if len(word) < _MIN_TYPO or not word.isalpha() or not spellable:
+        return word
+    for index in range(len(word) - 1):
+        swapped = word[:index] + word[index + 1] + word[index] + word[index + 2 :]
+        if swapped in spellable:
+            return swapped
+    for index in range(len(word) + 1):
+        for letter in string.ascii_lowercase:
+            candidate = word[:index] + letter + word[index:]
+            if candidate in spellable:
+                return candidate
+    return word
+
+
+def _tokenise(text: str, norm: _Norm) -> _Tokens:
+    items: list[str] = []
+    for chunk in _clean(text).split():
+        items.extend(_chunk_items(chunk, norm.known))
+    words: list[str] = []
+    clauses: list[int] = []
+    sentences: list[int] = []
+    clause = sentence = 0
+    for item in _join_letters(items, norm):
+        if item == _SENTENCE:
+            sentence += 1
+            clause += 1
+            continue
+        if item == _CLAUSE:
+            clause += 1
+            continue
+        for word in _fix_word(item, norm):
+            if word in norm.fillers:
+                continue
+            if word in norm.clause_breaks:
+                clause += 1
+                continue
+            words.append(word)
+            clauses.append(clause)
+            sentences.append(sentence)
+    return _Tokens(tuple(words), tuple(clauses), tuple(sentences))
+
+
+def _phrase_words(phrase: str, norm: _Norm) -> tuple[str, ...]:
+    slot = "numberslot"
+    tokens = _tokenise(phrase.replace(NUMBER_SLOT, f" {slot} "), norm)
+    return tuple(NUMBER_SLOT if word == slot else word for word in tokens.words)
