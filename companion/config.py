@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
+THRESHOLD_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}\.(possible|probable)")
 
 
 class ConfigError(Exception):
@@ -57,6 +60,17 @@ class Settings(BaseSettings):
     messages_dir: Path | None = Field(
         default=None, validation_alias=_env("COMPANION_MESSAGES_DIR", "messages_dir")
     )
+    instruments_dir: Path | None = Field(
+        # A folder of extra instrument files, e.g. a licensed EPDS: <dir>/<locale>/<id>.toml.
+        default=None,
+        validation_alias=_env("COMPANION_INSTRUMENTS_DIR", "instruments_dir"),
+    )
+    thresholds: Annotated[dict[str, int], NoDecode] = Field(
+        # Cut-offs the clinic's clinical lead signed off, over the files' defaults, as JSON:
+        # {"epds.probable": 10}.
+        default_factory=dict,
+        validation_alias=_env("COMPANION_THRESHOLDS", "thresholds"),
+    )
     log_level: str = Field(
         default="INFO", validation_alias=_env("COMPANION_LOG_LEVEL", "log_level")
     )
@@ -77,6 +91,13 @@ class Settings(BaseSettings):
         gt=0,
         le=20,
         validation_alias=_env("COMPANION_REMINDER_AFTER_HOURS", "reminder_after_hours"),
+    )
+    safety_followup_minutes: int = Field(
+        # After a crisis reply, when to ask "are you safe now?" (the facts sheet: 1-2 hours).
+        default=90,
+        ge=15,
+        le=240,
+        validation_alias=_env("COMPANION_SAFETY_FOLLOWUP_MINUTES", "safety_followup_minutes"),
     )
     quiet_hours: str = Field(
         default="22:00-07:00", validation_alias=_env("COMPANION_QUIET_HOURS", "quiet_hours")
@@ -151,6 +172,18 @@ class Settings(BaseSettings):
             raise ValueError("expected a language code such as en or es")
         return value
 
+    @field_validator("instruments_dir", mode="before")
+    @classmethod
+    def _blank_dir_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: Any) -> Any:
+        return parse_thresholds(value)
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -181,6 +214,26 @@ def _is_hh_mm(text: str) -> bool:
         and int(hours) < 24
         and int(minutes) < 60
     )
+
+
+def parse_thresholds(value: Any) -> dict[str, int]:
+    """COMPANION_THRESHOLDS: JSON (or a dict) of "<instrument>.<possible|probable>" -> a whole
+    number >= 0. Errors name a well-formed key but never echo a malformed one or a value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError('expected JSON such as {"epds.probable": 10}') from None
+    if not isinstance(value, dict):
+        raise ValueError('expected a JSON object such as {"epds.probable": 10}')
+    for key, number in value.items():
+        if not isinstance(key, str) or not THRESHOLD_KEY.fullmatch(key):
+            raise ValueError('keys must look like "<instrument>.<possible|probable>"')
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise ValueError(f"{key} must be a whole number, 0 or more")
+    return dict(value)
 
 
 def decode_key(key: str) -> bytes | None:
@@ -227,6 +280,8 @@ ENV_NAMES = {
     "encryption_keys": "COMPANION_ENCRYPTION_KEYS",
     "default_locale": "COMPANION_DEFAULT_LOCALE",
     "messages_dir": "COMPANION_MESSAGES_DIR",
+    "instruments_dir": "COMPANION_INSTRUMENTS_DIR",
+    "thresholds": "COMPANION_THRESHOLDS",
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",
     "chat_interval_s": "COMPANION_CHAT_INTERVAL_S",

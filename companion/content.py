@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import string
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from companion.core.instruments import Instrument
 from companion.core.zones import is_valid_zone
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -54,6 +56,7 @@ class Content:
     countries: dict[str, CountryResources]  # code -> resources; "EU" and "default" included
     eu_members: frozenset[str] = field(default_factory=frozenset)
     offered_countries: tuple[str, ...] = ()
+    instruments: dict[str, dict[str, Instrument]] = field(default_factory=dict)  # locale -> id
 
     @property
     def locales(self) -> list[str]:
@@ -65,6 +68,15 @@ class Content:
     def text(self, locale: str, key: str, **params: object) -> str:
         table = self.strings.get(locale) or self.strings[self.default_locale]
         return table[key].format(**params)
+
+    def instrument(self, locale: str, instrument_id: str) -> Instrument:
+        """Her language's version of a questionnaire, else the default locale's (KeyError if
+        neither has it, e.g. an EPDS no licensed file was added for)."""
+        for chosen in (locale, self.default_locale):
+            found = self.instruments.get(chosen, {}).get(instrument_id)
+            if found is not None:
+                return found
+        raise KeyError(f"no instrument {instrument_id!r} for {locale} or {self.default_locale}")
 
     def resources_for(self, country: str | None) -> CountryResources:
         """Her country's own file; else the EU's (112) for a member state; else the fallback
@@ -175,14 +187,27 @@ def validate_strings(strings: dict[str, dict[str, str]], reference: str) -> None
                 raise ContentError(f"{locale}:{key}: {len(template)} characters, limit {limit}")
 
 
-def load_content(root: Path, default_locale: str) -> Content:
+def load_content(
+    root: Path,
+    default_locale: str,
+    instruments_dir: Path | None = None,
+    thresholds: Mapping[str, int] | None = None,
+) -> Content:
+    """messages/ checked, with <root>/<locale>/instruments/ and a deployer's extra instruments
+    (<instruments_dir>/<locale>/<id>.toml); `thresholds` are checked against what loaded."""
+    # instrument_files imports ContentError from here, so it is imported when first needed.
+    from companion.instrument_files import check_thresholds, load_instruments
+
     locales = sorted(
         entry.name for entry in root.iterdir() if entry.is_dir() and entry.name != "resources"
     )
     if default_locale not in locales:
         raise ContentError(f"no messages for the default locale {default_locale!r} in {root}")
     strings = {locale: _load_locale(root / locale) for locale in locales}
-    validate_strings(strings, "en" if "en" in strings else default_locale)
+    reference = "en" if "en" in strings else default_locale
+    validate_strings(strings, reference)
+    instruments = load_instruments(root, locales, instruments_dir, reference)
+    check_thresholds(instruments, thresholds or {})
     with (root / "resources" / "_countries.toml").open("rb") as handle:
         meta = tomllib.load(handle)
     countries = _load_countries(root / "resources", locales)
@@ -192,6 +217,7 @@ def load_content(root: Path, default_locale: str) -> Content:
         countries=countries,
         eu_members=frozenset(meta["eu_members"]),
         offered_countries=tuple(meta["offered"]),
+        instruments=instruments,
     )
     required = [f"names.country.{code}" for code in content.offered_countries]
     required += [f"names.language.{locale}" for locale in locales]
