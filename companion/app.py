@@ -10,15 +10,18 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from companion.bot import (
+    answers,
     checkin,
+    crisis,
     errors,
-    flows,
     guard,
     help,
     history,
     mydata,
     onboarding,
     presence,
+    safety,
+    screening,
     settings,
 )
 from companion.bot.context import BotData, CompanionApp, Ctx, Services
@@ -36,11 +39,16 @@ from companion.vault import Vault
 log = logging.getLogger(__name__)
 
 # Order matters only for the fallbacks, which must come after every feature's handlers.
-FEATURES = (onboarding, settings, checkin, history, help, mydata, flows)
+FEATURES = (onboarding, settings, checkin, history, help, mydata, safety, screening, answers)
 
 
 def build_services(config: Settings, clock: Clock | None = None) -> Services:
-    content = load_content(config.messages_dir or messages_dir(), config.default_locale)
+    content = load_content(
+        config.messages_dir or messages_dir(),
+        config.default_locale,
+        instruments_dir=config.instruments_dir,
+        thresholds=config.thresholds,
+    )
     db, vault, clock = (
         Database(config.database_url),
         Vault(config.key_bytes),
@@ -136,9 +144,11 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
     application: CompanionApp = builder.build()  # type: ignore[assignment]
     application.bot_data.services = services
     services.sender.bot = application.bot
-    # Groups run in order: the private-chat guard first, then presence, then one feature.
+    # Groups run in order: the private-chat guard first, then presence and the crisis check of
+    # words no feature reads (after a command, in an edit), then one feature.
     application.add_handlers(guard.handlers(), group=-2)
     application.add_handlers(presence.handlers(), group=-1)
+    application.add_handlers(crisis.early_handlers(), group=-1)
     for feature in FEATURES:
         application.add_handlers(feature.handlers())
     application.add_handlers([*help.fallback_handlers(), *errors.fallback_handlers()])

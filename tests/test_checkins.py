@@ -51,6 +51,12 @@ def labels(services: Services, name: str, values: range) -> list[str]:
 SKIP_DONE = ["Skip", "Done for today"]
 
 
+def first_offer(services: Services) -> str:
+    """The questionnaire offered after her first check-in: PHQ-9 and GAD-7 are due at enrolment
+    (tests/test_questionnaires.py follows it)."""
+    return t(services, "screening.offer", count=9 + 7)
+
+
 def thanks_with_history(services: Services, message: SentMessage) -> None:
     assert message.text == t(services, "checkin.thanks")
     assert message.button_labels == [t(services, "checkin.button.history")]
@@ -103,7 +109,11 @@ async def test_answering_every_question_stores_each_answer_sealed_with_its_time(
     note = "Rough night, the baby fed every two hours and I cried at 4am"
     clock.set(at(21, 9, 20))
     replies = await mother.say(note)
-    assert texts(replies) == [t(services, "checkin.note_saved"), t(services, "checkin.thanks")]
+    assert texts(replies) == [
+        t(services, "checkin.note_saved"),
+        t(services, "checkin.thanks"),
+        first_offer(services),
+    ]
     thanks_with_history(services, replies[1])
 
     rows = await answer_rows(services, checkin.id)
@@ -144,7 +154,7 @@ async def test_skip_moves_on_without_storing_and_done_for_today_finishes(
     assert texts(replies) == [question(services, "anxiety")]
     clock.set(at(21, 9, 30))
     replies = await mother.tap("Done for today")
-    assert len(replies) == 1
+    assert texts(replies)[1:] == [first_offer(services)]
     thanks_with_history(services, replies[0])
     [checkin] = await checkins_of(services, mother_id)
     assert (checkin.status, checkin.completed_at) == ("done", at(21, 9, 30))
@@ -160,7 +170,7 @@ async def test_skipping_the_note_finishes_the_checkin(
     for _ in ("sleep", "anxiety", "closeness", "support"):
         await mother.tap("Skip")
     replies = await mother.tap_on(mother.latest_with_buttons(), "Skip")  # type: ignore[arg-type]
-    assert len(replies) == 1
+    assert texts(replies)[1:] == [first_offer(services)]
     thanks_with_history(services, replies[0])
     [checkin] = await checkins_of(services, mother_id)
     assert checkin.status == "done"
@@ -654,7 +664,7 @@ async def test_history_with_one_day_has_no_trend_yet_and_the_button_shows_the_sa
         t(services, "history.answered", answered=1, days=30, low=1),
         t(services, "history.unknown"),
     ]
-    pressed = await mother.tap_on(replies[-1], t(services, "checkin.button.history"))
+    pressed = await mother.tap_on(replies[0], t(services, "checkin.button.history"))
     assert len(pressed) == 1
     assert_history(services, pressed[0], caption)
     typed = await mother.say("/history")

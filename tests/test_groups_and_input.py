@@ -571,7 +571,7 @@ async def test_a_failing_button_handler_also_apologises(
     assert await position(services) == ("ob", "checkin_time")
     # The button is answered, so its spinner stops, and the log names our failing frame.
     assert len(telegram.callback_answers) == answered + 1
-    assert "flows.py:" in caplog.text
+    assert "answers.py:" in caplog.text
     assert "answer_step_button" in caplog.text
 
 

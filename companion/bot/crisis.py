@@ -92,7 +92,7 @@ async def respond_to_risk(
                 followup_at=now + timedelta(minutes=minutes),
             )
             mother.prompts_paused_until = next_local_day(services, mother, now)
-        return Response([Reply(text)], Lane.EMERGENCY)
+        return Response([Reply(text, urgent=True)], Lane.EMERGENCY)
     if risk.level != "concern":
         return None
     key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"

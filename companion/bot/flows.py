@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
-from companion.bot.context import Ctx, Services, pressed, sender
-from companion.bot.crisis import read_words, respond_to_risk
+from companion.bot.context import Services
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
@@ -22,16 +19,20 @@ from companion.bot.mother_view import (
     suggest_locale,
     summary,
 )
-from companion.bot.presence import find_sender
-from companion.bot.replies import Button, Reply, send
+from companion.bot.questionnaire import (
+    QUESTIONNAIRE,
+    advance_questionnaire,
+    is_item_step,
+    item_step,
+    offer,
+)
+from companion.bot.replies import Button, Reply
 from companion.bot.steps import STEPS, Outcome, Step, Turn
 from companion.core.zones import zones_for_country
 from companion.store.checkins import save_answer
-from companion.store.models import Checkin, CheckinStatus, Conversation, Mother, MotherStatus
+from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
 from companion.store.mothers import (
     end_conversation,
-    get_conversation,
-    read_conversation_data,
     set_conversation,
 )
 
@@ -54,8 +55,10 @@ class Position:
 
 
 def step_for(name: str) -> Step:
-    """Set-up questions and check-in questions share one machinery."""
-    return STEPS[name] if name in STEPS else CHECKIN_STEPS[name]
+    """Set-up questions, check-in questions and questionnaire items share one machinery."""
+    if name in STEPS:
+        return STEPS[name]
+    return item_step(name) if is_item_step(name) else CHECKIN_STEPS[name]
 
 
 async def begin(
@@ -133,6 +136,8 @@ async def advance(
     """Apply a step's outcome: store its answers, then stay (keeping its data), go to the next
     step, or finish the flow."""
     data = data or {}
+    if position.flow == QUESTIONNAIRE:
+        return await advance_questionnaire(services, session, mother, position.step, outcome, data)
     checkin = await _open_checkin(session, mother, data)
     if outcome.answers and checkin is not None:
         mother.unanswered, mother.nudged = 0, False  # she is answering: the silence is over
@@ -149,7 +154,7 @@ async def advance(
     replies = list(outcome.replies)
     if outcome.finish:
         await end_conversation(session, mother)
-        return replies + finish_checkin(services, mother, checkin)
+        return replies + await finish_checkin(services, session, mother, checkin)
     if not outcome.accepted:
         await set_conversation(
             session,
@@ -170,7 +175,7 @@ async def advance(
     if position.flow == ONBOARDING:
         return replies + finish_onboarding(services, mother)
     if position.flow == CHECKIN:
-        return replies + finish_checkin(services, mother, checkin)
+        return replies + await finish_checkin(services, session, mother, checkin)
     return replies + finish_settings(services, mother)
 
 
@@ -185,47 +190,20 @@ async def _open_checkin(
     return checkin if checkin is not None and checkin.mother_id == mother.id else None
 
 
-def finish_checkin(services: Services, mother: Mother, checkin: Checkin | None) -> list[Reply]:
+async def finish_checkin(
+    services: Services, session: AsyncSession, mother: Mother, checkin: Checkin | None
+) -> list[Reply]:
+    """Thank her, and offer a questionnaire when one is due on her postpartum clock."""
     if checkin is not None:
         checkin.status, checkin.completed_at = CheckinStatus.DONE, services.clock.now()
         checkin.remind_at = None
     content = services.content
     history = Button(content.text(mother.locale, "checkin.button.history"), HISTORY_BUTTON)
-    return [Reply(content.text(mother.locale, "checkin.thanks"), [[history]])]
+    thanks = Reply(content.text(mother.locale, "checkin.thanks"), [[history]])
+    return [thanks, *await offer(services, session, mother)]
 
 
 # --- handlers ---------------------------------------------------------------------------------
-
-
-async def answer_step_button(update: Update, context: Ctx) -> None:
-    """A tap on a set-up question's button: st|<flow>|<step>|<value>."""
-    query, data, user, _ = pressed(update)
-    _, flow, step, value = [*data.split("|", 3), "", "", ""][:4]
-    services = context.services
-    async with services.db.session() as session:
-        mother = await find_sender(services, session, user.id)
-        conversation = await get_conversation(session, mother) if mother else None
-        if (
-            mother is None
-            or conversation is None
-            or (conversation.flow, conversation.step)
-            != (
-                flow,
-                step,
-            )
-        ):
-            locale = mother.locale if mother else services.content.default_locale
-            await query.answer(services.content.text(locale, "common.stale_button"))
-            return
-        turn = Turn(services, mother, flow, read_conversation_data(conversation, services.vault))
-        outcome = step_for(step).on_button(turn, value)
-        label = _button_label(update, data)
-        replies = await advance(services, session, mother, Position(flow, step), outcome, turn.data)
-        picked = services.content.text(mother.locale, "common.picked", choice=label)
-        await send(context, mother.chat_id, replies, session=session)
-    await query.answer()
-    if outcome.accepted or outcome.finish:
-        await mark_answered(update, picked if label else None)
 
 
 async def mark_answered(update: Update, picked: str | None) -> None:
@@ -245,46 +223,6 @@ async def mark_answered(update: Update, picked: str | None) -> None:
         log.info("event=mark_answered_failed error=%s", type(error).__name__)
 
 
-def _button_label(update: Update, data: str) -> str:
-    message = update.callback_query.message if update.callback_query else None
-    markup = getattr(message, "reply_markup", None)
-    for row in getattr(markup, "inline_keyboard", ()):
-        for button in row:
-            if button.callback_data == data:
-                return str(button.text)
-    return ""
-
-
-async def answer_step_text(update: Update, context: Ctx) -> None:
-    """Typed text: an answer to the current question, or a message outside any question."""
-    text = update.effective_message.text if update.effective_message else None
-    await _answer_in_flow(update, context, lambda step, turn: step.on_text(turn, text or ""))
-
-
-async def answer_step_location(update: Update, context: Ctx) -> None:
-    """A shared location: used once to find her time zone, never stored."""
-    location = update.effective_message.location if update.effective_message else None
-
-    def locate(step: Step, turn: Turn) -> Outcome:
-        if step.on_location is None or location is None:
-            # Not the time-zone question: say so, and ask the open question again.
-            elsewhere = turn.t("common.location_elsewhere")
-            return Outcome([Reply(elsewhere), *step.prompt(turn)], data=turn.data or None)
-        return step.on_location(turn, location.latitude, location.longitude)
-
-    await _answer_in_flow(update, context, locate, outside_key="common.location_elsewhere")
-
-
-async def reprompt_media(update: Update, context: Ctx) -> None:
-    """A sticker, photo, voice note or file where text or a tap is expected: ask again."""
-
-    def ask_again(step: Step, turn: Turn) -> Outcome:
-        unreadable = Reply(turn.t("common.sticker_reprompt"))
-        return Outcome([unreadable, *step.prompt(turn)], data=turn.data or None)
-
-    await _answer_in_flow(update, context, ask_again, outside_key="common.media_unreadable")
-
-
 def outside_flow_reply(
     services: Services, mother: Mother | None, key: str, language_code: str | None
 ) -> Reply:
@@ -292,85 +230,3 @@ def outside_flow_reply(
     resources = services.content.resources_for(mother.country if mother else None)
     crisis = crisis_block(services.content, locale, resources)
     return Reply(services.content.text(locale, key, crisis=crisis))
-
-
-StepAction = Callable[[Step, Turn], Outcome | None]
-
-
-async def _answer_in_flow(
-    update: Update, context: Ctx, act: StepAction, outside_key: str = "common.free_text"
-) -> None:
-    services = context.services
-    user, chat = sender(update)
-    async with services.db.session() as session:
-        mother = await find_sender(services, session, user.id)
-        conversation = await get_conversation(session, mother) if mother else None
-        outcome, turn = None, None
-        if mother is not None and conversation is not None:
-            turn = Turn(
-                services,
-                mother,
-                conversation.flow,
-                read_conversation_data(conversation, services.vault),
-            )
-            outcome = act(step_for(conversation.step), turn)
-        # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
-        message = update.effective_message
-        text = (message.text or message.caption) if message else None  # a caption is typed too
-        locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
-        source = _source(conversation, message.caption if message else None)
-        risk = read_words(services, mother, text, source, remember=True)
-        help_first = (
-            await respond_to_risk(services, session, mother, locale, risk) if risk else None
-        )
-        if help_first is not None:
-            await send(
-                context,
-                chat.id,
-                help_first.replies,
-                lane=help_first.lane,
-                session=session,
-                mother_id=mother.id if mother else None,
-            )
-        if mother is not None and conversation is not None and outcome is not None and turn:
-            position = Position(conversation.flow, conversation.step)
-            replies = await advance(services, session, mother, position, outcome, turn.data)
-        elif help_first is not None:
-            replies = []  # the reply to what she said already answers her
-        else:
-            replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
-        await send(context, chat.id, replies, session=session)
-
-
-def _source(conversation: Conversation | None, caption: str | None) -> str:
-    """Where worrying words were typed, for the flag."""
-    if caption:
-        return "caption"
-    if conversation is not None and (conversation.flow, conversation.step) == (CHECKIN, "note"):
-        return "note"
-    return "message"
-
-
-def handlers() -> list[object]:
-    media = (
-        filters.Sticker.ALL
-        | filters.PHOTO
-        | filters.VOICE
-        | filters.AUDIO
-        | filters.VIDEO
-        | filters.VIDEO_NOTE
-        | filters.Document.ALL
-        | filters.ANIMATION
-        | filters.CONTACT
-        | filters.POLL
-        | filters.Dice.ALL
-        | filters.VENUE
-    )
-    return [
-        CallbackQueryHandler(answer_step_button, pattern=r"^st\|"),
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, answer_step_text
-        ),
-        MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, answer_step_location),
-        MessageHandler(media & filters.UpdateType.MESSAGE, reprompt_media),
-    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, ChatMemberHandler
@@ -18,11 +18,16 @@ from companion.store.mothers import find_mother
 log = logging.getLogger(__name__)
 
 
+# find_mother's query, built once: every update looks her up, and building the statement (and
+# its cache key) each time costs more than SQLite takes to answer it.
+_BY_TELEGRAM_USER = select(Mother).where(Mother.telegram_user_id == bindparam("telegram_user_id"))
+
+
 async def find_sender(
     services: Services, session: AsyncSession, telegram_user_id: int
 ) -> Mother | None:
     """The mother behind this update. If she had blocked the bot, she is clearly back."""
-    mother = await find_mother(session, telegram_user_id)
+    mother = await session.scalar(_BY_TELEGRAM_USER, {"telegram_user_id": telegram_user_id})
     if mother is not None and mother.status == MotherStatus.BLOCKED:
         _come_back(services, mother)
     return mother

@@ -33,6 +33,9 @@ class Reply:
     remove_keyboard: bool = False
     photo: bytes | None = None
     protect: bool = False
+    # Help for a worrying answer: queued in the emergency lane, ahead of everything waiting.
+    # Not part of the stored payload: the lane is the outbox row's.
+    urgent: bool = False
 
 
 def rows(buttons: Sequence[Button], per_row: int) -> list[list[Button]]:

@@ -1,0 +1,442 @@
+"""Questionnaires riding along with the check-in: offered when due on her postpartum clock, one tap
+per item, paused and resumed, scored, told in plain words with "not a diagnosis", stored sealed;
+a safety item answered above zero gets the crisis reply the moment it is tapped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from companion.bot.context import Services
+from companion.clock import ManualClock
+from companion.core.instruments import score
+from companion.devtools.driver import ChatDriver
+from companion.devtools.fake_telegram import FakeTelegram, SentMessage
+from companion.resources import messages_dir
+from companion.store.models import Lane, OutboxMessage
+from companion.store.safety_models import Flag, Screening
+from companion.store.screenings import (
+    complete_screening,
+    read_answers,
+    read_result,
+    start_screening,
+)
+from tests.chat_helpers import load_conversation, load_mother, t, texts
+from tests.checkin_helpers import at, onboarded, tick_and_read, update_mother
+
+NOT_AT_ALL, SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY = (
+    "Not at all",
+    "Several days",
+    "More than half the days",
+    "Nearly every day",
+)
+OPTIONS = [NOT_AT_ALL, SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY]
+NOT_A_DIAGNOSIS = "This is not a diagnosis"
+
+
+async def finish_checkin(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> list[SentMessage]:
+    """Her scheduled check-in the morning after onboarding, answered with one tap and Done."""
+    clock.set(at(21, 9))
+    await tick_and_read(services, mother)
+    await mother.tap("🙂")
+    return await mother.tap(t(services, "checkin.button.done"))
+
+
+async def screenings(services: Services, mother_id: str) -> list[Screening]:
+    async with services.db.session() as session:
+        query = select(Screening).where(Screening.mother_id == mother_id)
+        return list((await session.scalars(query.order_by(Screening.started_at))).all())
+
+
+async def flags(services: Services, mother_id: str) -> list[Flag]:
+    async with services.db.session() as session:
+        return list((await session.scalars(select(Flag).where(Flag.mother_id == mother_id))).all())
+
+
+def item_text(services: Services, instrument_id: str, number: int) -> str:
+    instrument = services.content.instrument("en", instrument_id)
+    return t(
+        services,
+        "screening.item",
+        name=instrument.name,
+        number=number,
+        count=len(instrument.items),
+        stem=instrument.stem,
+        text=instrument.items[number - 1].text,
+    )
+
+
+def result_text(services: Services, instrument_id: str, answers: list[int]) -> str:
+    instrument = services.content.instrument("en", instrument_id)
+    total = sum(answers)
+    band = instrument.band_for(total)
+    assert band is not None
+    return t(
+        services,
+        "screening.result",
+        name=instrument.name,
+        total=total,
+        max_total=instrument.max_total,
+        band=t(services, "screening.result_band", band=band.label),
+    )
+
+
+async def answer_items(mother: ChatDriver, choices: list[str]) -> list[SentMessage]:
+    replies: list[SentMessage] = []
+    for choice in choices:
+        replies = await mother.tap(choice)
+    return replies
+
+
+# --- the offer and a whole questionnaire ----------------------------------------------------------
+
+
+async def test_the_first_checkin_offers_the_enrolment_questionnaires(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboarded(mother, services)
+    replies = await finish_checkin(mother, services, clock)
+    assert texts(replies)[-1] == t(services, "screening.offer", count=16)
+    assert replies[-1].button_labels == ["Start", "Not today"]
+
+    replies = await mother.tap("Start")
+    phq9 = services.content.instrument("en", "phq9")
+    assert texts(replies) == [
+        t(services, "screening.intro", name="PHQ-9", count=9, licence=phq9.licence),
+        item_text(services, "phq9", 1),
+    ]
+    assert "No permission required to reproduce" in replies[0].text  # the licence line
+    assert replies[1].button_labels == [*OPTIONS, "Pause, finish later"]
+
+
+async def test_answering_phq9_and_gad7_tells_each_result_and_stores_it_sealed(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    phq9 = [1, 2, 1, 0, 1, 2, 1, 0, 0]  # total 8: mild; item 9 "Not at all"
+    replies = await answer_items(mother, [OPTIONS[score] for score in phq9])
+    assert replies[0].text == (
+        result_text(services, "phq9", phq9) + "\n\n" + t(services, "screening.tier.routine")
+    )
+    assert NOT_A_DIAGNOSIS in replies[0].text
+    assert "Your PHQ-9 score is 8 out of 27, in the range usually called mild." in replies[0].text
+    assert texts(replies)[2] == item_text(services, "gad7", 1)  # GAD-7 follows at once
+
+    gad7 = [2, 2, 2, 1, 1, 2, 2]  # total 12: moderate, possible
+    replies = await answer_items(mother, [OPTIONS[score] for score in gad7])
+    assert texts(replies) == [
+        result_text(services, "gad7", gad7) + "\n\n" + t(services, "screening.tier.possible"),
+        t(services, "screening.done"),
+    ]
+    assert await load_conversation(services, mother_id) is None
+
+    stored = await screenings(services, mother_id)
+    assert [(row.instrument, row.reason, row.status) for row in stored] == [
+        ("phq9", "enrolment", "done"),
+        ("gad7", "enrolment", "done"),
+    ]
+    results = [read_result(row, services.vault) for row in stored]
+    assert [(r.total, r.band, r.tier.label) for r in results if r] == [
+        (8, "mild", "routine"),
+        (12, "moderate", "possible"),
+    ]
+    answers = read_answers(stored[0], services.vault)
+    assert list(answers.values()) == phq9
+    assert b"mild" not in (stored[0].result_sealed or b"")  # sealed, not plain
+    assert await flags(services, mother_id) == []  # no safety item, no flag
+
+
+@pytest.mark.parametrize(
+    ("answers", "tier"),
+    [
+        ([3, 3, 3, 3, 3, 3, 3, 2, 0], "probable"),  # 23 without item 9: probable
+        ([1, 1, 1, 1, 1, 1, 1, 1, 0], "routine"),
+        ([2, 1, 1, 1, 1, 1, 1, 2, 0], "possible"),  # exactly 10
+    ],
+)
+async def test_each_tier_gets_its_own_plain_words(
+    mother: ChatDriver, services: Services, clock: ManualClock, answers: list[int], tier: str
+) -> None:
+    await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    replies = await answer_items(mother, [OPTIONS[s] for s in answers])
+    shown = replies[0].text
+    assert shown.startswith(result_text(services, "phq9", answers))
+    tier_text = t(services, f"screening.tier.{tier}", crisis="")
+    assert tier_text.split("\n")[0] in shown
+    assert NOT_A_DIAGNOSIS in shown
+    assert "taken" not in shown.lower()
+
+
+# --- the safety item ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("item9", [SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY])
+async def test_item_9_above_zero_gets_the_crisis_reply_first_whatever_the_total(
+    mother: ChatDriver, services: Services, clock: ManualClock, telegram: FakeTelegram, item9: str
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    await answer_items(mother, [NOT_AT_ALL] * 8)
+    replies = await mother.tap(item9)
+    assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+    assert "🚨 Emergency: call 999" in replies[0].text
+    assert "Samaritans" in replies[0].text
+    assert replies[1].text.startswith("Your PHQ-9 score is")
+    assert t(services, "screening.tier.urgent") in replies[1].text
+    assert NOT_A_DIAGNOSIS in replies[1].text
+    assert len(replies) == 2  # GAD-7 waits for another day
+    assert await load_conversation(services, mother_id) is None
+    [flag] = await flags(services, mother_id)
+    assert (flag.level, flag.source, flag.status) == ("urgent", "phq9", "open")
+    [phq9] = await screenings(services, mother_id)
+    result = read_result(phq9, services.vault)
+    assert result is not None
+    assert result.tier.label == "urgent"
+    assert result.safety_hits == ("harm",)
+
+
+async def test_item_9_at_zero_raises_nothing(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    replies = await answer_items(mother, [NEARLY_EVERY_DAY] * 8 + [NOT_AT_ALL])
+    assert replies[0].text.startswith("Your PHQ-9 score is 24 out of 27")
+    assert await flags(services, mother_id) == []
+
+
+async def test_the_crisis_reply_goes_in_the_emergency_lane_ahead_of_the_result(
+    mother: ChatDriver, services: Services, clock: ManualClock, telegram: FakeTelegram
+) -> None:
+    await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    await answer_items(mother, [NOT_AT_ALL] * 8)
+    # Hold the sender: look at the outbox as the item-9 tap leaves it.
+    application = mother.application
+    await application.process_update(
+        mother.person.press(mother.message_with(SEVERAL_DAYS), SEVERAL_DAYS)
+    )
+    async with services.db.session() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxMessage).order_by(OutboxMessage.lane, OutboxMessage.id)
+            )
+        ).all()
+    assert [row.lane for row in rows] == [Lane.EMERGENCY, Lane.REPLY]
+
+
+def _safety_first_phq9(folder: Path) -> Path:
+    """A deployer's PHQ-9 file with the safety item moved first, to show it is acted on when
+    answered, not at the end."""
+    source = (messages_dir() / "en" / "instruments" / "phq9.toml").read_text(encoding="utf-8")
+    head, _, rest = source.partition("[[items]]")
+    items = ["[[items]]" + chunk for chunk in rest.split("[[items]]")]
+    tail_start = items[-1].find("[[bands]]")
+    bands = items[-1][tail_start:]
+    items[-1] = items[-1][:tail_start]
+    harm = next(item for item in items if 'id = "harm"' in item)
+    others = [item for item in items if item is not harm]
+    target = folder / "en"
+    target.mkdir(parents=True)
+    (target / "phq9.toml").write_text(head + harm + "".join(others) + bands, encoding="utf-8")
+    return folder
+
+
+class TestASafetyItemAskedFirst:
+    @pytest.fixture
+    def settings_overrides(self, tmp_path: Path) -> dict[str, object]:
+        return {"instruments_dir": _safety_first_phq9(tmp_path / "instruments")}
+
+    async def test_it_is_acted_on_the_moment_it_is_answered_not_at_the_end(
+        self, mother: ChatDriver, services: Services, clock: ManualClock
+    ) -> None:
+        mother_id = await onboarded(mother, services)
+        await finish_checkin(mother, services, clock)
+        replies = await mother.tap("Start")
+        assert "better off dead" in replies[-1].text  # the deployer's order: harm first
+        replies = await mother.tap(SEVERAL_DAYS)
+        assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+        assert texts(replies)[1:] == [item_text(services, "phq9", 2)]  # then the questionnaire
+        [flag] = await flags(services, mother_id)
+        assert (flag.level, flag.source) == ("urgent", "phq9")
+
+
+# --- pausing, resuming, declining -----------------------------------------------------------------
+
+
+async def test_pause_keeps_the_answers_and_continue_picks_up_where_she_left(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    await answer_items(mother, [SEVERAL_DAYS] * 3)
+    replies = await mother.tap("Pause, finish later")
+    assert texts(replies) == [t(services, "screening.paused")]
+    assert replies[0].button_labels == ["Continue"]
+    assert await load_conversation(services, mother_id) is None
+    [open_row] = await screenings(services, mother_id)
+    assert open_row.status == "open"
+    assert list(read_answers(open_row, services.vault)) == ["interest", "down", "sleep"]
+
+    clock.advance(timedelta(hours=5))
+    replies = await mother.tap("Continue")
+    assert texts(replies)[-1] == item_text(services, "phq9", 4)
+    replies = await answer_items(mother, [SEVERAL_DAYS] * 5 + [NOT_AT_ALL])
+    assert replies[0].text.startswith("Your PHQ-9 score is 8 out of 27")
+
+
+async def test_next_checkin_offers_to_continue_an_unfinished_questionnaire(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    await answer_items(mother, [SEVERAL_DAYS] * 2)
+    await mother.tap("Pause, finish later")
+    clock.set(at(22, 9))
+    await tick_and_read(services, mother)
+    await mother.tap("🙂")
+    replies = await mother.tap(t(services, "checkin.button.done"))
+    assert texts(replies)[-1] == t(services, "screening.offer_resume")
+    replies = await mother.tap("Continue")
+    assert texts(replies)[-1] == item_text(services, "phq9", 3)
+
+
+async def test_an_unfinished_questionnaire_older_than_a_week_starts_again(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    await answer_items(mother, [SEVERAL_DAYS] * 2)
+    await mother.tap("Pause, finish later")
+    clock.set(at(29, 9))
+    replies = await mother.tap("Continue")
+    assert texts(replies)[-1] == item_text(services, "phq9", 1)
+    statuses = [row.status for row in await screenings(services, mother_id)]
+    assert statuses == ["dropped", "open"]
+
+
+async def test_not_today_leaves_it_for_another_checkin(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    replies = await mother.tap("Not today")
+    assert texts(replies) == [t(services, "screening.later")]
+    assert await screenings(services, mother_id) == []
+    clock.set(at(22, 9))
+    await tick_and_read(services, mother)
+    await mother.tap("🙂")
+    replies = await mother.tap(t(services, "checkin.button.done"))
+    assert texts(replies)[-1] == t(services, "screening.offer", count=16)
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+async def test_typing_at_an_item_asks_for_a_tap_and_stores_nothing(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    replies = await mother.say("2")
+    assert texts(replies) == [t(services, "screening.tap_please"), item_text(services, "phq9", 1)]
+    [row] = await screenings(services, mother_id)
+    assert read_answers(row, services.vault) == {}
+
+
+async def test_worrying_words_typed_at_an_item_get_help_and_the_item_again(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    await mother.tap("Start")
+    replies = await mother.say("honestly I want to die")
+    assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+    assert texts(replies)[1:] == [
+        t(services, "screening.tap_please"),
+        item_text(services, "phq9", 1),
+    ]
+
+
+async def test_an_earlier_items_button_is_stale_and_changes_nothing(
+    mother: ChatDriver, services: Services, clock: ManualClock, telegram: FakeTelegram
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await finish_checkin(mother, services, clock)
+    replies = await mother.tap("Start")
+    first_item = replies[1]
+    await mother.tap_on(first_item, SEVERAL_DAYS)
+    # The first item's buttons are gone from her screen; an old copy of them still sends this:
+    replies = await mother.deliver(mother.person.press_data(first_item, "st|q|phq9.interest|3"))
+    assert replies == []
+    assert telegram.callback_answers[-1]["text"] == t(services, "common.stale_button")
+    [row] = await screenings(services, mother_id)
+    assert read_answers(row, services.vault) == {"interest": 1}
+
+
+# --- the postpartum clock in the chat -------------------------------------------------------------
+
+
+async def _done(
+    services: Services, mother_id: str, instrument_id: str, answers: dict[str, int], days_ago: int
+) -> None:
+    """A questionnaire she completed `days_ago` days before now."""
+    instrument = services.content.instrument("en", instrument_id)
+    now = services.clock.now() - timedelta(days=days_ago)
+    async with services.db.session() as session:
+        mother = await load_mother(services)
+        assert mother is not None
+        row = await start_screening(
+            session,
+            services.vault,
+            mother=mother,
+            instrument=instrument_id,
+            reason="enrolment",
+            local_date=now.date(),
+            now=now,
+            answers=answers,
+        )
+        complete_screening(row, services.vault, score(instrument, answers), now.date(), now)
+
+
+async def test_a_positive_brief_screen_leads_straight_to_the_full_one_without_asking_twice(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await update_mother(
+        services, mother.person.user.id, onboarded_at=at(20, 12) - timedelta(days=30)
+    )
+    clock.set(at(21, 9))
+    for instrument in ("phq9", "gad7"):
+        items = services.content.instrument("en", instrument).item_ids
+        await _done(services, mother_id, instrument, dict.fromkeys(items, 0), days_ago=20)
+    await tick_and_read(services, mother)
+    await mother.tap("🙂")
+    replies = await mother.tap(t(services, "checkin.button.done"))
+    assert texts(replies)[-1] == t(services, "screening.offer", count=4)  # PHQ-2 + GAD-2
+    await mother.tap("Start")
+    replies = await answer_items(mother, [MORE_THAN_HALF, NEARLY_EVERY_DAY])  # PHQ-2 = 5
+    assert replies[0].text.startswith("Your PHQ-2 score is 5 out of 6")
+    assert t(services, "screening.tier.brief_positive") in replies[0].text
+    assert NOT_A_DIAGNOSIS in replies[0].text
+    # The PHQ-9 follows, its first two items carried over from the PHQ-2 just answered.
+    assert texts(replies)[-1] == item_text(services, "phq9", 3)
+    stored = await screenings(services, mother_id)
+    assert (stored[-1].instrument, stored[-1].reason) == ("phq9", "after_brief")
+    assert read_answers(stored[-1], services.vault) == {"interest": 2, "down": 3}
