@@ -27,7 +27,7 @@ from companion.bot import (
 from companion.bot.context import BotData, CompanionApp, Ctx, Services
 from companion.clock import Clock, SystemClock
 from companion.config import Settings
-from companion.content import load_content
+from companion.content import ContentError, load_content
 from companion.delivery.inbox import poll_forever, prune_handled
 from companion.delivery.sender import Sender
 from companion.delivery.tick import run_tick
@@ -49,6 +49,16 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         instruments_dir=config.instruments_dir,
         thresholds=config.thresholds,
     )
+    missing = [
+        tool
+        for tool in config.screening_full
+        if tool not in content.instruments.get(config.default_locale, {})
+    ]
+    if missing:
+        raise ContentError(
+            f"COMPANION_SCREENING_TOOLS: no instrument file for {', '.join(missing)} "
+            "(a licensed EPDS goes in COMPANION_INSTRUMENTS_DIR)"
+        )
     db, vault, clock = (
         Database(config.database_url),
         Vault(config.key_bytes),

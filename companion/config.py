@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         validation_alias=_env("COMPANION_THRESHOLDS", "thresholds"),
     )
+    screening_tools: str = Field(
+        # The full questionnaires on the postpartum clock, in order; "epds,gad7" once a licensed
+        # EPDS file is installed. Brief tools follow from the files (PHQ-2 -> PHQ-9, ...).
+        default="phq9,gad7",
+        validation_alias=_env("COMPANION_SCREENING_TOOLS", "screening_tools"),
+    )
     log_level: str = Field(
         default="INFO", validation_alias=_env("COMPANION_LOG_LEVEL", "log_level")
     )
@@ -184,6 +190,18 @@ class Settings(BaseSettings):
     def _thresholds(cls, value: Any) -> Any:
         return parse_thresholds(value)
 
+    @field_validator("screening_tools")
+    @classmethod
+    def _screening_tools(cls, value: str) -> str:
+        tools = [tool.strip() for tool in value.split(",")]
+        if not tools or not all(re.fullmatch(r"[a-z][a-z0-9_]{0,15}", tool) for tool in tools):
+            raise ValueError("expected instrument ids separated by commas, such as phq9,gad7")
+        return ",".join(tools)
+
+    @property
+    def screening_full(self) -> tuple[str, ...]:
+        return tuple(self.screening_tools.split(","))
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -282,6 +300,7 @@ ENV_NAMES = {
     "messages_dir": "COMPANION_MESSAGES_DIR",
     "instruments_dir": "COMPANION_INSTRUMENTS_DIR",
     "thresholds": "COMPANION_THRESHOLDS",
+    "screening_tools": "COMPANION_SCREENING_TOOLS",
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",
     "chat_interval_s": "COMPANION_CHAT_INTERVAL_S",

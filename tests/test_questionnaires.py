@@ -440,3 +440,68 @@ async def test_a_positive_brief_screen_leads_straight_to_the_full_one_without_as
     stored = await screenings(services, mother_id)
     assert (stored[-1].instrument, stored[-1].reason) == ("phq9", "after_brief")
     assert read_answers(stored[-1], services.vault) == {"interest": 2, "down": 3}
+
+
+# --- a deployer's licensed EPDS (here the placeholder-worded fixture with the real scoring) -----
+
+EPDS_FIXTURE = Path(__file__).parent / "fixtures" / "instruments"
+# Item by item, the option that scores 0: items 1, 2 and 4 score top to bottom, the rest reversed.
+EPDS_ZERO = ["Option A", "Option A", "Option D", "Option A"] + ["Option D"] * 6
+
+
+class TestALicensedEpds:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, object]:
+        return {"instruments_dir": EPDS_FIXTURE, "screening_tools": "epds,gad7"}
+
+    async def test_it_is_offered_scored_with_reverse_items_and_not_a_diagnosis(
+        self, mother: ChatDriver, services: Services, clock: ManualClock
+    ) -> None:
+        mother_id = await onboarded(mother, services)
+        replies = await finish_checkin(mother, services, clock)
+        assert texts(replies)[-1] == t(services, "screening.offer", count=10 + 7)
+        replies = await mother.tap("Start")
+        assert texts(replies)[-1] == item_text(services, "epds", 1)
+        # Top option everywhere: 0+0+3+0+3*6 = 21, item 10 "Option A" scores 3 (a safety hit).
+        replies = await answer_items(mother, ["Option A"] * 10)
+        assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+        assert replies[1].text.startswith("Your EPDS (placeholder wording) score is 21 out of 30")
+        assert NOT_A_DIAGNOSIS in replies[1].text
+        [flag] = await flags(services, mother_id)
+        assert (flag.level, flag.source) == ("urgent", "epds")
+
+    @pytest.mark.parametrize(
+        ("item10", "urgent"),
+        [("Option A", True), ("Option B", True), ("Option C", True), ("Option D", False)],
+    )
+    async def test_item_10_above_zero_is_urgent_whatever_the_total(
+        self, mother: ChatDriver, services: Services, clock: ManualClock, item10: str, urgent: bool
+    ) -> None:
+        mother_id = await onboarded(mother, services)
+        await finish_checkin(mother, services, clock)
+        await mother.tap("Start")
+        replies = await answer_items(mother, [*EPDS_ZERO[:9], item10])
+        crisis = replies[0].text.startswith("Thank you for telling me. Thoughts like these")
+        assert crisis is urgent
+        assert [flag.level for flag in await flags(services, mother_id)] == (
+            ["urgent"] if urgent else []
+        )
+        [epds] = [row for row in await screenings(services, mother_id) if row.instrument == "epds"]
+        result = read_result(epds, services.vault)
+        assert result is not None
+        assert result.total == {"Option A": 3, "Option B": 2, "Option C": 1, "Option D": 0}[item10]
+        assert result.tier.label == ("urgent" if urgent else "routine")
+
+
+async def test_a_screening_tool_without_its_file_stops_start_up(
+    settings_values: dict[str, object],
+) -> None:
+    from companion.app import build_services
+    from companion.config import load_settings
+    from companion.content import ContentError
+
+    settings = load_settings({**settings_values, "screening_tools": "epds,gad7"})
+    with pytest.raises(
+        ContentError, match="COMPANION_SCREENING_TOOLS: no instrument file for epds"
+    ):
+        build_services(settings)

@@ -17,7 +17,7 @@ from companion.bot.crisis import Risk, lines_for, respond_to_risk
 from companion.bot.replies import Button, Reply
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
-from companion.core.screening_plan import Due, due_today
+from companion.core.screening_plan import Due, Policy, due_today
 from companion.core.tiers import Tier
 from companion.core.zones import tzinfo_for
 from companion.store.models import Mother
@@ -102,16 +102,32 @@ async def due_now(services: Services, session: AsyncSession, mother: Mother) -> 
         return []
     zone = tzinfo_for(mother.timezone or "UTC")
     done = [as_given(result) for result in await results(session, services.vault, mother.id)]
-    due = due_today(
+    return due_today(
         local_today(services, mother),
         enrolled_on=mother.onboarded_at.astimezone(zone).date(),
         birth_date=read_birth_date(mother, services.vault),
         history=done,
+        policy=screening_policy(services),
     )
-    shipped = services.content.instruments.get(mother.locale) or services.content.instruments.get(
-        services.content.default_locale, {}
+
+
+def screening_policy(services: Services) -> Policy:
+    """The clock's policy from the settings and the instrument files: the full tools chosen
+    (COMPANION_SCREENING_TOOLS), each brief tool that leads to one of them, and every tool's
+    minimum interval as its file gives it."""
+    content = services.content
+    shipped = content.instruments.get(content.default_locale, {})
+    full = services.settings.screening_full
+    return Policy(
+        full=full,
+        brief_for={  # in the order of the full tools they lead to
+            tool.id: chosen
+            for chosen in full
+            for tool in shipped.values()
+            if tool.kind == "brief" and tool.full_tool == chosen
+        },
+        min_interval_days={tool.id: tool.min_interval_days for tool in shipped.values()},
     )
-    return [entry for entry in due if entry.instrument in shipped]
 
 
 async def offer(services: Services, session: AsyncSession, mother: Mother) -> list[Reply]:
@@ -277,7 +293,7 @@ def _result_reply(
     services: Services, mother: Mother, instrument: Instrument, result: Score
 ) -> Reply:
     t, locale = services.content.text, mother.locale
-    band = instrument.band_for(result.total)
+    band = instrument.band_for(result.total) if instrument.kind == "full" else None
     band_text = t(locale, "screening.result_band", band=band.label) if band and band.label else ""
     text = t(
         locale,
