@@ -385,7 +385,7 @@ async def test_an_earlier_items_button_is_stale_and_changes_nothing(
     # The first item's buttons are gone from her screen; an old copy of them still sends this:
     replies = await mother.deliver(mother.person.press_data(first_item, "st|q|phq9.interest|3"))
     assert replies == []
-    assert telegram.callback_answers[-1]["text"] == t(services, "common.stale_button")
+    assert telegram.callback_answers[-1]["text"] == t(services, "screening.stale")
     [row] = await screenings(services, mother_id)
     assert read_answers(row, services.vault) == {"interest": 1}
 

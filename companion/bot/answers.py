@@ -22,6 +22,7 @@ from companion.bot.flows import (
 )
 from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
+from companion.bot.questionnaire import QUESTIONNAIRE
 from companion.bot.replies import Reply, send
 from companion.bot.steps import Outcome, Step, Turn
 from companion.store.models import Conversation, Lane
@@ -61,7 +62,8 @@ async def answer_step_button(update: Update, context: Ctx) -> None:
             )
         ):
             locale = mother.locale if mother else services.content.default_locale
-            await query.answer(services.content.text(locale, "common.stale_button"))
+            stale = "screening.stale" if flow == QUESTIONNAIRE else "common.stale_button"
+            await query.answer(services.content.text(locale, stale))
             return
         turn = Turn(services, mother, flow, read_conversation_data(conversation, services.vault))
         outcome = step_for(step).on_button(turn, value)
