@@ -276,7 +276,8 @@ async def test_text_after_set_up_gets_her_countrys_crisis_lines(
     assert "988 Suicide & Crisis Lifeline" in replies[0].text
     # Kept (sealed) for an hour only, to be read with her next message; the tick then drops it.
     mother_row = await load_mother(services)
-    assert mother_row is not None and mother_row.recent_sealed is not None
+    assert mother_row is not None
+    assert mother_row.recent_sealed is not None
     assert mother_row.recent_until == services.clock.now() + timedelta(hours=1)
     clock.advance(timedelta(hours=1))
     await run_tick(services)

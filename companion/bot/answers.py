@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Ctx, pressed, sender
-from companion.bot.crisis import read_words, respond_to_risk
+from companion.bot.crisis import Response, read_words, respond_to_risk
 from companion.bot.flows import (
     Position,
     advance,
@@ -146,11 +146,22 @@ async def _answer_in_flow(
         replies = list(response.replies) if response else []
         if mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
-            replies += await advance(services, session, mother, position, outcome, turn.data)
+            answered = await advance(services, session, mother, position, outcome, turn.data)
+            if not _talks_over(response, conversation, outcome):
+                replies += answered
         elif response is None:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
         mother_id = mother.id if mother else None
         await send_in_order(context, chat.id, replies, session=session, mother_id=mother_id)
+
+
+def _talks_over(response: Response | None, conversation: Conversation, outcome: Outcome) -> bool:
+    """After a crisis reply, a check-in or questionnaire question asked again ("please tap one
+    of the buttons") would talk over it; she can answer it later. (A set-up question is asked
+    again: she needs it to finish setting up.)"""
+    urgent = response is not None and response.lane == Lane.EMERGENCY
+    optional = conversation.flow in (CHECKIN, QUESTIONNAIRE)
+    return urgent and optional and not (outcome.accepted or outcome.finish)
 
 
 def _source(conversation: Conversation | None, caption: str | None) -> str:

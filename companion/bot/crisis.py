@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
 from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
@@ -21,6 +21,7 @@ from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.triage import triage
 from companion.core.zones import tzinfo_for
+from companion.delivery.outbox import drop_scheduled
 from companion.store.flags import raise_flag, recent_messages, remember_message
 from companion.store.models import Lane, Mother
 
@@ -92,6 +93,7 @@ async def respond_to_risk(
                 followup_at=now + timedelta(minutes=minutes),
             )
             mother.prompts_paused_until = next_local_day(services, mother, now)
+            await drop_scheduled(session, mother.id)
         return Response([Reply(text, urgent=True)], Lane.EMERGENCY)
     if risk.level != "concern":
         return None
@@ -137,7 +139,8 @@ def read_words(
 
 async def check_side_text(update: Update, context: Ctx) -> None:
     """Words typed after a command ("/help I want to die") or into an edited message are read
-    too: nothing else answers them, so a risk found there is answered here, before the command."""
+    too: nothing else reads them, so an urgent risk found there is answered here, instead of the
+    command."""
     message = update.effective_message
     if message is None:
         return
@@ -164,6 +167,10 @@ async def check_side_text(update: Update, context: Ctx) -> None:
                 session=session,
                 mother_id=mother.id if mother else None,
             )
+    if not edited:
+        # The reply answers her; a check-in or an export sent now would talk over it. She can
+        # send the command again whenever she wants.
+        raise ApplicationHandlerStop
 
 
 def early_handlers() -> list[BaseHandler[Update, Ctx, None]]:

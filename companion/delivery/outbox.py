@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.delivery.outgoing import Reply, encode
-from companion.store.models import Mother, MotherStatus, OutboxMessage, new_id
+from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage, new_id
 from companion.vault import Vault
 
 
@@ -127,3 +127,13 @@ async def mark_blocked(session: AsyncSession, chat_id: int) -> None:
         .values(status=MotherStatus.BLOCKED, next_checkin_at=None)
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+
+
+async def drop_scheduled(session: AsyncSession, mother_id: str) -> None:
+    """Take back her scheduled messages still waiting (a check-in prompt queued behind a busy
+    morning): after a crisis reply, her prompts rest for the rest of the day."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.mother_id == mother_id, OutboxMessage.lane == Lane.SCHEDULED
+        )
+    )

@@ -1,0 +1,485 @@
+"""Safety end to end: what she sees and what is stored when her words suggest risk, the
+"are you safe now?" follow-up, the clarifying question, prompts resting for the day, and risk
+spread over several messages. Builds on test_crisis_reply.py (the reply's wording)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from telegram import Update
+
+from companion.bot.context import Services
+from companion.bot.mother_view import crisis_block
+from companion.clock import ManualClock
+from companion.core.triage import triage
+from companion.delivery.tick import run_tick
+from companion.devtools.driver import ChatDriver
+from companion.devtools.fake_telegram import FakeTelegram, SentMessage
+from companion.store.flags import read_detail
+from companion.store.models import Lane, OutboxMessage
+from companion.store.safety_models import Flag
+from tests.chat_helpers import (
+    assert_nothing_stored,
+    load_mother,
+    onboard,
+    position,
+    snapshot,
+    t,
+    texts,
+)
+from tests.checkin_helpers import (
+    add_mother,
+    at,
+    checkins_of,
+    onboarded,
+    tick,
+    tick_and_read,
+    update_mother,
+)
+
+START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
+SPREAD = ["I'm so tired", "I can't do this anymore", "everyone would be better off"]
+# Everything typed in this module: none of it may reach the log.
+SAID = [
+    "I took all the pills",
+    "some days I think about ending it",
+    "I want to die",
+    "not suicidal just tired",
+    "I want to end my life",
+    "i want to kill myself",
+    *SPREAD,
+]
+OPENINGS = ("Thank you for telling me. Thoughts like these", "I'm worried about your safety")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_said_is_logged_and_nothing_threatens(
+    caplog: pytest.LogCaptureFixture, telegram: FakeTelegram
+) -> Iterator[None]:
+    """Privacy and wording, for every test here: no typed text in any log record, and no reply
+    ever implies a child could be taken away."""
+    caplog.set_level(logging.INFO)  # libraries at INFO (PTB's DEBUG echoes API calls)
+    caplog.set_level(logging.DEBUG, logger="companion")
+    yield
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''}"
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)  # type: ignore[arg-type]
+    ).lower()
+    assert not [said for said in SAID if said.lower() in logged]
+    shown = [m.text for chat in telegram.messages.values() for m in chat]
+    assert not [text for text in shown if "taken" in text.lower()]
+
+
+def block(services: Services, country: str | None = "GB") -> str:
+    return crisis_block(services.content, "en", services.content.resources_for(country))
+
+
+def crisis_text(
+    services: Services, level: str, country: str | None = "GB", *, consented: bool = True
+) -> str:
+    """The whole crisis reply as she should see it: the level's text, then what happens next."""
+    resources = services.content.resources_for(country)
+    emergency = resources.emergency or t(services, "crisis.local_emergency")
+    text = t(services, f"crisis.{level}", crisis=block(services, country), emergency=emergency)
+    key = "crisis.next_no_clinician" if consented else "crisis.next_anonymous"
+    return f"{text}\n\n{t(services, key, minutes=90)}"
+
+
+def is_crisis(message: SentMessage) -> bool:
+    return message.text.startswith(OPENINGS)
+
+
+async def lanes(services: Services, chat_id: int) -> list[int]:
+    """The lanes of the messages waiting for this chat, in the order they were queued."""
+    async with services.db.session() as session:
+        query = select(OutboxMessage.lane).where(OutboxMessage.chat_id == chat_id)
+        return list((await session.scalars(query.order_by(OutboxMessage.id))).all())
+
+
+async def queued(driver: ChatDriver, update: Update) -> tuple[list[int], list[SentMessage]]:
+    """Handle one update, read the lanes of what it queued, then deliver and return it."""
+    services: Services = driver.application.bot_data.services
+    await driver.application.process_update(update)
+    waiting = await lanes(services, driver.chat_id)
+    await services.sender.drain()
+    return waiting, driver.new_messages()
+
+
+async def flags(services: Services) -> list[Flag]:
+    async with services.db.session() as session:
+        return list((await session.scalars(select(Flag).order_by(Flag.raised_at))).all())
+
+
+def responses(services: Services, flag: Flag) -> list[str]:
+    return [answer for answer, _ in read_detail(flag, services.vault).responses]
+
+
+async def followup_shown(mother: ChatDriver, services: Services, clock: ManualClock) -> SentMessage:
+    """Onboarded; an urgent message at noon; the follow-up 90 minutes later."""
+    await onboard(mother)
+    await mother.say("I want to die")
+    clock.advance(timedelta(minutes=90))
+    assert (await tick(services)).followups == 1
+    [shown] = mother.new_messages()
+    return shown
+
+
+# --- 1. help first, ahead of everyone's queue -----------------------------------------------------
+
+
+async def test_an_emergency_goes_out_before_thirty_queued_check_ins(
+    mother: ChatDriver, services: Services, telegram: FakeTelegram, clock: ManualClock
+) -> None:
+    await onboard(mother)  # her own check-in is tomorrow at 09:00
+    others = [5000 + n for n in range(30)]
+    for user_id in others:
+        await add_mother(services, user_id, at="13:00")
+    clock.set(at(20, 13))
+    assert (await run_tick(services)).sent == 30  # queued; the sender has not run yet
+    mark = len(telegram.calls)
+
+    replies = await mother.say("I took all the pills")
+    sent = [c.params for c in telegram.calls[mark:] if c.method == "sendMessage"]
+    assert [int(p["chat_id"]) for p in sent] == [mother.chat_id, *others]
+    assert texts(replies) == [crisis_text(services, "emergency")]
+    shown = replies[0].text
+    assert shown.startswith("I'm worried about your safety right now. Please call 999 now")
+    assert shown.index("999") < shown.index("Samaritans")
+    assert "What happens next" in shown
+    assert "in about 90 minutes" in shown
+
+
+# --- 2. an urgent note mid check-in ---------------------------------------------------------------
+
+
+async def test_an_urgent_note_is_answered_first_and_stored_as_an_open_flag(
+    mother: ChatDriver, services: Services
+) -> None:
+    await onboard(mother)
+    await mother.say("/checkin")
+    for label in ("😕", "Skip", "Skip", "Skip", "Skip"):
+        await mother.tap(label)
+    assert await position(services) == ("ci", "note")
+    waiting, replies = await queued(mother, mother.person.text("some days I think about ending it"))
+    assert waiting[0] == Lane.EMERGENCY
+    assert set(waiting[1:]) == {Lane.REPLY}
+    assert replies[0].text == crisis_text(services, "urgent")
+    assert t(services, "checkin.note_saved") in texts(replies[1:])
+
+    [flag] = await flags(services)
+    stored = await load_mother(services)
+    assert stored is not None
+    assert flag.mother_id == stored.id
+    assert (flag.level, flag.source, flag.status) == ("urgent", "note", "open")
+    detail = read_detail(flag, services.vault)
+    assert detail.reasons == ("suicidal_ideation",)
+    lines = [line.id for line in services.content.resources_for("GB").lines]
+    assert lines
+    assert detail.sent == ("crisis.urgent", "crisis.next_no_clinician", *lines)
+    assert detail.responses == ()
+    assert (flag.raised_at, flag.followup_sent_at) == (START, None)
+    assert flag.followup_at == START + timedelta(minutes=90)
+    assert stored.prompts_paused_until == at(21, 0)  # London's next midnight (GMT in November)
+
+
+# --- 3. the follow-up -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "said_at",
+    [START, at(20, 22)],  # noon, and 22:00 in London: the follow-up falls in quiet hours
+    ids=["noon", "quiet-hours"],
+)
+async def test_the_follow_up_comes_after_ninety_minutes_once_in_the_emergency_lane(
+    mother: ChatDriver, services: Services, clock: ManualClock, said_at: datetime
+) -> None:
+    await onboard(mother)
+    clock.set(said_at)
+    await mother.say("I want to die")
+    [flag] = await flags(services)
+    clock.set(said_at + timedelta(minutes=89))
+    assert (await tick(services)).followups == 0
+    assert mother.new_messages() == []
+
+    clock.set(said_at + timedelta(minutes=90))
+    assert (await run_tick(services)).followups == 1
+    assert await lanes(services, mother.chat_id) == [Lane.EMERGENCY]
+    await services.sender.drain()
+    [asked] = mother.new_messages()
+    assert asked.text == t(services, "crisis.followup.ask")
+    assert [[(b["text"], b["callback_data"]) for b in row] for row in asked.buttons] == [
+        [(t(services, f"crisis.button.{answer}"), f"safe|{flag.id}|{answer}")]
+        for answer in ("safe", "unsafe", "misread")
+    ]
+    assert asked.button_labels == ["I'm safe now", "I'm not safe", "You misunderstood me"]
+    [flag] = await flags(services)
+    assert (flag.followup_sent_at, flag.status) == (clock.now(), "open")
+
+    for later in (91, 180, 600):
+        clock.set(said_at + timedelta(minutes=later))
+        assert (await tick(services)).followups == 0
+        assert mother.new_messages() == []
+
+
+async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboard(mother)
+    await mother.say("I want to die")
+    clock.set(START + timedelta(minutes=30))
+    await mother.say("I want to kill myself")
+    first, second = await flags(services)
+    assert (first.followup_at, second.followup_at) == (None, START + timedelta(minutes=120))
+
+    clock.set(START + timedelta(minutes=90))
+    assert (await tick(services)).followups == 0
+    clock.set(START + timedelta(minutes=120))
+    assert (await tick(services)).followups == 1
+    [asked] = mother.new_messages()
+    assert asked.button_data("I'm safe now") == f"safe|{second.id}|safe"
+    clock.set(START + timedelta(hours=5))
+    assert (await tick(services)).followups == 0
+    assert mother.new_messages() == []
+
+
+# --- 4. her answer to the follow-up ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "recorded", "lane", "reply"),
+    [
+        ("I'm safe now", "safe:safe", Lane.REPLY, "crisis.followup.safe"),
+        ("You misunderstood me", "safe:misread", Lane.REPLY, "crisis.followup.misread"),
+        ("I'm not safe", "safe:unsafe", Lane.EMERGENCY, "emergency"),
+    ],
+)
+async def test_her_answer_to_the_follow_up_is_recorded_and_never_closes_the_flag(
+    mother: ChatDriver,
+    services: Services,
+    clock: ManualClock,
+    label: str,
+    recorded: str,
+    lane: int,
+    reply: str,
+) -> None:
+    asked = await followup_shown(mother, services, clock)
+    waiting, replies = await queued(mother, mother.person.press(asked, label))
+    assert waiting == [lane]
+    first, *new = await flags(services)
+    assert (first.level, first.status) == ("urgent", "open")  # nothing she says closes it
+    assert responses(services, first) == [recorded]
+    if reply == "emergency":  # "I'm not safe": the emergency reply at once, and a new flag
+        assert texts(replies) == [crisis_text(services, "emergency")]
+        assert [(f.level, f.source, f.status) for f in new] == [("emergency", "followup", "open")]
+        assert read_detail(new[0], services.vault).reasons == ("safe_unsafe",)
+        assert new[0].followup_at == clock.now() + timedelta(minutes=90)
+    else:
+        assert texts(replies) == [t(services, reply, crisis=block(services))]
+        assert not any(is_crisis(m) for m in replies)  # no crisis text repeated
+        assert new == []
+
+
+@pytest.mark.parametrize("answer", ["safe", "unsafe", "misread"])
+async def test_a_follow_up_button_forged_by_another_mother_is_refused(
+    mother: ChatDriver,
+    services: Services,
+    telegram: FakeTelegram,
+    clock: ManualClock,
+    person_factory: Callable[..., ChatDriver],
+    answer: str,
+) -> None:
+    asked = await followup_shown(mother, services, clock)
+    [flag] = await flags(services)
+    other = person_factory(1002)
+    await onboard(other)
+    before = await snapshot(services)
+    replies = await other.deliver(other.person.press_data(asked, f"safe|{flag.id}|{answer}"))
+    assert replies == []
+    assert telegram.callback_answers[-1]["text"] == t(services, "common.stale_button")
+    assert mother.new_messages() == []
+    assert await snapshot(services) == before
+
+
+# --- 5. prompts rest for the rest of her day ------------------------------------------------------
+
+
+async def test_after_a_crisis_reply_that_days_check_in_is_held_and_the_next_comes(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await update_mother(services, 1001, checkin_time="18:00", next_checkin_at=at(20, 18))
+    await mother.say("I want to die")
+    clock.set(at(20, 13, 30))
+    assert texts(await tick_and_read(services, mother)) == [t(services, "crisis.followup.ask")]
+
+    clock.set(at(20, 18))
+    report = await run_tick(services)
+    assert (report.held, report.sent, report.queued) == (1, 0, 0)
+    assert await lanes(services, mother.chat_id) == []
+    [held] = await checkins_of(services, mother_id)
+    assert held.status == "held"
+
+    clock.set(at(21, 18))
+    report = await tick(services)
+    assert (report.held, report.sent) == (0, 1)
+    assert texts(mother.new_messages())[0].startswith(t(services, "checkin.greeting"))
+
+
+async def test_after_a_crisis_reply_that_days_reminder_is_not_sent(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await onboarded(mother, services)
+    await update_mother(services, 1001, reminders=True)
+    clock.set(at(21, 9))
+    await tick_and_read(services, mother)  # today's prompt; the reminder is due at 13:00
+    clock.set(at(21, 11))
+    await mother.say("I want to die")
+    clock.set(at(21, 13))
+    report = await tick(services)
+    assert (report.reminded, report.queued) == (0, 1)  # only the follow-up, due 12:30
+    assert texts(mother.new_messages()) == [t(services, "crisis.followup.ask")]
+    [checkin] = await checkins_of(services, mother_id)
+    assert (checkin.status, checkin.remind_at) == ("sent", None)
+
+    clock.set(at(22, 9))
+    assert texts(await tick_and_read(services, mother))[0].startswith(
+        t(services, "checkin.greeting")
+    )
+
+
+async def test_her_check_in_already_queued_is_not_sent_after_the_crisis_reply(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboarded(mother, services)
+    clock.set(at(21, 9))
+    assert (await run_tick(services)).sent == 1  # queued behind a busy morning, not yet sent
+    replies = await mother.deliver(mother.person.edited("I want to end my life"))
+    assert "I won't send your usual check-in questions" in replies[0].text
+    assert texts(replies) == [crisis_text(services, "urgent")]
+
+
+async def test_risk_typed_at_the_mood_question_is_not_followed_by_the_check_in(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await onboarded(mother, services)
+    clock.set(at(21, 9))
+    assert len(await tick_and_read(services, mother)) == 1  # "How are you feeling today?"
+    replies = await mother.say("I want to die")
+    assert replies[0].text == crisis_text(services, "urgent")
+    later = texts(replies[1:])
+    assert not [text for text in later if t(services, "checkin.mood.prompt") in text]
+    assert t(services, "checkin.tap_please") not in later
+
+
+# --- 6. the clarifying question -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", ["Yes, I am", "No, I'm not"])
+async def test_the_clarifying_question_and_its_answers(
+    mother: ChatDriver, services: Services, answer: str
+) -> None:
+    text = "not suicidal just tired"
+    assert triage(text, services.lexicon).ask_clarifying
+    await onboard(mother)
+    [asked] = await mother.say(text)
+    assert asked.text == t(services, "crisis.clarify", crisis=block(services))
+    assert [[b["text"] for b in row] for row in asked.buttons] == [["Yes, I am", "No, I'm not"]]
+    [concern] = await flags(services)
+    assert (concern.level, concern.source, concern.followup_at) == ("concern", "message", None)
+    assert "negated_needs_clarifying" in read_detail(concern, services.vault).reasons
+
+    waiting, replies = await queued(mother, mother.person.press(asked, answer))
+    stored = await load_mother(services)
+    assert stored is not None
+    found = await flags(services)
+    concern = next(f for f in found if f.id == concern.id)
+    assert concern.status == "open"
+    if answer == "Yes, I am":
+        assert waiting == [Lane.EMERGENCY]
+        assert texts(replies) == [crisis_text(services, "urgent")]
+        [urgent] = [f for f in found if f.id != concern.id]
+        assert (urgent.level, urgent.source, urgent.status) == ("urgent", "clarify", "open")
+        assert responses(services, concern) == ["clar:yes"]
+        assert stored.prompts_paused_until == at(21, 0)
+    else:
+        assert waiting == [Lane.REPLY]
+        assert texts(replies) == [t(services, "crisis.clarify_no", crisis=block(services))]
+        assert [f.level for f in found] == ["concern"]
+        assert responses(services, concern) == ["clar:no"]
+        assert stored.prompts_paused_until is None
+
+
+# --- 7. words after a command, and edited messages ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "command"),
+    [
+        ("/help I want to die", "/help"),
+        ("/checkin i want to kill myself", "/checkin"),
+        ("/mydata I want to die", "/mydata"),
+    ],
+)
+async def test_words_after_a_command_get_the_crisis_reply_instead_of_the_command(
+    mother: ChatDriver, services: Services, said: str, command: str
+) -> None:
+    await onboard(mother)
+    waiting, replies = await queued(mother, mother.person.text(said))
+    assert waiting == [Lane.EMERGENCY]
+    # Only the crisis reply: a check-in or an export now would talk over it.
+    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(await mother.say(command))  # the command itself still works when sent again
+    [flag] = await flags(services)
+    assert (flag.level, flag.source) == ("urgent", "command")
+
+
+async def test_a_message_edited_into_risk_gets_the_crisis_reply(
+    mother: ChatDriver, services: Services
+) -> None:
+    await onboard(mother)
+    waiting, replies = await queued(mother, mother.person.edited("I want to end my life"))
+    assert waiting == [Lane.EMERGENCY]
+    assert texts(replies) == [crisis_text(services, "urgent")]
+    [flag] = await flags(services)
+    assert (flag.level, flag.source, flag.status) == ("urgent", "edited", "open")
+
+
+# --- 8. someone who never set up companion --------------------------------------------------------
+
+
+async def test_someone_who_never_consented_gets_help_and_nothing_is_stored(
+    mother: ChatDriver, services: Services
+) -> None:
+    replies = await mother.say("I want to die")
+    assert texts(replies) == [crisis_text(services, "urgent", None, consented=False)]
+    assert "you haven't set up companion" in replies[0].text
+    await assert_nothing_stored(services)
+
+
+# --- 9. risk spread over several messages ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("gap", "urgent"), [(20, True), (61, False)])
+async def test_risk_spread_over_messages_within_the_hour_gets_the_crisis_reply(
+    mother: ChatDriver, services: Services, clock: ManualClock, gap: int, urgent: bool
+) -> None:
+    lexicon = services.lexicon  # each alone is below urgent; together they are urgent
+    assert all(triage(text, lexicon).level in ("none", "concern") for text in SPREAD)
+    assert triage(SPREAD[-1], lexicon, SPREAD[:-1]).level == "urgent"
+    await onboard(mother)
+    shown: list[SentMessage] = []
+    for text in SPREAD:
+        clock.advance(timedelta(minutes=gap))
+        shown += await mother.say(text)
+    last = shown[-1]
+    assert [is_crisis(m) for m in shown] == [False] * (len(shown) - 1) + [urgent]
+    assert (last.text == crisis_text(services, "urgent")) is urgent
+    found = await flags(services)
+    assert ("urgent" in [f.level for f in found]) is urgent
+    reasons = read_detail(found[-1], services.vault).reasons
+    assert ("combined_recent_messages" in reasons) is urgent
