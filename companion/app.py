@@ -10,8 +10,10 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from companion.bot import (
+    alerts,
     answers,
     checkin,
+    clinician,
     crisis,
     errors,
     guard,
@@ -19,10 +21,12 @@ from companion.bot import (
     history,
     mydata,
     onboarding,
+    patients,
     presence,
     safety,
     screening,
     settings,
+    sharing,
 )
 from companion.bot.context import BotData, CompanionApp, Ctx, Services
 from companion.clock import Clock, SystemClock
@@ -39,7 +43,21 @@ from companion.vault import Vault
 log = logging.getLogger(__name__)
 
 # Order matters only for the fallbacks, which must come after every feature's handlers.
-FEATURES = (onboarding, settings, checkin, history, help, mydata, safety, screening, answers)
+FEATURES = (
+    clinician,
+    sharing,
+    alerts,
+    patients,
+    onboarding,
+    settings,
+    checkin,
+    history,
+    help,
+    mydata,
+    safety,
+    screening,
+    answers,
+)
 
 
 def build_services(config: Settings, clock: Clock | None = None) -> Services:

@@ -105,6 +105,31 @@ class Settings(BaseSettings):
         le=240,
         validation_alias=_env("COMPANION_SAFETY_FOLLOWUP_MINUTES", "safety_followup_minutes"),
     )
+    alert_repeat_minutes: int = Field(
+        # An urgent or emergency alert nobody acknowledged is repeated after this long, to every
+        # linked clinician and the backup chat.
+        default=15,
+        ge=1,
+        le=240,
+        validation_alias=_env("COMPANION_ALERT_REPEAT_MINUTES", "alert_repeat_minutes"),
+    )
+    backup_chat_id: int | None = Field(
+        # The clinic's backup chat (a duty phone's account or a private group) for repeated alerts.
+        default=None,
+        validation_alias=_env("COMPANION_BACKUP_CHAT_ID", "backup_chat_id"),
+    )
+    bot_username: str = Field(
+        # For the deep links in invites: https://t.me/<bot_username>?start=<code>.
+        default="companion_bot",
+        validation_alias=_env("COMPANION_BOT_USERNAME", "bot_username"),
+    )
+    silent_days: int = Field(
+        # No check-in for this many days: listed as silent in the clinician's digest.
+        default=3,
+        ge=1,
+        le=30,
+        validation_alias=_env("COMPANION_SILENT_DAYS", "silent_days"),
+    )
     quiet_hours: str = Field(
         default="22:00-07:00", validation_alias=_env("COMPANION_QUIET_HOURS", "quiet_hours")
     )
@@ -189,6 +214,19 @@ class Settings(BaseSettings):
     @classmethod
     def _thresholds(cls, value: Any) -> Any:
         return parse_thresholds(value)
+
+    @field_validator("bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        value = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("expected the bot's username from @BotFather, such as companion_bot")
+        return value
+
+    @field_validator("backup_chat_id", mode="before")
+    @classmethod
+    def _blank_chat_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("screening_tools")
     @classmethod
@@ -301,6 +339,11 @@ ENV_NAMES = {
     "instruments_dir": "COMPANION_INSTRUMENTS_DIR",
     "thresholds": "COMPANION_THRESHOLDS",
     "screening_tools": "COMPANION_SCREENING_TOOLS",
+    "safety_followup_minutes": "COMPANION_SAFETY_FOLLOWUP_MINUTES",
+    "alert_repeat_minutes": "COMPANION_ALERT_REPEAT_MINUTES",
+    "backup_chat_id": "COMPANION_BACKUP_CHAT_ID",
+    "bot_username": "COMPANION_BOT_USERNAME",
+    "silent_days": "COMPANION_SILENT_DAYS",
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",
     "chat_interval_s": "COMPANION_CHAT_INTERVAL_S",

@@ -22,6 +22,8 @@ from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
+from companion.delivery.alert_repeats import repeat_unacknowledged
+from companion.delivery.digests import send_due_digests
 from companion.delivery.followups import send_followups
 from companion.delivery.outbox import enqueue
 from companion.store.checkins import DAILY, record_checkins
@@ -51,10 +53,19 @@ class TickReport:
     duplicates: int = 0
     held: int = 0  # not sent: prompts paused for the rest of her day after a crisis reply
     followups: int = 0
+    alerts_repeated: int = 0
+    digests: int = 0
 
     @property
     def queued(self) -> int:
-        return self.sent + self.nudged + self.reminded + self.followups
+        return (
+            self.sent
+            + self.nudged
+            + self.reminded
+            + self.followups
+            + self.alerts_repeated
+            + self.digests
+        )
 
 
 async def run_tick(services: Services) -> TickReport:
@@ -72,6 +83,8 @@ async def run_tick(services: Services) -> TickReport:
         for checkin, mother in await _claim_reminders(session, services.clock.now(), batch):
             await _remind(services, session, checkin, mother, report)
     report.followups = await send_followups(services, batch)
+    report.alerts_repeated = await repeat_unacknowledged(services, batch)
+    report.digests = await send_due_digests(services, batch)
     async with services.db.session() as session:
         await forget_old_messages(session, services.clock.now())
     if report.queued:

@@ -264,5 +264,6 @@ def as_plain(row: Base) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
-# The safety tables live in their own module; importing it registers them on Base.metadata.
+# The safety and clinician tables live in their own modules; importing them registers them.
+from companion.store import clinician_models as _clinician_models  # noqa: E402, F401
 from companion.store import safety_models as _safety_models  # noqa: E402, F401

@@ -1,0 +1,103 @@
+"""Queries for clinicians, the shares mothers granted them, and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus, Share
+from companion.store.models import Mother
+from companion.vault import Vault
+
+
+def new_code() -> str:
+    """A one-time code for a deep link: 128 random bits, URL-safe (Telegram allows A-Z a-z 0-9 _ -
+    and 64 characters in a start parameter)."""
+    return secrets.token_urlsafe(16)
+
+
+def code_hash(code: str) -> str:
+    """Codes are stored only as hashes: a database copy cannot be used to join as anyone."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
+    """The active clinician with this Telegram account, if any."""
+    return await session.scalar(
+        select(Clinician).where(
+            Clinician.telegram_user_id == telegram_user_id,
+            Clinician.status == ClinicianStatus.ACTIVE,
+        )
+    )
+
+
+def read_display_name(share: Share, vault: Vault) -> str:
+    return vault.open(share.display_name_sealed, context=share.seal_context("display_name_sealed"))
+
+
+def write_display_name(share: Share, vault: Vault, name: str) -> None:
+    share.display_name_sealed = vault.seal(name, context=share.seal_context("display_name_sealed"))
+
+
+async def active_shares_of_mother(session: AsyncSession, mother_id: str) -> list[Share]:
+    """Her shares in force, with clinicians whose accounts are active."""
+    query = (
+        select(Share)
+        .join(Clinician, Clinician.id == Share.clinician_id)
+        .where(
+            Share.mother_id == mother_id,
+            Share.revoked_at.is_(None),
+            Clinician.status == ClinicianStatus.ACTIVE,
+        )
+        .order_by(Share.granted_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def shared_with(session: AsyncSession, clinician_id: str) -> list[tuple[Share, Mother]]:
+    """The mothers sharing with this clinician now (never one who revoked)."""
+    query = (
+        select(Share, Mother)
+        .join(Mother, Mother.id == Share.mother_id)
+        .where(Share.clinician_id == clinician_id, Share.revoked_at.is_(None))
+        .order_by(Share.granted_at)
+    )
+    return [(share, mother) for share, mother in (await session.execute(query)).all()]
+
+
+async def share_for_clinician(
+    session: AsyncSession, share_id: str, clinician: Clinician
+) -> Share | None:
+    """A share in force between this clinician and one mother; None for anyone else's, or after
+    she revoked (every button is checked against the person pressing it)."""
+    share = await session.get(Share, share_id)
+    if share is None or share.clinician_id != clinician.id or share.revoked_at is not None:
+        return None
+    return share
+
+
+def audit(
+    session: AsyncSession,
+    event: str,
+    now: datetime,
+    *,
+    alert_id: str | None = None,
+    clinician_id: str | None = None,
+    mother_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one line to the audit log (ids and event names only, never health text)."""
+    session.add(
+        AuditEntry(
+            at=now,
+            event=event,
+            alert_id=alert_id,
+            clinician_id=clinician_id,
+            mother_id=mother_id,
+            detail=detail[:200] if detail else None,
+        )
+    )
