@@ -1,4 +1,4 @@
-"""The `companion` command: run | demo | db | keygen | triage."""
+"""The `companion` command: run | demo | db | keygen | triage | clinician."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_clinician(args: argparse.Namespace) -> int:
+    """Clinician accounts: invite, list, revoke."""
+    from companion.clinician_cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -129,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_arguments(triage)
     triage.set_defaults(handler=cmd_triage)
+
+    from companion.clinician_cli import add_arguments as add_clinician_arguments
+
+    clinician = commands.add_parser("clinician", help="invite, list or revoke clinician accounts")
+    add_clinician_arguments(clinician)
+    clinician.set_defaults(handler=cmd_clinician)
     return parser
 
 

@@ -86,6 +86,31 @@ class Share(Base):
         return self.id
 
 
+class ShareDraft(Base):
+    """A mother deciding whether to share (between opening an invite and Agree or Decline): the
+    name she chose, and whether her notes and a weekly summary are included. Never shown to a
+    clinician; deleted when she answers, replaced when she opens another invite. `id` is what
+    her buttons carry."""
+
+    __tablename__ = "share_drafts"
+    __sealed__ = ("display_name_sealed",)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    mother_id: Mapped[str] = mapped_column(
+        ForeignKey("mothers.id", ondelete="CASCADE"), unique=True
+    )
+    invite_id: Mapped[str] = mapped_column(ForeignKey("patient_invites.id", ondelete="CASCADE"))
+    display_name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    include_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def row_key(self) -> str:
+        if not self.id:
+            raise ValueError("a share draft's id must be set before sealing")
+        return self.id
+
+
 class AlertStatus:
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"

@@ -71,8 +71,8 @@ def upgrade() -> None:
     sa.Column('mother_id', sa.String(length=32), nullable=False),
     sa.Column('clinician_id', sa.String(length=32), nullable=False),
     sa.Column('display_name_sealed', sa.LargeBinary(), nullable=False),
-    sa.Column('include_notes', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('weekly_summary', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('include_notes', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('weekly_summary', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('consent_version', sa.String(length=16), nullable=False),
     sa.Column('granted_at', companion.store.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', companion.store.models.UTCDateTime(timezone=True), nullable=True),
@@ -84,6 +84,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_shares_clinician', ['clinician_id'], unique=False)
         batch_op.create_index('ix_shares_mother', ['mother_id'], unique=False)
 
+    op.create_table('share_drafts',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('mother_id', sa.String(length=32), nullable=False),
+    sa.Column('invite_id', sa.String(length=32), nullable=False),
+    sa.Column('display_name_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('include_notes', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('weekly_summary', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('created_at', companion.store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['invite_id'], ['patient_invites.id'], name=op.f('fk_share_drafts_invite_id_patient_invites'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mother_id'], ['mothers.id'], name=op.f('fk_share_drafts_mother_id_mothers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_share_drafts')),
+    sa.UniqueConstraint('mother_id', name=op.f('uq_share_drafts_mother_id'))
+    )
     op.create_table('alerts',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('mother_id', sa.String(length=32), nullable=False),
@@ -118,6 +131,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_shares_clinician')
 
     op.drop_table('shares')
+    op.drop_table('share_drafts')
     op.drop_table('patient_invites')
     with op.batch_alter_table('clinicians', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clinicians_next_digest_at'))

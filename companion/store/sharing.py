@@ -1,0 +1,158 @@
+"""Queries for a mother sharing with a clinician: invitations in force, her draft while she decides,
+granting and revoking. Each checks whose row it is; a share is granted and revoked with its audit
+line in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from companion.store.clinician_models import (
+    Clinician,
+    ClinicianStatus,
+    PatientInvite,
+    Share,
+    ShareDraft,
+)
+from companion.store.clinicians import active_shares_of_mother, audit, code_hash
+from companion.store.clinicians import write_display_name as write_share_name
+from companion.store.models import Mother, new_id
+from companion.vault import Vault
+
+InviteInForce = tuple[PatientInvite, Clinician]
+
+
+async def _in_force(
+    session: AsyncSession, which: ColumnElement[bool], now: datetime
+) -> InviteInForce | None:
+    query = (
+        select(PatientInvite, Clinician)
+        .join(Clinician, Clinician.id == PatientInvite.clinician_id)
+        .where(
+            which,
+            PatientInvite.used_at.is_(None),
+            PatientInvite.expires_at > now,
+            Clinician.status == ClinicianStatus.ACTIVE,
+        )
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def invite_by_code(session: AsyncSession, code: str, now: datetime) -> InviteInForce | None:
+    """The invite with this code, if unused, unexpired and its clinician's account active."""
+    return await _in_force(session, PatientInvite.code_hash == code_hash(code), now)
+
+
+async def invite_of_draft(
+    session: AsyncSession, draft: ShareDraft, now: datetime
+) -> InviteInForce | None:
+    """The invite her draft is about, if it is still in force."""
+    return await _in_force(session, PatientInvite.id == draft.invite_id, now)
+
+
+async def sharing_with(session: AsyncSession, mother_id: str, clinician_id: str) -> bool:
+    shares = await active_shares_of_mother(session, mother_id)
+    return any(share.clinician_id == clinician_id for share in shares)
+
+
+async def open_draft(
+    session: AsyncSession, mother_id: str, invite_id: str, now: datetime
+) -> ShareDraft:
+    """A new draft for this invite, replacing any other she had (its buttons go stale)."""
+    await session.execute(delete(ShareDraft).where(ShareDraft.mother_id == mother_id))
+    draft = ShareDraft(id=new_id(), mother_id=mother_id, invite_id=invite_id, created_at=now)
+    session.add(draft)
+    return draft
+
+
+async def draft_of(session: AsyncSession, mother: Mother) -> ShareDraft | None:
+    return await session.scalar(select(ShareDraft).where(ShareDraft.mother_id == mother.id))
+
+
+async def own_draft(
+    session: AsyncSession, mother: Mother | None, draft_id: str
+) -> ShareDraft | None:
+    """Her draft with this id; None for anyone else's, or one already answered."""
+    if mother is None or not draft_id:
+        return None
+    draft = await session.get(ShareDraft, draft_id)
+    return draft if draft is not None and draft.mother_id == mother.id else None
+
+
+def read_draft_name(draft: ShareDraft, vault: Vault) -> str | None:
+    sealed = draft.display_name_sealed
+    context = draft.seal_context("display_name_sealed")
+    return None if sealed is None else vault.open(sealed, context=context)
+
+
+def write_draft_name(draft: ShareDraft, vault: Vault, name: str) -> None:
+    context = draft.seal_context("display_name_sealed")
+    draft.display_name_sealed = vault.seal(name, context=context)
+
+
+async def claim_invite(session: AsyncSession, invite_id: str, now: datetime) -> bool:
+    """Mark the invite used, unless someone already did (it works once)."""
+    claimed = await session.scalar(
+        update(PatientInvite)
+        .where(PatientInvite.id == invite_id, PatientInvite.used_at.is_(None))
+        .values(used_at=now)
+        .returning(PatientInvite.id)
+    )
+    return claimed is not None
+
+
+def grant_share(
+    session: AsyncSession,
+    vault: Vault,
+    *,
+    mother_id: str,
+    clinician_id: str,
+    display_name: str,
+    include_notes: bool,
+    weekly_summary: bool,
+    consent_version: str,
+    now: datetime,
+) -> Share:
+    share = Share(
+        id=new_id(),
+        mother_id=mother_id,
+        clinician_id=clinician_id,
+        include_notes=include_notes,
+        weekly_summary=weekly_summary,
+        consent_version=consent_version,
+        granted_at=now,
+    )
+    write_share_name(share, vault, display_name)
+    session.add(share)
+    detail = (
+        f"share={share.id} notes={int(include_notes)} weekly={int(weekly_summary)}"
+        f" consent={consent_version}"
+    )
+    audit(
+        session, "share_granted", now, clinician_id=clinician_id, mother_id=mother_id, detail=detail
+    )
+    return share
+
+
+async def own_share(session: AsyncSession, mother: Mother | None, share_id: str) -> Share | None:
+    """Her share in force with this id; None for anyone else's, or one already revoked."""
+    share = await session.get(Share, share_id) if mother is not None and share_id else None
+    if share is None or mother is None or share.mother_id != mother.id:
+        return None
+    return share if share.revoked_at is None else None
+
+
+def revoke_share(session: AsyncSession, share: Share, now: datetime) -> None:
+    """From now on the clinician sees nothing of her; the row stays as the record."""
+    share.revoked_at = now
+    audit(
+        session,
+        "share_revoked",
+        now,
+        clinician_id=share.clinician_id,
+        mother_id=share.mother_id,
+        detail=f"share={share.id}",
+    )
