@@ -3,7 +3,9 @@ scheduled "are you safe now?" follow-up (asked and answered in companion.bot.saf
 
 Urgent and emergency replies go in the emergency lane, ahead of everything waiting, and never wait
 for her to answer before showing help. A flag is stored only for a mother who consented (someone
-who has not set up companion gets the same help, and nothing is kept).
+who has not set up companion gets the same help, and nothing is kept). With clinicians linked
+(her shares), the flag becomes an alert to them, queued after her reply
+(companion/delivery/alert_repeats.py), and her reply says who was alerted.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
+from companion.bot.alert_text import join_names
 from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.triage import triage
 from companion.core.zones import tzinfo_for
+from companion.delivery.alert_repeats import alert_at_commit
 from companion.delivery.outbox import drop_scheduled
+from companion.store.alerts import FLAG, create_alert, linked
 from companion.store.flags import raise_flag, recent_messages, remember_message
 from companion.store.models import Lane, Mother
 
@@ -37,6 +42,7 @@ class Risk:
     reasons: tuple[str, ...]
     source: str  # "message", "note", "caption", "edited", "phq9", "epds", "followup", ...
     ask_clarifying: bool = False
+    text: str | None = None  # what she typed, for clinicians her share lets see it; never kept
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,14 @@ def next_local_day(services: Services, mother: Mother, now: datetime) -> datetim
     return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(now.tzinfo)
 
 
+def next_key(mother: Mother | None, level: str, alerted: bool) -> str:
+    """What happens next: her clinicians were alerted; nobody is linked (and how to link one);
+    or she has not set up companion, so nothing can follow."""
+    if mother is None:
+        return "crisis.next_anonymous"
+    return f"crisis.next_clinician_{level}" if alerted else "crisis.next_no_clinician"
+
+
 async def respond_to_risk(
     services: Services,
     session: AsyncSession,
@@ -77,11 +91,13 @@ async def respond_to_risk(
         emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
         text = content.text(locale, f"crisis.{risk.level}", crisis=crisis, emergency=emergency)
         minutes = services.settings.safety_followup_minutes
-        key = "crisis.next_no_clinician" if mother else "crisis.next_anonymous"
-        text += "\n\n" + content.text(locale, key, minutes=minutes)
+        clinicians = await linked(session, mother.id) if mother else []
+        key = next_key(mother, risk.level, bool(clinicians))
+        names = join_names(services, locale, [clinician.name for _, clinician in clinicians])
+        text += "\n\n" + content.text(locale, key, minutes=minutes, clinicians=names)
         sent = [f"crisis.{risk.level}", key, *line_ids]
         if mother is not None:
-            await raise_flag(
+            flag = await raise_flag(
                 session,
                 services.vault,
                 mother=mother,
@@ -94,6 +110,17 @@ async def respond_to_risk(
             )
             mother.prompts_paused_until = next_local_day(services, mother, now)
             await drop_scheduled(session, mother.id)
+            if clinicians:
+                repeat_after = timedelta(minutes=services.settings.alert_repeat_minutes)
+                alert = await create_alert(
+                    session,
+                    mother_id=mother.id,
+                    kind=FLAG,
+                    now=now,
+                    flag_id=flag.id,
+                    repeat_after=repeat_after,
+                )
+                alert_at_commit(services, session, alert, mother, risk.text)
         return Response([Reply(text, urgent=True)], Lane.EMERGENCY)
     if risk.level != "concern":
         return None
@@ -134,7 +161,7 @@ def read_words(
     result = triage(text, services.lexicon, recent)
     if mother is not None and remember:
         remember_message(mother, services.vault, text, now)
-    return Risk(result.level, result.reasons, source, result.ask_clarifying)
+    return Risk(result.level, result.reasons, source, result.ask_clarifying, text)
 
 
 async def check_side_text(update: Update, context: Ctx) -> None:

@@ -7,6 +7,7 @@ it is tapped, ahead of everything waiting, whatever the total will be.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.context import Services
 from companion.bot.crisis import Risk, lines_for, respond_to_risk
+from companion.bot.help import callback_buttons
 from companion.bot.replies import Button, Reply
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
@@ -265,7 +267,11 @@ async def advance_questionnaire(
     result = score(instrument, answers, services.settings.thresholds)
     now = services.clock.now()
     complete_screening(row, services.vault, result, local_today(services, mother), now)
-    replies = [*help_first, _result_reply(services, mother, instrument, result)]
+    buttons = await callback_buttons(services, session, mother)  # "ask my clinician to contact me"
+    replies = [
+        *help_first,
+        replace(_result_reply(services, mother, instrument, result), buttons=buttons),
+    ]
     if result.safety_hits:
         await end_conversation(session, mother)  # the rest can wait for another day
         return replies

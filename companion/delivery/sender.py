@@ -13,8 +13,9 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -22,6 +23,7 @@ from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.outbox import Queued
 from companion.delivery.outgoing import Reply, decode, markup
+from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
 from companion.vault import Vault, VaultError
 
@@ -34,6 +36,9 @@ HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
 PREFETCH_SLOTS = 8  # start choosing the next burst this many sends before this one ends
 WRITERS = 3  # concurrent write-downs of outcomes
 Action = Callable[..., Awaitable[None]]
+# Told of a message given up on (outbox key, chat, error name, when), after its outcome is
+# written: the alerts' audit log records failed deliveries to clinicians this way.
+FailureHook = Callable[[AsyncSession, str, int, str, datetime], Awaitable[None]]
 
 
 class Pacer:
@@ -86,8 +91,11 @@ class Sender:
         chat_interval: float,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_failure: FailureHook | None = audit_failed_delivery,
     ) -> None:
         self.db, self.vault, self.clock = db, vault, clock
+        self.on_failure = on_failure
+        self._failures: dict[int, str] = {}  # outbox id -> error name, until the hook is told
         self.chat_interval = chat_interval
         self.pacer = Pacer(rate, monotonic, sleep, headroom=HEADROOM)
         self._monotonic = monotonic
@@ -185,6 +193,22 @@ class Sender:
         finally:
             self._in_flight.discard(row.chat_id)
             self._last_sent[row.chat_id] = self._monotonic()
+        error = self._failures.pop(row.id, None)
+        if error is not None and self.on_failure is not None:
+            await self._report_failure(row, error, self.on_failure)
+
+    async def _report_failure(self, row: Queued, error: str, hook: FailureHook) -> None:
+        """Best effort, in a transaction of its own: the outcome is already written down."""
+        try:
+            async with self.db.session() as session:
+                await hook(session, row.key, row.chat_id, error, self.clock.now())
+        except Exception as failure:  # never stop the sender over a report
+            log.error(
+                "event=outbox_failure_hook_failed id=%s error=%s", row.id, type(failure).__name__
+            )
+
+    def _given_up(self, row: Queued, error: Exception) -> None:
+        self._failures[row.id] = type(error).__name__
 
     async def _attempt(self, row: Queued) -> tuple[Action, tuple[object, ...]]:
         """Try Telegram once and decide what to write down; never raises."""
@@ -198,21 +222,25 @@ class Sender:
             self.pacer.pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
             return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=wait))
-        except Forbidden:
+        except Forbidden as error:
             log.info("event=outbox_blocked id=%s", row.id)
+            self._given_up(row, error)
             return outbox.mark_blocked, (row.chat_id,)
         except BadRequest as error:
             log.warning("event=outbox_bad_request id=%s error=%s", row.id, type(error).__name__)
+            self._given_up(row, error)
             return done
         except NetworkError as error:  # includes TimedOut: retry with backoff
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 log.error("event=outbox_gave_up id=%s error=%s", row.id, type(error).__name__)
+                self._given_up(row, error)
                 return done
             backoff = min(2.0 ** (row.attempts + 1), MAX_BACKOFF_S)
             log.info("event=outbox_network_retry id=%s in=%ss", row.id, backoff)
             return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=backoff))
         except (TelegramError, VaultError) as error:
             log.error("event=outbox_error id=%s error=%s", row.id, type(error).__name__)
+            self._given_up(row, error)
             return done
         log.debug(
             "event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message.message_id
