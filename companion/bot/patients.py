@@ -1,12 +1,303 @@
-"""(In progress.)"""
+"""/patients, /summary and /digest: what a clinician sees of the mothers sharing with her now.
+
+Only active clinicians get answers (anyone else gets the unknown-command reply), and only shares in
+force are shown: a mother who revoked is gone at once. Buttons carry the share's opaque id and are
+checked against the clinician pressing them. Everything sent is protected (no forwarding, no
+saving) and goes in the reply lane: it answers her own command.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler
+import asyncio
+import re
+from datetime import timedelta
 
-from companion.bot.context import Ctx
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from companion.bot.context import Ctx, Services, pressed, sender
+from companion.bot.help import answer_unknown_command
+from companion.bot.patient_facts import (
+    clinician_locale,
+    gather,
+    patient_block,
+    say,
+    when,
+)
+from companion.bot.replies import Button, Reply, rows, send
+from companion.clinician_charts import SummaryLabels, summary_chart
+from companion.core.clinician_summary import (
+    SUMMARY_DAYS,
+    TREND_DAYS,
+    PatientRow,
+    TableRow,
+    by_concern,
+    pack,
+    patient_row,
+    table_rows,
+)
+from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
+from companion.core.schedule import next_checkin_at
+from companion.core.trends import last_days
+from companion.delivery.digests import TEXT_LIMIT, clinician_zone
+from companion.store.clinician_models import Clinician, Share
+from companion.store.clinicians import (
+    audit,
+    clinician_by_user,
+    read_display_name,
+    share_for_clinician,
+    shared_with,
+)
+from companion.store.models import Mother
+
+SUMMARY = "sum"  # sum|<share id>
+NAME_ON_BUTTON = 40  # characters of her display name on a button
+
+
+async def list_patients(update: Update, context: Ctx) -> None:
+    """/patients: a short block per mother sharing with her, open flags first."""
+    services = context.services
+    user, chat = sender(update)
+    async with services.db.session() as session:
+        clinician = await clinician_by_user(session, user.id)
+        if clinician is not None:
+            locale = clinician_locale(services.content, clinician)
+            pairs = await shared_with(session, clinician.id)
+            facts = await gather(services, session, pairs, locale=locale, days=TREND_DAYS)
+            silent_days = services.settings.silent_days
+            found = by_concern(patient_row(one, silent_days=silent_days) for one in facts)
+            await send(
+                context, chat.id, _patients_replies(services, locale, found), session=session
+            )
+    if clinician is None:
+        await answer_unknown_command(update, context)
+
+
+def _patients_replies(services: Services, locale: str, found: list[PatientRow]) -> list[Reply]:
+    content = services.content
+    if not found:
+        return [Reply(say(content, locale, "patients.none"), protect=True)]
+    header = say(content, locale, "patients.header", count=len(found))
+    footer = [say(content, locale, "patients.footer")]
+    if any(row.caveat for row in found):
+        footer.insert(0, say(content, locale, "caveat"))
+    replies: list[Reply] = []
+    text = header
+    buttons: list[Button] = []
+    for row in found:
+        block = patient_block(content, locale, row, caveat=False)
+        if len(text) + len(block) + 2 > TEXT_LIMIT - 1000:  # room for the footer
+            replies.append(Reply(text, rows(buttons, 2), protect=True))
+            text, buttons = "", []
+        text = f"{text}\n\n{block}" if text else block
+        buttons.append(_summary_button(services, locale, row.share_id, row.name))
+    text += "\n\n" + "\n\n".join(footer)
+    replies.append(Reply(text, rows(buttons, 2), protect=True))
+    return replies
+
+
+def _summary_button(services: Services, locale: str, share_id: str, name: str) -> Button:
+    short = name if len(name) <= NAME_ON_BUTTON else name[: NAME_ON_BUTTON - 1] + "…"
+    label = say(services.content, locale, "button.summary", name=short)
+    return Button(label, f"{SUMMARY}|{share_id}")
+
+
+def _plain(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def matching(named: list[tuple[Share, Mother, str]], wanted: str) -> list[tuple[Share, Mother]]:
+    """Her display name, ignoring case and spacing: exact matches if any, else names that
+    contain what was typed."""
+    wanted = _plain(wanted)
+    exact = [(share, mother) for share, mother, name in named if _plain(name) == wanted]
+    if exact:
+        return exact
+    return [(share, mother) for share, mother, name in named if wanted in _plain(name)]
+
+
+async def show_summary(update: Update, context: Ctx) -> None:
+    """/summary NAME: her chart and table; several matches get a button each."""
+    services = context.services
+    user, chat = sender(update)
+    wanted = " ".join(context.args or [])
+    async with services.db.session() as session:
+        clinician = await clinician_by_user(session, user.id)
+        if clinician is not None:
+            locale = clinician_locale(services.content, clinician)
+            pairs = await shared_with(session, clinician.id)
+            named = [(s, m, read_display_name(s, services.vault)) for s, m in pairs]
+            found = matching(named, wanted) if wanted.strip() else []
+            if len(found) == 1:
+                [(share, mother)] = found
+                replies = await summary_replies(services, session, clinician, share, mother)
+            else:
+                replies = [_choose(services, locale, named, found, wanted)]
+            await send(context, chat.id, replies, session=session)
+    if clinician is None:
+        await answer_unknown_command(update, context)
+
+
+def _choose(
+    services: Services,
+    locale: str,
+    named: list[tuple[Share, Mother, str]],
+    found: list[tuple[Share, Mother]],
+    wanted: str,
+) -> Reply:
+    content = services.content
+    if not named:
+        return Reply(say(content, locale, "patients.none"), protect=True)
+    if wanted.strip() and not found:
+        return Reply(say(content, locale, "summary.no_match", name=wanted.strip()), protect=True)
+    chosen = {share.id for share, _ in found}
+    offered = [(s, name) for s, _, name in named if not chosen or s.id in chosen]
+    offered.sort(key=lambda pair: pair[1].casefold())
+    key = "summary.several" if found else "summary.usage"
+    buttons = [_summary_button(services, locale, share.id, name) for share, name in offered]
+    return Reply(say(content, locale, key, name=wanted.strip()), rows(buttons, 2), protect=True)
+
+
+async def press_summary(update: Update, context: Ctx) -> None:
+    """A "sum|<share id>" button: her summary, if that share is this clinician's and in force."""
+    query, data, user, chat = pressed(update)
+    services = context.services
+    content = services.content
+    async with services.db.session() as session:
+        clinician = await clinician_by_user(session, user.id)
+        share_id = data.partition("|")[2]
+        share = await share_for_clinician(session, share_id, clinician) if clinician else None
+        mother = await session.get(Mother, share.mother_id) if share else None
+        if clinician is None or share is None or mother is None:
+            if clinician is not None:
+                audit(session, "summary_refused", services.clock.now(), clinician_id=clinician.id)
+            locale = clinician_locale(content, clinician) if clinician else content.default_locale
+            key = "clinician_summary.summary.gone" if clinician else "common.stale_button"
+            await query.answer(content.text(locale, key))
+            return
+        replies = await summary_replies(services, session, clinician, share, mother)
+        await send(context, chat.id, replies, session=session)
+    await query.answer()
+
+
+async def summary_replies(
+    services: Services, session: AsyncSession, clinician: Clinician, share: Share, mother: Mother
+) -> list[Reply]:
+    """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
+    then her notes if she chose to share them. Recorded in the audit log."""
+    content, locale = services.content, clinician_locale(services.content, clinician)
+    [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
+    audit(
+        session,
+        "summary_viewed",
+        services.clock.now(),
+        clinician_id=clinician.id,
+        mother_id=mother.id,
+    )
+    row = patient_row(facts, silent_days=services.settings.silent_days)
+    table = table_rows(facts)
+    lines = [patient_block(content, locale, row, caveat=False), ""]
+    replies = []
+    if table:
+        window = last_days(facts.days, facts.today, SUMMARY_DAYS)
+        labels = SummaryLabels(
+            title=say(content, locale, "chart.title", name=facts.name),
+            mood=say(content, locale, "chart.mood"),
+            scores=say(content, locale, "chart.scores"),
+            missing_note=say(content, locale, "chart.missing_note"),
+            month_names=[m.strip() for m in content.text(locale, "names.months").split(",")],
+        )
+        image = await asyncio.to_thread(summary_chart, window, facts.scores, labels=labels)
+        caption = say(content, locale, "summary.caption", name=facts.name)
+        replies.append(Reply(caption, photo=image, protect=True))
+        lines += [say(content, locale, "summary.table_header")]
+        lines += [_table_line(services, locale, table_row) for table_row in table]
+    else:
+        lines.append(say(content, locale, "summary.nothing", name=facts.name))
+    if any(score.needs_caveat for score in facts.scores):
+        lines += ["", say(content, locale, "caveat")]
+    if facts.notes:
+        lines += ["", say(content, locale, "summary.notes")]
+        first = facts.today - timedelta(days=SUMMARY_DAYS - 1)
+        for day, note in facts.notes:
+            if day >= first:
+                lines.append(
+                    say(content, locale, "summary.note", date=when(content, locale, day), text=note)
+                )
+    replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
+    return replies
+
+
+def _table_line(services: Services, locale: str, row: TableRow) -> str:
+    content = services.content
+    blank = say(content, locale, "summary.blank")
+    scores = "; ".join(
+        say(content, locale, "score.short", name=score.name, total=score.total)
+        for score in row.scores
+    )
+    values = (row.mood, row.sleep, row.anxiety)
+    mood, sleep, anxiety = (blank if value is None else str(value) for value in values)
+    return say(
+        content,
+        locale,
+        "summary.row",
+        date=row.day.isoformat(),
+        mood=mood,
+        sleep=sleep,
+        anxiety=anxiety,
+        scores=scores or blank,
+    )
+
+
+async def set_digest_time(update: Update, context: Ctx) -> None:
+    """/digest HH:MM: when her daily summary comes (her local time); /digest alone says when."""
+    services = context.services
+    user, chat = sender(update)
+    typed = " ".join(context.args or []).strip()
+    async with services.db.session() as session:
+        clinician = await clinician_by_user(session, user.id)
+        if clinician is not None:
+            reply = _digest_time_reply(services, clinician, typed)
+            await send(context, chat.id, [reply], session=session)
+    if clinician is None:
+        await answer_unknown_command(update, context)
+
+
+def _digest_time_reply(services: Services, clinician: Clinician, typed: str) -> Reply:
+    content, locale = services.content, clinician_locale(services.content, clinician)
+    zone_key = f"names.zone.{clinician.timezone}"
+    zone = content.text(locale, zone_key) if content.has(locale, zone_key) else clinician.timezone
+    if not typed:
+        return Reply(
+            say(content, locale, "digest_time.current", time=clinician.digest_time, zone=zone)
+        )
+    parsed = parse_clock_time(typed)
+    if parsed is TimeProblem.OUT_OF_RANGE:
+        return Reply(say(content, locale, "digest_time.out_of_range"))
+    if not isinstance(parsed, ClockTime):
+        return Reply(say(content, locale, "digest_time.not_a_time"))
+    now = services.clock.now()
+    clinician.digest_time = str(parsed)
+    local_zone = clinician_zone(clinician)
+    due = next_checkin_at(now, local_zone, parsed)
+    clinician.next_digest_at = due
+    today = now.astimezone(local_zone).date()
+    day_key = (
+        "common.when_today"
+        if due.astimezone(local_zone).date() == today
+        else "common.when_tomorrow"
+    )
+    next_when = content.text(locale, day_key, time=str(parsed))
+    return Reply(
+        say(content, locale, "digest_time.saved", time=str(parsed), zone=zone, when=next_when)
+    )
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
-    return []
+    return [
+        CommandHandler("patients", list_patients),
+        CommandHandler("summary", show_summary),
+        CommandHandler("digest", set_digest_time),
+        CallbackQueryHandler(press_summary, pattern="^" + re.escape(SUMMARY) + r"\|[^|]{1,60}$"),
+    ]
