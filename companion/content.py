@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from companion.core.instruments import Instrument
+from companion.core.snippets import Snippet
 from companion.core.zones import is_valid_zone
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -57,6 +58,7 @@ class Content:
     eu_members: frozenset[str] = field(default_factory=frozenset)
     offered_countries: tuple[str, ...] = ()
     instruments: dict[str, dict[str, Instrument]] = field(default_factory=dict)  # locale -> id
+    snippets: dict[str, tuple[Snippet, ...]] = field(default_factory=dict)  # locale -> library
 
     @property
     def locales(self) -> list[str]:
@@ -77,6 +79,10 @@ class Content:
             if found is not None:
                 return found
         raise KeyError(f"no instrument {instrument_id!r} for {locale} or {self.default_locale}")
+
+    def library(self, locale: str) -> tuple[Snippet, ...]:
+        """Her language's learning snippets, else the default locale's."""
+        return self.snippets.get(locale) or self.snippets.get(self.default_locale, ())
 
     def resources_for(self, country: str | None) -> CountryResources:
         """Her country's own file; else the EU's (112) for a member state; else the fallback
@@ -195,8 +201,9 @@ def load_content(
 ) -> Content:
     """messages/ checked, with <root>/<locale>/instruments/ and a deployer's extra instruments
     (<instruments_dir>/<locale>/<id>.toml); `thresholds` are checked against what loaded."""
-    # instrument_files imports ContentError from here, so it is imported when first needed.
+    # instrument_files and learn_files import ContentError from here: imported when first needed.
     from companion.instrument_files import check_thresholds, load_instruments
+    from companion.learn_files import learn_strings, load_snippets
 
     locales = sorted(
         entry.name for entry in root.iterdir() if entry.is_dir() and entry.name != "resources"
@@ -204,8 +211,11 @@ def load_content(
     if default_locale not in locales:
         raise ContentError(f"no messages for the default locale {default_locale!r} in {root}")
     strings = {locale: _load_locale(root / locale) for locale in locales}
+    for locale in locales:  # the /learn menu's words live beside the snippets
+        strings[locale].update(_flatten(learn_strings(root, locale), "learn."))
     reference = "en" if "en" in strings else default_locale
     validate_strings(strings, reference)
+    snippets = load_snippets(root, locales, strings, reference)
     instruments = load_instruments(root, locales, instruments_dir, reference)
     check_thresholds(instruments, thresholds or {})
     with (root / "resources" / "_countries.toml").open("rb") as handle:
@@ -218,6 +228,7 @@ def load_content(
         eu_members=frozenset(meta["eu_members"]),
         offered_countries=tuple(meta["offered"]),
         instruments=instruments,
+        snippets=snippets,
     )
     required = [f"names.country.{code}" for code in content.offered_countries]
     required += [f"names.language.{locale}" for locale in locales]

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
 from companion.bot.context import Services
+from companion.bot.learn import after_checkin
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
@@ -44,7 +45,7 @@ HISTORY_BUTTON = "hist|30"
 
 
 def onboarding_steps(services: Services) -> list[str]:
-    steps = ["country", "timezone", "checkin_time", "birth_date"]
+    steps = ["country", "timezone", "checkin_time", "birth_date", "snippets"]
     return ["language", *steps] if len(services.content.locales) > 1 else steps
 
 
@@ -193,14 +194,16 @@ async def _open_checkin(
 async def finish_checkin(
     services: Services, session: AsyncSession, mother: Mother, checkin: Checkin | None
 ) -> list[Reply]:
-    """Thank her, and offer a questionnaire when one is due on her postpartum clock."""
+    """Thank her, add a learning snippet if one is due, and offer a questionnaire when one is
+    due on her postpartum clock."""
     if checkin is not None:
         checkin.status, checkin.completed_at = CheckinStatus.DONE, services.clock.now()
         checkin.remind_at = None
     content = services.content
     history = Button(content.text(mother.locale, "checkin.button.history"), HISTORY_BUTTON)
     thanks = Reply(content.text(mother.locale, "checkin.thanks"), [[history]])
-    return [thanks, *await offer(services, session, mother)]
+    snippet = await after_checkin(services, session, mother)
+    return [thanks, *snippet, *await offer(services, session, mother)]
 
 
 # --- handlers ---------------------------------------------------------------------------------

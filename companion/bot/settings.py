@@ -14,7 +14,15 @@ from companion.bot.steps import STEPS
 from companion.store.models import Mother, MotherStatus
 from companion.store.mothers import end_conversation, get_conversation
 
-FIELDS = ("language", "country", "timezone", "checkin_time", "birth_date", "reminders")
+FIELDS = (
+    "language",
+    "country",
+    "timezone",
+    "checkin_time",
+    "birth_date",
+    "reminders",
+    "snippets",
+)
 
 
 async def open_settings(update: Update, context: Ctx) -> None:

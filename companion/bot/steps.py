@@ -1,4 +1,5 @@
-"""The set-up questions (language, country, time zone, check-in time, birth date) as a table.
+"""The set-up questions (language, country, time zone, check-in time, birth date, reminders,
+learning snippets) as a table.
 
 Onboarding asks them in order; /settings asks one. Each step prompts, and accepts a button value,
 typed text or (time zone only) a shared location. A step that accepts writes to the mother row.
@@ -17,6 +18,7 @@ from companion.bot.replies import Button, Reply, rows
 from companion.core.birth_date import AmbiguousDate, DateProblem, check_birth_date, parse_birth_date
 from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
 from companion.core.quiet import QuietHours
+from companion.core.snippets import FREQUENCIES
 from companion.core.zones import (
     country_from_text,
     country_names,
@@ -301,6 +303,35 @@ def type_reminders(turn: Turn, text: str) -> Outcome:
     return accept_reminders(turn, text.strip().lower())
 
 
+# --- learning snippets -------------------------------------------------------------------------
+
+
+def prompt_snippets(turn: Turn) -> list[Reply]:
+    """How often a short read follows her check-in; "No, thanks" is one tap."""
+    buttons = [
+        turn.button("snippets", turn.t(f"settings.snippets.button.{value}"), value)
+        for value in FREQUENCIES
+    ]
+    return [Reply(turn.t("settings.snippets.prompt"), [buttons])]
+
+
+def accept_snippets(turn: Turn, value: str) -> Outcome:
+    if value not in FREQUENCIES:
+        return _stay(*prompt_snippets(turn))
+    turn.mother.snippets = value
+    return Outcome([Reply(turn.t(f"settings.snippets.saved_{value}"))], accepted=True)
+
+
+def type_snippets(turn: Turn, text: str) -> Outcome:
+    typed = text.strip().lower()
+    if typed == "no":
+        return accept_snippets(turn, "off")
+    for value in FREQUENCIES:
+        if typed in {value, turn.t(f"settings.snippets.button.{value}").lower()}:
+            return accept_snippets(turn, value)
+    return _stay(*prompt_snippets(turn))
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -319,4 +350,5 @@ STEPS: dict[str, Step] = {
     "checkin_time": Step(prompt_checkin_time, type_checkin_time, type_checkin_time),
     "birth_date": Step(prompt_birth_date, accept_birth_date, type_birth_date),
     "reminders": Step(prompt_reminders, accept_reminders, type_reminders),
+    "snippets": Step(prompt_snippets, accept_snippets, type_snippets),
 }
