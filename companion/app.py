@@ -19,6 +19,7 @@ from companion.bot import (
     guard,
     help,
     history,
+    learn,
     mydata,
     onboarding,
     patients,
@@ -56,6 +57,7 @@ FEATURES = (
     mydata,
     safety,
     screening,
+    learn,
     answers,
 )
 

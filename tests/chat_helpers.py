@@ -89,7 +89,7 @@ async def consent(mother: ChatDriver) -> list[SentMessage]:
     return await mother.tap("I agree")
 
 
-ONBOARDING_STEPS = ("country", "timezone", "checkin_time", "birth_date")
+ONBOARDING_STEPS = ("country", "timezone", "checkin_time", "birth_date", "snippets")
 
 
 async def reach(
@@ -112,9 +112,9 @@ async def onboard(
     zone: str = "UK time (London)",
     time: str = "09:00",
 ) -> list[SentMessage]:
-    """The whole onboarding with buttons, skipping the birth date."""
+    """The whole onboarding with buttons, skipping the birth date and the learning snippets."""
     await reach(mother, "birth_date", country, zone, time)
-    return await mother.tap("Skip")
+    return [*await mother.tap("Skip"), *await mother.tap("No, thanks")]
 
 
 def summary_text(

@@ -125,6 +125,7 @@ async def test_scripted_demo_completes_onboarding(tmp_path: Path) -> None:
                 "8:30pm",  # a kind correction, then a typed time
                 "03/04/2026",
                 "1",  # ambiguous date: choose 3 April 2026
+                "3",  # learning snippets: No, thanks
                 ":clock +1d",
                 "/help",
                 ":quit",

@@ -78,6 +78,7 @@ async def test_language_can_be_typed_and_changed_in_settings(
     await her.tap("UK time (London)")
     await her.tap("09:00")
     await her.tap("Skip")
+    await her.tap("No, thanks")
     replies = await her.say("/settings")
     assert "Language" in replies[0].button_labels
     await her.tap("Language")

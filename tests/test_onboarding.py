@@ -106,6 +106,14 @@ async def test_full_onboarding_shows_each_question_and_stores_her_settings(
     replies = await mother.tap("3 April 2026")
     assert texts(replies) == [
         t(services, "onboarding.birth_date.saved", date="3 April 2026"),
+        t(services, "settings.snippets.prompt"),
+    ]
+    assert replies[1].button_labels == ["Daily", "Every few days", "No, thanks"]
+    assert await position(services) == ("ob", "snippets")
+
+    replies = await mother.tap("No, thanks")
+    assert texts(replies) == [
+        t(services, "settings.snippets.saved_off"),
         t(
             services,
             "onboarding.done.summary",
@@ -396,6 +404,7 @@ async def test_time_zone_typed_as_an_offset_comes_with_the_fixed_offset_note(
 
     await mother.tap("09:00")
     await mother.tap("Skip")
+    await mother.tap("No, thanks")
     stored = await load_mother(services)
     assert stored is not None
     assert stored.next_checkin_at == next_utc
@@ -663,6 +672,8 @@ async def test_unambiguous_birth_date_is_stored_directly(
     await reach(mother, "birth_date")
     replies = await mother.say("15th October 2026")
     assert replies[0].text == t(services, "onboarding.birth_date.saved", date="15 October 2026")
+    assert replies[1].text == t(services, "settings.snippets.prompt")
+    replies = await mother.tap("No, thanks")
     assert replies[1].text.startswith("You're all set.")
     stored = await load_mother(services)
     assert stored is not None
@@ -674,6 +685,11 @@ async def test_skip_finishes_without_a_birth_date(mother: ChatDriver, services: 
     replies = await mother.tap("Skip")
     assert texts(replies) == [
         t(services, "onboarding.birth_date.skipped"),
+        t(services, "settings.snippets.prompt"),
+    ]
+    replies = await mother.tap("No, thanks")
+    assert texts(replies) == [
+        t(services, "settings.snippets.saved_off"),
         t(
             services,
             "onboarding.done.summary",

@@ -34,7 +34,8 @@ async def onboard(driver: ChatDriver, typed_date: str = "15/10/2026") -> None:
     await driver.tap("United Kingdom")
     await driver.tap("UK time (London)")
     await driver.tap("09:00")
-    replies = await driver.say(typed_date)
+    await driver.say(typed_date)
+    replies = await driver.tap("No, thanks")
     assert any("You're all set" in message.text for message in replies), [
         message.text for message in replies
     ]

@@ -26,7 +26,15 @@ from tests.chat_helpers import (
     texts,
 )
 
-MENU_BUTTONS = ["Country", "Time zone", "Check-in time", "Baby's birth date", "Reminders", "Done"]
+MENU_BUTTONS = [
+    "Country",
+    "Time zone",
+    "Check-in time",
+    "Baby's birth date",
+    "Reminders",
+    "Learning snippets",
+    "Done",
+]
 LONDON_TOMORROW_9 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
@@ -72,7 +80,7 @@ async def test_settings_menu_shows_her_settings_and_a_button_for_each(
     replies = await mother.say("/settings")
     assert texts(replies) == [t(services, "settings.menu", summary=summary_text(services))]
     assert replies[0].button_labels == MENU_BUTTONS
-    assert [len(row) for row in replies[0].buttons] == [2, 2, 2]
+    assert [len(row) for row in replies[0].buttons] == [2, 2, 2, 1]
 
 
 async def test_settings_done_closes_the_menu_and_changes_nothing(
@@ -166,6 +174,7 @@ async def test_new_country_keeps_a_fixed_offset_zone(
     await mother.say("UTC+5:30")
     await mother.tap("09:00")
     await mother.tap("Skip")
+    await mother.tap("No, thanks")
     await open_field(mother, "Country")
     replies = await mother.say("Germany")
     assert texts(replies) == [
@@ -287,6 +296,7 @@ async def test_an_onboarding_button_during_settings_is_stale(
     old_question = copy.deepcopy(replies[-1])
     await mother.tap("09:00")
     await mother.tap("Skip")
+    await mother.tap("No, thanks")
     await open_field(mother, "Check-in time")
     before = await snapshot(services)
     assert await mother.tap_on(old_question, "21:00") == []

@@ -98,6 +98,8 @@ class Mother(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Learning snippets after her check-in: "daily", "few_days" or "off" (she opts in).
+    snippets: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     # Prompts since she last engaged with a check-in, and whether the one "still here" nudge for
     # this silence has gone: kept here so the tick needs no history query per mother.
     unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -264,6 +266,8 @@ def as_plain(row: Base) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
-# The safety and clinician tables live in their own modules; importing them registers them.
+# The safety, clinician and learning tables live in their own modules; importing them
+# registers them.
 from companion.store import clinician_models as _clinician_models  # noqa: E402, F401
+from companion.store import learn as _learn  # noqa: E402, F401
 from companion.store import safety_models as _safety_models  # noqa: E402, F401
