@@ -9,7 +9,7 @@ import math
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +127,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--send-rate", type=float, default=GLOBAL_RATE, help="companion's send_rate (diagnostics)"
     )
+    parser.add_argument(
+        "--only",
+        choices=["replies"],
+        help="run one part alone (replies: companion's inbound replies/s, no baseline)",
+    )
+    parser.add_argument("--replies", type=int, help="how many inbound updates for the replies part")
+    parser.add_argument(
+        "--database-url",
+        help="with --only replies: a PostgreSQL URL to measure on instead of SQLite "
+        "(its public schema is dropped and migrated afresh)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.replies:
+        sizes = replace(sizes, replies=args.replies)
     quiet_logging()
+    if args.only == "replies":
+        replies_only(sizes.replies, args.db_dir, args.database_url)
+        return
+    if args.database_url:
+        parser.error("--database-url needs --only replies")
     with tempfile.TemporaryDirectory(prefix="companion-bench-", dir=args.db_dir) as name:
         workdir = Path(name)
         template = migrated_template(workdir)
@@ -173,6 +191,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     progress("done")
     print(json.dumps({**ours, **{f"baseline_{key}": value for key, value in theirs.items()}}))
+
+
+def replies_only(count: int, db_dir: str | None, database_url: str | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="companion-bench-", dir=db_dir) as name:
+        workdir = Path(name)
+        template = None if database_url else migrated_template(workdir)
+        where = "PostgreSQL" if database_url else "SQLite"
+        progress(f"companion: {count:,} inbound updates ({where})")
+        rate = asyncio.run(run_companion_replies(template, workdir, count, url=database_url))
+    print(f"replies/s ({count:,} updates, {where}): {rate:.1f}")
+    progress("done")
+    print(json.dumps({"replies_per_s": number(rate, 1)}))
 
 
 def _pair(

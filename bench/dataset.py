@@ -6,10 +6,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 
 from bench.common import CHAT_BASE, GLOBAL_RATE, sqlite_url
-from companion.config import Settings, load_settings
+from companion.config import Settings, load_settings, normalise_database_url
 from companion.store import db as store_db
 from companion.store.models import Mother, MotherStatus, new_id
 from companion.vault import generate_key
@@ -26,6 +26,18 @@ def migrated_template(directory: Path) -> Path:
 def fresh_database(template: Path, path: Path) -> str:
     shutil.copyfile(template, path)
     return sqlite_url(path)
+
+
+def fresh_postgres(url: str) -> str:
+    """Drop everything in the database's public schema and migrate it: the bench owns it."""
+    url = normalise_database_url(url)
+    engine = create_engine(store_db.sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    store_db.upgrade(url)
+    return url
 
 
 def populate(url: str, count: int, *, due: datetime) -> None:

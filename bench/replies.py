@@ -20,7 +20,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from bench.baseline import plain_application, send_with_retry
 from bench.common import CHAT_BASE, sqlite_url, tomorrow
-from bench.dataset import fresh_database, populate, settings_for
+from bench.dataset import fresh_database, fresh_postgres, populate, settings_for
 from bench.fake_api import LimitedTelegram
 from companion.app import build_application, build_services
 from companion.delivery.inbox import handle_stored, store_updates
@@ -57,8 +57,15 @@ def _updates(count: int) -> list[dict[str, Any]]:
     return [help_update(index + 1, CHAT_BASE + index) for index in range(count)]
 
 
-async def run_companion_replies(template: Path, workdir: Path, count: int) -> float:
-    url = fresh_database(template, workdir / "replies.db")
+async def run_companion_replies(
+    template: Path | None, workdir: Path, count: int, *, url: str | None = None
+) -> float:
+    """On a copy of the SQLite template, or (given `url`) on a PostgreSQL database made afresh."""
+    if url is None:
+        assert template is not None
+        url = fresh_database(template, workdir / "replies.db")
+    else:
+        url = fresh_postgres(url)
     populate(url, count, due=tomorrow())
     services = build_services(settings_for(url))
     application = build_application(services, request=LimitedTelegram())

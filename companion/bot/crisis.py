@@ -175,6 +175,8 @@ async def check_side_text(update: Update, context: Ctx) -> None:
     edited = update.edited_message is not None
     if not edited:
         text = text.partition(" ")[2]  # the words after the command
+    if not text.strip():
+        return  # a bare command: nothing to read, so no session is opened
     services = context.services
     user, chat = sender(update)
     async with services.db.session() as session:

@@ -13,9 +13,9 @@ import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -28,6 +28,7 @@ from companion.store.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 KEEP_HANDLED = timedelta(days=2)  # long enough to recognise a redelivery
+_INBOX = cast(Table, InboxUpdate.__table__)  # the table itself, for plain (non-ORM) statements
 
 
 def _user_id(raw: dict[str, Any]) -> int | None:
@@ -39,33 +40,39 @@ def _user_id(raw: dict[str, Any]) -> int | None:
     return None
 
 
+# Insert an update unless its update_id is already there (a redelivery), returning update_id
+# only when it was new. Built once; a batch is one executemany of it, which SQLAlchemy sends as
+# one multi-row INSERT.
+_STORE = {
+    name: dialect.insert(_INBOX)
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_INBOX.c.update_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 async def store_updates(services: Services, updates: list[dict[str, Any]]) -> int:
     """Store raw updates (sealed); returns how many were new."""
     if not updates:
         return 0
     now = services.clock.now()
-    stored = 0
+    rows = []
+    for raw in updates:
+        update_id = int(raw["update_id"])
+        context = InboxUpdate(update_id=update_id).seal_context("payload_sealed")
+        rows.append(
+            {
+                "update_id": update_id,
+                "telegram_user_id": _user_id(raw),
+                "payload_sealed": services.vault.seal(json.dumps(raw), context=context),
+                "received_at": now,
+            }
+        )
     async with services.db.durable_session() as session:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        for raw in updates:
-            row = InboxUpdate(update_id=int(raw["update_id"]))
-            sealed = services.vault.seal(
-                json.dumps(raw), context=row.seal_context("payload_sealed")
-            )
-            statement = (
-                dialect.insert(InboxUpdate)
-                .values(
-                    update_id=row.update_id,
-                    telegram_user_id=_user_id(raw),
-                    payload_sealed=sealed,
-                    received_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["update_id"])
-                .returning(InboxUpdate.update_id)
-            )
-            # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
-            stored += (await session.scalar(statement)) is not None
-    return stored
+        statement = _STORE[session.get_bind().dialect.name]
+        # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
+        stored = (await session.execute(statement, rows)).scalars().all()
+    return len(stored)
 
 
 async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int = 4) -> int:
@@ -113,12 +120,17 @@ class Handling:
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
 
 
+# Built once: a statement built per update costs more than SQLite takes to run it.
+_MARK_HANDLED = (
+    update(_INBOX)
+    .where(_INBOX.c.update_id == bindparam("handled_id"))
+    .values(handled_at=bindparam("handled_at"), payload_sealed=None)
+)
+
+
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id)
-        .values(handled_at=now, payload_sealed=None)
-    )
+    # A plain table UPDATE: no InboxUpdate object is loaded in a handler's session to keep in step.
+    await session.execute(_MARK_HANDLED, {"handled_id": update_id, "handled_at": now})
 
 
 async def mark_with_reply(session: AsyncSession, now: datetime) -> None:
