@@ -143,33 +143,22 @@ async def give_her_history(services: Services, mother_id: str) -> None:
         )
 
 
-def card_of_ana(services: Services, name: str = "Ana", *, notes: bool = False) -> str:
-    """Her card, written out by hand from the data above (not by the code under test)."""
-    lines = [
-        f"👤 {name}",
-        "Last check-in: 19 November 2026",
-        t(services, "clinician.card.mood", days=14, spark="·▃·▄···▆█··▁▆·"),
-        "Answered on 6 of 14 days; low mood on 2.",
-        "Average mood 3.5 in the last 7 days, 2.5 in the 7 days before.",
-        "Mood is better this week than the week before.",
-        "Latest questionnaires:",
-        "• PHQ-9: 12 of 27, moderate (17 November 2026)",
-        "• GAD-7: 6 of 21, mild (10 November 2026)",
-        "Worrying answers or messages not yet reviewed (open flags): 1",
-    ]
-    if notes:
-        lines += [
-            "Her notes, last 14 days:",
-            "• 19 November 2026: a good walk today",
-            "• 18 November 2026: tired but okay",
-        ]
-    else:
-        lines.append("Her notes: not shared.")
-    return "\n".join(lines)
+def consent_text(services: Services, clinician: str) -> str:
+    return t(services, "sharing.preview", clinician=clinician, version="1.0")
 
 
-def preview_text(services: Services, clinician: str, card: str) -> str:
-    return t(services, "sharing.preview", clinician=clinician, card=card, version="1.0")
+def assert_view_of_ana(view: list[SentMessage], *, notes: bool) -> None:
+    """Her summary as the clinician sees it, checked against the data above by hand: the chart,
+    then her open flag, latest scores and mood answers; her notes only when she shares them."""
+    assert view[0].photo is not None  # the 90-day chart
+    shown = "\n".join(message.text for message in view[1:])
+    assert shown.startswith("Ana · open flags: 1 (highest: concern)")
+    assert "PHQ-9 12/27 moderate, possible, 17 November 2026" in shown
+    assert "GAD-7 6/21 mild, below the cut-offs, 10 November 2026" in shown
+    assert "PHQ-9 20/27" not in shown.split("\n")[3]  # the older PHQ-9 is not the latest
+    assert ("a good walk today" in shown) is notes
+    assert ("tired but okay" in shown) is notes
+    assert all(message.protect_content for message in view)
 
 
 async def opened(mother: ChatDriver, code: str) -> list[SentMessage]:
@@ -202,27 +191,29 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
         f"shn|{draft.id}|i",
     ]
 
-    [preview] = await clinic.ana.tap("Ana")
-    assert preview.text == preview_text(services, "Dr Rivera", card_of_ana(services))
+    *view, preview = await clinic.ana.tap("Ana")
+    assert preview.text == consent_text(services, "Dr Rivera")
     assert preview.button_labels == [NOTES_OFF, WEEKLY_OFF, AGREE, DECLINE]
     assert [row[0]["callback_data"] for row in preview.buttons[:2]] == [
         f"sht|{draft.id}|0",
         f"sht|{draft.id}|1",
     ]
     assert preview.protect_content
+    assert_view_of_ana(view, notes=False)
     # Nothing is shared while she decides: no share, and the clinician hears nothing.
     assert await shares(services) == []
     assert clinic.rivera.new_messages() == []
 
-    [with_notes] = await clinic.ana.tap(NOTES_OFF)
-    assert with_notes.text == preview_text(services, "Dr Rivera", card_of_ana(services, notes=True))
+    *view_with_notes, with_notes = await clinic.ana.tap(NOTES_OFF)
+    assert_view_of_ana(view_with_notes, notes=True)
+    assert with_notes.text == preview.text
     assert with_notes.button_labels == [NOTES_ON, WEEKLY_OFF, AGREE, DECLINE]
     assert preview.buttons == []  # the old preview's buttons are gone
-    [without] = await clinic.ana.tap(NOTES_ON)
-    assert without.text == preview.text
-    [with_notes] = await clinic.ana.tap(NOTES_OFF)
-    [with_notes] = await clinic.ana.tap(WEEKLY_OFF)  # the card itself doesn't change
-    assert with_notes.text == preview_text(services, "Dr Rivera", card_of_ana(services, notes=True))
+    *view_without, _ = await clinic.ana.tap(NOTES_ON)
+    assert texts(view_without) == texts(view)
+    *_, with_notes = await clinic.ana.tap(NOTES_OFF)
+    *view_weekly, with_notes = await clinic.ana.tap(WEEKLY_OFF)  # the view itself doesn't change
+    assert texts(view_weekly) == texts(view_with_notes)
     assert with_notes.button_labels == [NOTES_ON, WEEKLY_ON, AGREE, DECLINE]
 
     clock.advance(timedelta(minutes=5))
@@ -245,9 +236,10 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     [told] = clinic.rivera.new_messages()
     assert told.text == t(services, "clinician.now_sharing", name="Ana")
     assert [b["callback_data"] for b in told.buttons[0]] == [f"ccard|{share.id}"]
-    [card] = await clinic.rivera.tap("See summary")
-    assert card.text == card_of_ana(services, notes=True)
-    assert card.protect_content
+    seen = await clinic.rivera.tap("See summary")
+    assert texts(seen) == texts(view_with_notes)  # exactly what she agreed to
+    assert [m.photo is not None for m in seen] == [m.photo is not None for m in view_with_notes]
+    assert all(m.protect_content for m in seen)
     # The other clinician sees nothing of her.
     assert clinic.okafor.new_messages() == []
 
@@ -257,16 +249,18 @@ async def test_initials_and_a_typed_name_are_what_the_clinician_sees(
 ) -> None:
     code = await patient_code(clinic.okafor)
     await opened(clinic.cara, code)
-    [preview] = await clinic.cara.tap("C.")
-    assert preview.text.split("\n\n")[1].startswith("👤 C.\nLast check-in: none yet")
+    *view, preview = await clinic.cara.tap("C.")
+    assert preview.text == consent_text(services, "Dr Okafor")
+    assert [m.photo for m in view] == [None]  # no answers yet: no chart
+    assert view[0].text.startswith("C.\nNo check-in yet")
 
     long_name = "x" * 41
     assert texts(await clinic.cara.say(f"/name {long_name}")) == [
         t(services, "sharing.name_too_long", length=41, limit=40)
     ]
     assert texts(await clinic.cara.say("/name")) == [t(services, "sharing.name_empty")]
-    [typed] = await clinic.cara.say("/name Cara   M.")
-    assert typed.text.split("\n\n")[1].startswith("👤 Cara M.\n")
+    *view, typed = await clinic.cara.say("/name Cara   M.")
+    assert view[0].text.startswith("Cara M.\n")
     await clinic.cara.tap_on(typed, AGREE)
     [share] = await shares(services)
     assert read_display_name(share, services.vault) == "Cara M."
@@ -287,7 +281,7 @@ async def test_declining_shares_nothing_and_the_invite_stays_open(
 ) -> None:
     code = await patient_code(clinic.okafor)
     await opened(clinic.beth, code)
-    [preview] = await clinic.beth.tap("Beth")
+    *_, preview = await clinic.beth.tap("Beth")
     agree_data = preview.button_data(AGREE)
     replies = await clinic.beth.tap(DECLINE)
     assert texts(replies) == [
@@ -326,7 +320,7 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
     agreed_on = []
     for clinician in (clinic.rivera, clinic.okafor):
         await opened(clinic.ana, await patient_code(clinician))
-        [preview] = await clinic.ana.tap("Ana")
+        *_, preview = await clinic.ana.tap("Ana")
         agreed_on.append((preview, preview.button_data(AGREE)))
         await clinic.ana.tap(AGREE)
     consent_preview, agree_data = agreed_on[0]
@@ -392,8 +386,8 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
 
     # Dr Okafor still sees her; /sharing lists only Dr Okafor.
     clinic.okafor.new_messages()
-    [card] = await clinic.okafor.tap_on(okafor_notice, "See summary")
-    assert card.text.startswith("👤 Ana\n")
+    seen = await clinic.okafor.tap_on(okafor_notice, "See summary")
+    assert texts(seen)[-1].startswith("Ana")
     [listing] = await clinic.ana.say("/sharing")
     assert listing.button_labels == ["Stop sharing with Dr Okafor"]
     # Sharing again with Dr Rivera takes a new invitation and a new consent.

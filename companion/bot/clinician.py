@@ -33,7 +33,6 @@ from telegram import Chat, Update, User
 from telegram.ext import Application, BaseHandler
 
 from companion.bot import help
-from companion.bot.clinician_view import patient_card
 from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.replies import Reply, send
@@ -308,8 +307,10 @@ async def _press(
         locale = clinician.locale if clinician else services.content.default_locale
         await query.answer(services.content.text(locale, "clinician.stale"))
         return
-    card = await patient_card(services, session, share, mother)
-    await send(context, chat_id, [Reply(card, protect=True)], session=session)
+    from companion.bot.patients import summary_replies  # here: patients imports this module
+
+    replies = await summary_replies(services, session, clinician, share, mother)
+    await send(context, chat_id, replies, session=session)
     await query.answer()
 
 

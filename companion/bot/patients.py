@@ -184,10 +184,7 @@ async def press_summary(update: Update, context: Ctx) -> None:
 async def summary_replies(
     services: Services, session: AsyncSession, clinician: Clinician, share: Share, mother: Mother
 ) -> list[Reply]:
-    """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
-    then her notes if she chose to share them. Recorded in the audit log."""
-    content, locale = services.content, clinician_locale(services.content, clinician)
-    [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
+    """Her summary as this clinician sees it (summary_view), recorded in the audit log."""
     audit(
         session,
         "summary_viewed",
@@ -195,6 +192,18 @@ async def summary_replies(
         clinician_id=clinician.id,
         mother_id=mother.id,
     )
+    locale = clinician_locale(services.content, clinician)
+    return await summary_view(services, session, locale, share, mother)
+
+
+async def summary_view(
+    services: Services, session: AsyncSession, locale: str, share: Share, mother: Mother
+) -> list[Reply]:
+    """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
+    then her notes if she chose to share them. The one full view of a mother a clinician gets
+    (/summary, a name in /patients, See summary), and the preview she agrees to before sharing."""
+    content = services.content
+    [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
     row = patient_row(facts, silent_days=services.settings.silent_days)
     table = table_rows(facts)
     lines = [patient_block(content, locale, row, caveat=False), ""]

@@ -21,10 +21,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from companion.bot import onboarding, sharing_list
 from companion.bot.clinician import CARD, PATIENT_INVITE_DAYS, PATIENT_PREFIX, command_of
-from companion.bot.clinician_view import patient_card
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import format_date, suggest_locale
+from companion.bot.patient_facts import clinician_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.zones import tzinfo_for
@@ -174,7 +174,7 @@ async def _preview_named(
         await session.delete(draft)
         return [_bad_code(services, mother)]
     write_draft_name(draft, services.vault, name)
-    return [await _preview(services, session, mother, draft, found[1])]
+    return await _preview(services, session, mother, draft, found[1])
 
 
 async def toggle_option(update: Update, context: Ctx) -> None:
@@ -193,7 +193,7 @@ async def toggle_option(update: Update, context: Ctx) -> None:
             return
         setattr(draft, option, not getattr(draft, option))
         preview = await _preview(services, session, mother, draft, found[1])
-        await send(context, chat.id, [preview], session=session)
+        await send(context, chat.id, preview, session=session)
     await query.answer()
     await mark_answered(update, None)
 
@@ -204,25 +204,29 @@ async def _preview(
     mother: Mother,
     draft: ShareDraft,
     clinician: Clinician,
-) -> Reply:
-    """Exactly what the clinician would see if she agreed now, with her choices as buttons."""
-    share = Share(  # never added to the session: only the card reads it
+) -> list[Reply]:
+    """Exactly what the clinician would see if she agreed now (the same view, chart and all, in
+    the clinician's language), then her choices as buttons."""
+    share = Share(  # never added to the session: only the view reads it
         id=new_id(),
         mother_id=mother.id,
         clinician_id=clinician.id,
         include_notes=draft.include_notes,
     )
     write_display_name(share, services.vault, read_draft_name(draft, services.vault) or "")
-    card = await patient_card(services, session, share, mother)
+    from companion.bot.patients import summary_view  # here: patients imports the clinician module
+
+    locale = clinician_locale(services.content, clinician)
+    view = await summary_view(services, session, locale, share, mother)
     t, locale, version = services.content.text, mother.locale, SHARING_CONSENT_VERSION
-    text = t(locale, "sharing.preview", clinician=clinician.name, card=card, version=version)
+    text = t(locale, "sharing.preview", clinician=clinician.name, version=version)
     ticks = []
     for n, option in enumerate(TICKS):
         label = t(locale, f"sharing.button.{option}_{'on' if getattr(draft, option) else 'off'}")
         ticks.append([Button(label, f"{TICK}|{draft.id}|{n}")])
     agree = Button(t(locale, "sharing.button.agree"), f"{AGREE}|{draft.id}")
     decline = Button(t(locale, "sharing.button.decline"), f"{DECLINE}|{draft.id}")
-    return Reply(text, [*ticks, [agree, decline]], protect=True)
+    return [*view, Reply(text, [*ticks, [agree, decline]], protect=True)]
 
 
 # --- her answer -------------------------------------------------------------------------------
