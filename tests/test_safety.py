@@ -483,3 +483,23 @@ async def test_risk_spread_over_messages_within_the_hour_gets_the_crisis_reply(
     assert ("urgent" in [f.level for f in found]) is urgent
     reasons = read_detail(found[-1], services.vault).reasons
     assert ("combined_recent_messages" in reasons) is urgent
+
+
+# --- codes are not words ------------------------------------------------------------------------
+
+# A real invitation code that the triage, reading it as text, rates urgent: split at "_" its
+# letters contain "kMS". Codes after /start and /share are machine-made, so they are never read.
+CODE_THAT_SPELLS_SLANG = "TF9s4H3kMS8UcD9Pk9Mt7w"
+
+
+@pytest.mark.parametrize(
+    "said", [f"/start p_{CODE_THAT_SPELLS_SLANG}", f"/share {CODE_THAT_SPELLS_SLANG}"]
+)
+async def test_an_invitation_code_is_not_read_for_risk(
+    mother: ChatDriver, services: Services, said: str
+) -> None:
+    assert triage(f"p_{CODE_THAT_SPELLS_SLANG}", services.lexicon).level == "urgent"
+    await onboard(mother)
+    replies = await mother.say(said)
+    assert not [text for text in texts(replies) if text.startswith("Thank you for telling me")]
+    assert await flags(services) == []

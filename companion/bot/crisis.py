@@ -31,6 +31,9 @@ from companion.store.flags import raise_flag, recent_messages, remember_message
 from companion.store.models import Lane, Mother
 
 URGENT_LEVELS = ("urgent", "emergency")
+# Commands whose words are machine-made codes (/start <payload>, /share <code>): random letters
+# can spell a slang word ("kms") once split at "_" or "-", so they are never read for risk.
+CODE_COMMANDS = ("/start", "/share")
 CLARIFY = "clar"  # clar|<flag id>|yes|no
 
 
@@ -174,7 +177,9 @@ async def check_side_text(update: Update, context: Ctx) -> None:
     text = message.text or message.caption or ""
     edited = update.edited_message is not None
     if not edited:
-        text = text.partition(" ")[2]  # the words after the command
+        command, _, text = text.partition(" ")
+        if command.split("@")[0].lower() in CODE_COMMANDS:
+            return  # a deep-link payload or an invitation code, not words she wrote
     if not text.strip():
         return  # a bare command: nothing to read, so no session is opened
     services = context.services
