@@ -20,6 +20,7 @@ from bench.fanout import run_companion
 from bench.replies import run_baseline_replies, run_companion_replies
 from bench.results import FanoutResult
 from bench.startup import StartupResult, measure_startup
+from bench.triage import triage_per_second
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["replies"],
-        help="run one part alone (replies: companion's inbound replies/s, no baseline)",
+        choices=["replies", "triage"],
+        help="run one part alone (replies: companion's inbound replies/s, no baseline; "
+        "triage: free-text triage messages/s)",
     )
     parser.add_argument("--replies", type=int, help="how many inbound updates for the replies part")
     parser.add_argument(
@@ -143,6 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.replies:
         sizes = replace(sizes, replies=args.replies)
     quiet_logging()
+    if args.only == "triage":
+        alone = triage_per_second(with_recent=False)
+        recent = triage_per_second(with_recent=True)
+        print(f"triage: {alone:,.0f} messages/s alone, {recent:,.0f} with 3 recent messages")
+        print(json.dumps({"triage_per_s": round(alone), "triage_recent_per_s": round(recent)}))
+        return
     if args.only == "replies":
         replies_only(sizes.replies, args.db_dir, args.database_url)
         return
