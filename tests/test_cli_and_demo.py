@@ -157,7 +157,7 @@ async def test_demo_rejects_a_button_number_that_is_not_there(tmp_path: Path) ->
     out = io.StringIO()
     await run_demo(database=str(tmp_path / "demo.db"), stdin=io.StringIO("7\n/start\n9\n"), out=out)
     assert "demo: no message with buttons" in out.getvalue()
-    assert "demo: choose a button from 1 to 2" in out.getvalue()
+    assert "demo: choose a button from 1 to 3" in out.getvalue()  # I agree, Not now, Español
 
 
 async def test_rotate_keys_reseals_with_the_newest_key(mother, services, database_url) -> None:  # type: ignore[no-untyped-def]

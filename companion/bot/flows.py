@@ -45,8 +45,9 @@ HISTORY_BUTTON = "hist|30"
 
 
 def onboarding_steps(services: Services) -> list[str]:
-    steps = ["country", "timezone", "checkin_time", "birth_date", "snippets"]
-    return ["language", *steps] if len(services.content.locales) > 1 else steps
+    """The set-up questions after consent. The language is chosen before consent, on the
+    introduction itself (see onboarding.py), and changed in /settings."""
+    return ["country", "timezone", "checkin_time", "birth_date", "snippets"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def _next_step(services: Services, mother: Mother, position: Position) -> str | 
         return QUESTIONS[index + 1] if index + 1 < len(QUESTIONS) else None
     if position.flow == ONBOARDING:
         order = onboarding_steps(services)
+        if position.step not in order:  # "language", asked here by earlier versions
+            return order[0]
         index = order.index(position.step)
         return order[index + 1] if index + 1 < len(order) else None
     if position.step == "country" and mother.country:
