@@ -70,27 +70,51 @@ FORBIDDEN_CLAIMS = [
     Claim(
         "brexanolone presented as available",
         pattern=r".",
-        mention=r"\b(brexanolone|zulresso)\b",
-        unless=r"\b(withdrawn|no longer|retirad[ao]|ya no)\b",
+        mention=r"\b(brexanolone|brexanolona|zulresso)\b",
+        unless=r"\b(withdrawn|no longer|retirad[ao]|se retiró|ya no)\b",
     ),
-    Claim("a 70% figure (the TMS clinics' claim)", r"\b70\s*(%|per ?cent|por ?ciento)|\bseventy"),
+    Claim(
+        "brexanolone called available",
+        pattern=r"\bdisponibles?\b",
+        mention=r"\b(brexanolone|brexanolona|zulresso)\b",
+        unless=r"\bno ((está|están|es|son) )?disponibles?\b",
+    ),
+    Claim(
+        "a 70% figure (the TMS clinics' claim)",
+        r"\b70\s*(%|per ?cent|por ?ciento)|\bseventy|\bsetenta\b",
+    ),
     Claim(
         "ketamine or esketamine as approved for PPD",
-        pattern=r"\b(approved|aprobad[ao]s?)\b",
-        mention=r"\b(es)?ketamin[ae]\b",
-        unless=r"\bnot approved\b|\bapproved only\b|\bno (está|están) aprobad|\bsolo para\b",
+        pattern=r"\b(approved|aprob(ad[ao]s?|ó|aron)|autoriz(ad[ao]s?|ó|aron))\b",
+        mention=r"\b(es)?ketamin[ae]\b|\bspravato\b",
+        unless=r"\bnot approved\b|\bapproved only\b"
+        r"|\bno (está|están|ha sido|han sido|fue|fueron) (aprobad|autorizad)"
+        r"|\b(aprobad|autorizad)[ao]s? solo para\b",
     ),
-    Claim("a cure", r"\bcur(e|es|ed|ing)\b|\bcura(r|n|do|da)?\b|\bcuración\b"),
+    Claim(
+        "a cure",
+        r"\bcur(e|es|ed|ing)\b"
+        r"|\bcur(a|as|an|ar|arte|arse|ará|arán|ado|ada|ados|adas|ación|ativ[oa]s?)\b",
+    ),
     Claim(
         "relief promised within a set time",
-        r"\b(relief|alivio)\b[^.]{0,60}\b(within|in|en|dentro de)\s+(\d|a few|one|two|unas?|pocas)"
-        r"|\b\d+\s*(-|–|to|a)\s*\d+\s*(hours|horas)\b|\b(feel|get)(ing)? better (with)?in\b"
-        r"|\bguarantee|\bgarantiza",
+        r"\b(relief|alivi\w*|mejor(a|ará|arás|arán|ía))\b[^.]{0,60}"
+        r"\b(within|in|en|dentro de)\s+(\d|a few|one|two|unas?|unos|pocas|pocos)"
+        r"|\b\d+\s*(-|–|to|a|y)\s*\d+\s*(hours|horas|días)\b|\b(feel|get)(ing)? better (with)?in\b"
+        r"|\bguarantee|\bgarant(iza|ía)"
+        r"|\b(alivio|efecto|mejoría) (inmediat|rápid|garantizad|segur)[ao]s?\b"
+        r"|\ben cuestión de (minutos|horas|días)\b"
+        r"|\b(sentir|estar)\w* mejor (en|dentro de|antes de)\s+"
+        r"(\d|unas?|unos|pocas|pocos|horas|días)"
+        r"|\b(en|dentro de)\s+(\d+|unas?|unos|pocas|pocos)\s+(horas|días)\b[^.]{0,60}"
+        r"\b(alivi|mejor)",
     ),
     Claim(
         "a hint that her child could be taken away",
         r"\btaken away\b|\bcustody\b|\bchild protective\b|\bsocial services\b"
-        r"|\bquitar\w* (al|a tu)",
+        r"|\bquitar\w* (al|a tu)|\bcustodia\b|\bservicios sociales\b"
+        r"|\bprotección (infantil|de menores)\b"
+        r"|\bquit\w*\s+(a\s+)?(tu|el|la|al|los)\s+(bebé|hij[oa]s?|niñ[oa]s?)",
     ),
 ]
 
@@ -162,6 +186,74 @@ def test_no_snippet_makes_a_forbidden_claim_in_any_locale(content: Content) -> N
 )
 def test_the_claim_check_catches_the_seed_blogs_claims(seed_claim: str, name: str) -> None:
     assert any(found.startswith(name) for found in broken_claims(seed_claim)), seed_claim
+
+
+@pytest.mark.parametrize(
+    ("bad", "name"),
+    [
+        ("La brexanolona (Zulresso) se da en una infusión de 60 horas.", "brexanolone presented"),
+        (
+            "La brexanolona ya no se vende, pero está disponible en hospitales.",
+            "brexanolone called",
+        ),
+        ("Alrededor del 70 % de las madres mejoró con la EMT.", "a 70% figure"),
+        ("Con la EMT, setenta de cada cien mejoran.", "a 70% figure"),
+        ("La ketamina está aprobada para la depresión posparto.", "ketamine or esketamine"),
+        ("La FDA aprobó la esketamina para la DPP.", "ketamine or esketamine"),
+        ("La esketamina está autorizada para la depresión posparto.", "ketamine or esketamine"),
+        ("Existe una cura para la depresión posparto.", "a cure"),
+        ("Este tratamiento te curará.", "a cure"),
+        ("La mayoría siente alivio en 24 a 48 horas.", "relief promised"),
+        ("Notarás alivio en 24 horas.", "relief promised"),
+        ("Ofrecemos alivio inmediato.", "relief promised"),
+        ("Funciona en cuestión de horas.", "relief promised"),
+        ("Te sentirás mejor en 3 días.", "relief promised"),
+        ("En pocos días sentirás alivio.", "relief promised"),
+        ("Mejorarás en unas semanas, te lo garantizamos.", "relief promised"),
+        ("Nadie te va a quitar a tu bebé.", "a hint that her child"),
+        ("No llamaremos a los servicios sociales.", "a hint that her child"),
+        ("Pedir ayuda no hará que te quiten a tu bebé.", "a hint that her child"),
+    ],
+)
+def test_the_claim_check_catches_the_same_claims_in_spanish(bad: str, name: str) -> None:
+    assert any(found.startswith(name) for found in broken_claims(bad)), bad
+
+
+@pytest.mark.parametrize(
+    "balanced",
+    [
+        "La ketamina y la esketamina no están aprobadas para la depresión posparto.",
+        "El aerosol nasal de esketamina está aprobado solo para la depresión resistente.",
+        "Un medicamento anterior, la brexanolona, ya no es una opción: se retiró en 2025.",
+        "La brexanolona ya no está disponible.",
+        "Una sola dosis puede actuar en horas, pero el efecto a menudo se pierde en una semana.",
+        "La tristeza posparto suele pasar en unas dos semanas.",
+        "Dormir más alivia los síntomas: pide que alguien se encargue de una toma de la noche.",
+    ],
+)
+def test_the_claim_check_lets_the_balanced_spanish_wording_pass(balanced: str) -> None:
+    assert broken_claims(balanced) == []
+
+
+def test_the_spanish_library_is_complete_and_translated(content: Content) -> None:
+    english, spanish = content.library("en"), content.snippets["es"]
+    assert [s.id for s in spanish] == [s.id for s in english]
+    assert [(s.topic, s.weeks, s.triggers) for s in spanish] == [
+        (s.topic, s.weeks, s.triggers) for s in english
+    ]
+    assert set(core.topics(spanish)) >= REQUIRED_TOPICS
+    untranslated = [
+        es.id
+        for es, en in zip(spanish, english, strict=True)
+        if {es.title, es.text} & {en.title, en.text}
+    ]
+    assert untranslated == []
+    words = " ".join(snippet.text for snippet in spanish).lower()
+    for subject in ("zuranolona", "tms", "esketamina", "ketamina", "brexanolona", "sertralina"):
+        assert subject in words, subject
+    for topic in core.topics(spanish):
+        key = f"learn.button.topic.{topic}"
+        assert content.text("es", key) != content.text("en", key), key
 
 
 def test_support_lines_are_called_support_not_emergency(content: Content) -> None:
