@@ -47,7 +47,7 @@ async def test_full_onboarding_shows_each_question_and_stores_her_settings(
         t(services, "onboarding.intro"),
         t(services, "onboarding.consent_question", version="1.0"),
     ]
-    assert replies[1].button_labels == ["I agree", "Not now"]
+    assert replies[1].button_labels == ["I agree", "Not now", "Español"]
     consent_message = replies[1]
 
     replies = await mother.tap("I agree")

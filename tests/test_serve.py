@@ -32,7 +32,7 @@ async def test_serve_polling_answers_a_mother_and_stops_cleanly(
         assert telegram.sent_to(1001)[0].text.startswith("Hello, I'm companion.")
         await asyncio.sleep(0.3)
         assert len(telegram.sent_to(1001)) == 2  # each queued message sent once, never twice
-        assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now"]
+        assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now", "Español"]
         assert "setMyCommands" in telegram.methods()
         await _until(lambda: telegram.waiting_updates == [])  # confirmed by the next poll
     finally:

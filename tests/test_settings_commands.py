@@ -27,6 +27,7 @@ from tests.chat_helpers import (
 )
 
 MENU_BUTTONS = [
+    "Language",
     "Country",
     "Time zone",
     "Check-in time",
@@ -80,7 +81,7 @@ async def test_settings_menu_shows_her_settings_and_a_button_for_each(
     replies = await mother.say("/settings")
     assert texts(replies) == [t(services, "settings.menu", summary=summary_text(services))]
     assert replies[0].button_labels == MENU_BUTTONS
-    assert [len(row) for row in replies[0].buttons] == [2, 2, 2, 1]
+    assert [len(row) for row in replies[0].buttons] == [2, 2, 2, 2]
 
 
 async def test_settings_done_closes_the_menu_and_changes_nothing(
