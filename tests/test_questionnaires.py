@@ -238,19 +238,20 @@ async def test_the_crisis_reply_goes_in_the_emergency_lane_ahead_of_the_result(
 
 
 def _safety_first_phq9(folder: Path) -> Path:
-    """A deployer's PHQ-9 file with the safety item moved first, to show it is acted on when
-    answered, not at the end."""
-    source = (messages_dir() / "en" / "instruments" / "phq9.toml").read_text(encoding="utf-8")
-    head, _, rest = source.partition("[[items]]")
-    items = ["[[items]]" + chunk for chunk in rest.split("[[items]]")]
-    tail_start = items[-1].find("[[bands]]")
-    bands = items[-1][tail_start:]
-    items[-1] = items[-1][:tail_start]
-    harm = next(item for item in items if 'id = "harm"' in item)
-    others = [item for item in items if item is not harm]
-    target = folder / "en"
-    target.mkdir(parents=True)
-    (target / "phq9.toml").write_text(head + harm + "".join(others) + bands, encoding="utf-8")
+    """A deployer's PHQ-9 files with the safety item moved first, to show it is acted on when
+    answered, not at the end (every shipped language, since all must ask the same items)."""
+    for locale in ("en", "es"):
+        source = (messages_dir() / locale / "instruments" / "phq9.toml").read_text("utf-8")
+        head, _, rest = source.partition("[[items]]")
+        items = ["[[items]]" + chunk for chunk in rest.split("[[items]]")]
+        tail_start = items[-1].find("[[bands]]")
+        bands = items[-1][tail_start:]
+        items[-1] = items[-1][:tail_start]
+        harm = next(item for item in items if 'id = "harm"' in item)
+        others = [item for item in items if item is not harm]
+        target = folder / locale
+        target.mkdir(parents=True)
+        (target / "phq9.toml").write_text(head + harm + "".join(others) + bands, "utf-8")
     return folder
 
 
