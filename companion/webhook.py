@@ -7,6 +7,7 @@ handled on restart), and an update Telegram sends again hits the same update_id 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY = 1_000_000  # Telegram's updates are a few kilobytes
 HEALTH_TIMEOUT_S = 5.0
+# Besides waking for each update it stores, a worker looks for rows nobody handled (stored by a
+# worker that has since stopped) this often.
+SWEEP_SECONDS = 30.0
 # What companion's handlers read; Telegram sends nothing else (setWebhook's allowed_updates).
 HANDLED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
@@ -41,16 +45,19 @@ HANDLED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_membe
 class InboxHandler:
     """Handles stored updates one batch at a time, woken whenever the webhook stores one."""
 
-    def __init__(self, application: CompanionApp) -> None:
+    def __init__(self, application: CompanionApp, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.application = application
         self.stored = asyncio.Event()
+        self.sweep_seconds = sweep_seconds
 
     async def run(self) -> None:
         while True:
             self.stored.clear()
-            while await handle_stored(self.application):  # first pass: what a crash left
+            while await handle_stored(self.application):  # the first pass takes what a crash left
                 pass
-            await self.stored.wait()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.sweep_seconds):
+                    await self.stored.wait()
 
 
 def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Starlette:

@@ -200,6 +200,24 @@ async def test_an_update_stored_by_a_worker_that_then_died_is_handled_on_restart
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_rows_another_worker_stored_and_never_handled_are_swept_up(
+    services: Services, app: CompanionApp, telegram: FakeTelegram
+) -> None:
+    handler = webhook.InboxHandler(app, sweep_seconds=0.1)
+    task = asyncio.create_task(handler.run())
+    try:
+        await asyncio.sleep(0.05)  # past its first pass, now waiting
+        await store_updates(services, [Person(app.bot, 1001).text("/start").to_dict()])
+        async with asyncio.timeout(5):
+            while (await inbox_rows(services))[0].handled_at is None:  # noqa: ASYNC110 - a row, no event
+                await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    await services.sender.drain()
+    assert len(intros(telegram)) == 1
+
+
 async def test_healthz_reports_the_database_and_the_queues(
     services: Services, app: CompanionApp, clock: ManualClock
 ) -> None:
