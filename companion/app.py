@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -42,6 +44,7 @@ from companion.triage_lexicon import default_lexicon
 from companion.vault import Vault
 
 log = logging.getLogger(__name__)
+Receiver = Callable[[], Coroutine[Any, Any, None]]
 
 # Order matters only for the fallbacks, which must come after every feature's handlers.
 FEATURES = (
@@ -129,10 +132,20 @@ async def tick_job(context: Ctx) -> None:
 
 async def serve_polling(application: CompanionApp) -> None:
     """Long polling with the inbox, the schedule tick and the sender, until interrupted."""
+
+    async def poll() -> None:
+        await application.bot.delete_webhook()
+        await poll_forever(application)
+
+    await serve(application, poll)
+
+
+async def serve(application: CompanionApp, *receivers: Receiver) -> None:
+    """Run the receivers (polling, or the webhook server and its inbox handler) with the schedule
+    tick and the sender, until one of them stops or fails, or this is cancelled."""
     services = application.bot_data.services
     await application.initialize()
     await publish_commands(application)
-    await application.bot.delete_webhook()
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         tick_job,
@@ -144,10 +157,10 @@ async def serve_polling(application: CompanionApp) -> None:
     await application.start()  # the JobQueue
     workers = [
         asyncio.create_task(services.sender.run(), name="sender"),
-        asyncio.create_task(poll_forever(application), name="poller"),
+        *(asyncio.create_task(receiver()) for receiver in receivers),
     ]
     try:
-        done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a crashed worker stops the process, so the platform restarts it
     finally:

@@ -1,4 +1,4 @@
-"""The `companion` command: run | demo | db | keygen | triage | clinician."""
+"""The `companion` command: run | webhook | demo | db | keygen | triage | clinician."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from sqlalchemy.exc import OperationalError
 from telegram.error import InvalidToken, NetworkError
 
-from companion.config import ConfigError, Settings, load_settings, require_for_run
+from companion.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    require_for_run,
+    require_token,
+    require_webhook,
+)
 from companion.content import ContentError
 
 log = logging.getLogger("companion")
@@ -25,19 +32,45 @@ def _fail(message: str) -> int:
 def cmd_run(_args: argparse.Namespace) -> int:
     """Long-polling worker: migrate, then serve until stopped."""
     from companion.app import build_application, build_services, serve_polling
-    from companion.logs import configure_logging
     from companion.store.db import upgrade
 
     settings = load_settings()
     require_for_run(settings)
-    configure_logging(
-        settings.log_level, [settings.telegram_bot_token or "", *settings.encryption_keys]
-    )
+    _configure_logging(settings)
     upgrade(settings.database_url)
     application = build_application(build_services(settings))
     log.info("event=starting mode=polling")
     asyncio.run(serve_polling(application))
     return 0
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    """Webhook worker (migrate, then serve until stopped), or --set: register it with Telegram."""
+    from companion import webhook
+
+    settings = load_settings()
+    require_token(settings)
+    require_webhook(settings)
+    if args.set:
+        print(f"companion: {asyncio.run(webhook.register_webhook(settings))}")
+        return 0
+    from companion.app import build_application, build_services
+    from companion.store.db import upgrade
+
+    require_for_run(settings)
+    _configure_logging(settings)
+    upgrade(settings.database_url)
+    application = build_application(build_services(settings))
+    log.info("event=starting mode=webhook port=%d", settings.port)
+    asyncio.run(webhook.serve_webhook(application))
+    return 0
+
+
+def _configure_logging(settings: Settings) -> None:
+    from companion.logs import configure_logging
+
+    secrets = [settings.telegram_bot_token, settings.webhook_secret, *settings.encryption_keys]
+    configure_logging(settings.log_level, [secret for secret in secrets if secret])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -101,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
     run.set_defaults(handler=cmd_run)
+
+    webhook = commands.add_parser(
+        "webhook",
+        help="run the bot as a web server Telegram posts updates to (on $PORT); migrates first",
+    )
+    webhook.add_argument(
+        "--set",
+        action="store_true",
+        help="register COMPANION_WEBHOOK_URL and the secret with Telegram, then exit",
+    )
+    webhook.set_defaults(handler=cmd_webhook)
 
     demo = commands.add_parser(
         "demo", help="talk to the real bot in this terminal, no Telegram token needed"

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -18,6 +19,9 @@ from pydantic_settings import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
+WEBHOOK_PATH = re.compile(r"/[A-Za-z0-9/_.~-]*")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 THRESHOLD_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}\.(possible|probable)")
 
 
@@ -148,7 +152,19 @@ class Settings(BaseSettings):
         validation_alias=_env("COMPANION_TICK_BATCH", "tick_batch"),
     )
 
-    @field_validator("telegram_bot_token", mode="before")
+    webhook_url: str | None = Field(
+        # The public https URL Telegram posts updates to; `companion webhook` serves its path.
+        default=None,
+        validation_alias=_env("COMPANION_WEBHOOK_URL", "webhook_url"),
+    )
+    webhook_secret: str | None = Field(
+        # Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token with every update.
+        default=None,
+        validation_alias=_env("COMPANION_WEBHOOK_SECRET", "webhook_secret"),
+    )
+    port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT", "port"))
+
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -164,6 +180,22 @@ class Settings(BaseSettings):
         if not bot_id.isdigit() or len(secret) < 20:
             raise ValueError("expected the form 123456789:ABC... given by @BotFather")
         return value.strip()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_webhook_url(value.strip())
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None and not WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("database_url")
     @classmethod
@@ -292,6 +324,26 @@ def parse_thresholds(value: Any) -> dict[str, int]:
     return dict(value)
 
 
+def check_webhook_url(url: str) -> str:
+    """https (plain http only for a Bot API server on this machine), a host, and a plain path
+    that is not /healthz. Errors never echo the URL: its path may be a secret of its own."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a malformed port
+    except ValueError:
+        raise ValueError("expected a URL such as https://bot.example.org/telegram") from None
+    if not host:
+        raise ValueError("expected a URL such as https://bot.example.org/telegram")
+    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOCAL_HOSTS):
+        raise ValueError("must start with https:// (Telegram delivers updates only over HTTPS)")
+    path = parts.path or "/"
+    if parts.query or parts.fragment or not WEBHOOK_PATH.fullmatch(path) or path == "/healthz":
+        raise ValueError(
+            "the path may hold only letters, digits and / _ . ~ - (no query, not /healthz)"
+        )
+    return url
+
+
 def decode_key(key: str) -> bytes | None:
     """Decode one url-safe base64 key, tolerating missing padding; None if it is not base64."""
     try:
@@ -352,6 +404,9 @@ ENV_NAMES = {
     "quiet_hours": "COMPANION_QUIET_HOURS",
     "tick_seconds": "COMPANION_TICK_SECONDS",
     "tick_batch": "COMPANION_TICK_BATCH",
+    "webhook_url": "COMPANION_WEBHOOK_URL",
+    "webhook_secret": "COMPANION_WEBHOOK_SECRET",
+    "port": "PORT",
 }
 
 
@@ -378,14 +433,32 @@ def _describe(exc: ValidationError) -> str:
 
 def require_for_run(settings: Settings) -> None:
     """The checks `companion run` adds on top of parsing: a token and at least one key."""
+    require_token(settings)
+    if not settings.encryption_keys:
+        raise ConfigError(
+            "COMPANION_ENCRYPTION_KEYS: not set. companion encrypts health data at rest and will "
+            "not start without a key. Make one with: companion keygen"
+        )
+
+
+def require_token(settings: Settings) -> None:
     if not settings.telegram_bot_token:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN: not set. Ask @BotFather for a token and put it in the "
             "environment or in .env (see .env.example). To try companion without one: "
             "companion demo"
         )
-    if not settings.encryption_keys:
+
+
+def require_webhook(settings: Settings) -> None:
+    """`companion webhook` (serving or --set) also needs the public URL and the secret."""
+    if not settings.webhook_url:
         raise ConfigError(
-            "COMPANION_ENCRYPTION_KEYS: not set. companion encrypts health data at rest and will "
-            "not start without a key. Make one with: companion keygen"
+            "COMPANION_WEBHOOK_URL: not set. The public https URL Telegram will post updates to, "
+            "such as https://bot.example.org/telegram"
+        )
+    if not settings.webhook_secret:
+        raise ConfigError(
+            "COMPANION_WEBHOOK_SECRET: not set. 1-256 characters of A-Z a-z 0-9 _ -; make one "
+            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )

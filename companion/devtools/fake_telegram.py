@@ -104,6 +104,7 @@ class FakeTelegram(BaseRequest):
         self.messages: dict[int, list[SentMessage]] = {}
         self.left_chats: list[int] = []
         self.callback_answers: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None  # setWebhook's parameters, while one is set
         self._now = now or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(1)
         self._chat_types: dict[int, str] = {}
@@ -164,6 +165,11 @@ class FakeTelegram(BaseRequest):
         return True
 
     def _api_deleteWebhook(self, params: dict[str, Any], files: Any) -> bool:
+        self.webhook = None
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any], files: Any) -> bool:
+        self.webhook = params
         return True
 
     def push_update(self, update: Update) -> None:

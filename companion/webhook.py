@@ -1,0 +1,186 @@
+"""Webhook mode: Telegram posts each update to COMPANION_WEBHOOK_URL's path. An update is stored
+in the inbox, and the commit made, before the 200 that lets Telegram forget it; it is then
+handled from the inbox exactly as in polling. A crash after the 200 loses nothing (the row is
+handled on restart), and an update Telegram sends again hits the same update_id and is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Bot, Chat, Update
+from telegram.request import BaseRequest
+
+from companion.app import serve
+from companion.bot.context import CompanionApp
+from companion.config import Settings
+from companion.delivery.inbox import handle_stored, store_updates
+from companion.health import queue_health
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+MAX_BODY = 1_000_000  # Telegram's updates are a few kilobytes
+HEALTH_TIMEOUT_S = 5.0
+# Besides waking for each update it stores, a worker looks for rows nobody handled (stored by a
+# worker that has since stopped) this often.
+SWEEP_SECONDS = 30.0
+# What companion's handlers read; Telegram sends nothing else (setWebhook's allowed_updates).
+HANDLED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+class InboxHandler:
+    """Handles stored updates one batch at a time, woken whenever the webhook stores one."""
+
+    def __init__(self, application: CompanionApp, sweep_seconds: float = SWEEP_SECONDS) -> None:
+        self.application = application
+        self.stored = asyncio.Event()
+        self.sweep_seconds = sweep_seconds
+
+    async def run(self) -> None:
+        while True:
+            self.stored.clear()
+            while await handle_stored(self.application):  # the first pass takes what a crash left
+                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.sweep_seconds):
+                    await self.stored.wait()
+
+
+def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Starlette:
+    """The ASGI app: POST <webhook path> takes updates, GET /healthz reports health."""
+    services = application.bot_data.services
+    settings = services.settings
+    secret = (settings.webhook_secret or "").encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER)
+        if not secret or given is None or not hmac.compare_digest(given.encode("latin-1"), secret):
+            return Response(status_code=403)
+        body = await _read_limited(request, MAX_BODY)
+        if body is None:
+            return Response(status_code=413)
+        update = _parse(body, application)
+        if update is None:
+            return Response(status_code=400)
+        raw, parsed = update
+        if not _private(parsed):
+            # Groups and channels are refused and left after answering; nothing is stored.
+            return Response(background=BackgroundTask(application.process_update, parsed))
+        try:
+            await store_updates(services, [raw])
+        except SQLAlchemyError as error:  # not acknowledged: Telegram will send it again
+            log.error("event=webhook_store_failed error=%s", type(error).__name__)
+            return Response(status_code=503)
+        on_stored()
+        return Response()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                return JSONResponse(await queue_health(services))
+        except (SQLAlchemyError, OSError, TimeoutError) as error:
+            log.warning("event=healthz_failed error=%s", type(error).__name__)
+            return JSONResponse({"database": "failed"}, status_code=503)
+
+    return Starlette(
+        routes=[
+            Route(settings.webhook_path, receive, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None if it is longer than `limit` (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _parse(body: bytes, application: CompanionApp) -> tuple[dict[str, Any], Update] | None:
+    """The update as sent and as PTB reads it, or None if it is not an update."""
+    try:
+        raw = json.loads(body)
+        if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
+            return None
+        return raw, Update.de_json(raw, application.bot)
+    except Exception:  # anything malformed is refused; its content is never logged
+        return None
+
+
+def _private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is None or chat.type == Chat.PRIVATE
+
+
+def web_server(app: Starlette, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_config=None,  # keep companion's logging (and its redaction)
+        access_log=False,  # the path is half of the webhook's secret
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+async def serve_webhook(
+    application: CompanionApp,
+    host: str = "0.0.0.0",  # noqa: S104 - the platform's router reaches the process on $PORT
+    port: int | None = None,
+) -> None:
+    """The web server, the inbox handler, the schedule tick and the sender, until stopped."""
+    settings = application.bot_data.services.settings
+    inbox = InboxHandler(application)
+    server = web_server(create_app(application, inbox.stored.set), host, port or settings.port)
+
+    async def listen() -> None:
+        try:
+            await server.serve()
+        finally:
+            if server.started and not server.should_exit:  # cancelled: close connections
+                server.should_exit = True
+                await server.shutdown()
+
+    await serve(application, listen, inbox.run)
+
+
+async def register_webhook(settings: Settings, request: BaseRequest | None = None) -> str:
+    """setWebhook with the URL, the secret and the update types companion handles."""
+    bot = Bot(
+        settings.telegram_bot_token or "",
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        request=request,
+    )
+    async with bot:
+        await bot.set_webhook(
+            url=settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=list(HANDLED_UPDATES),
+            drop_pending_updates=False,
+        )
+    return f"Telegram will post updates to {settings.webhook_url}"

@@ -1,0 +1,347 @@
+"""`companion webhook` served for real (uvicorn on a free local port, a real HTTP client): the
+secret is checked, an update is stored before the 200 and handled once, /healthz, and --set."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from companion import webhook
+from companion.app import build_application, build_services
+from companion.bot.context import CompanionApp, Services
+from companion.cli import main
+from companion.clock import ManualClock, SystemClock
+from companion.config import ENV_NAMES, ConfigError, Settings, load_settings
+from companion.delivery.inbox import store_updates
+from companion.delivery.outbox import enqueue
+from companion.delivery.outgoing import Reply
+from companion.devtools.fake_telegram import FakeTelegram, Person
+from companion.store.models import InboxUpdate, Lane
+from companion.webhook import SECRET_HEADER, create_app, serve_webhook, web_server
+
+URL = "https://bot.example.org/telegram/hook-7f3a"
+PATH = "/telegram/hook-7f3a"
+SECRET = "s3cret_Token-of-the-clinic"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"webhook_url": URL, "webhook_secret": SECRET, "tick_seconds": 1}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 - polling a fake that has no event to wait on
+            await asyncio.sleep(0.02)
+
+
+async def inbox_rows(services: Services) -> list[InboxUpdate]:
+    async with services.db.session() as session:
+        return list((await session.scalars(select(InboxUpdate))).all())
+
+
+def post(client: httpx.AsyncClient, body: Any, secret: str | None = SECRET) -> Any:
+    headers = {} if secret is None else {SECRET_HEADER: secret}
+    if isinstance(body, bytes):
+        return client.post(PATH, content=body, headers=headers)
+    return client.post(PATH, json=body, headers=headers)
+
+
+@asynccontextmanager
+async def serving(asgi: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """The ASGI app alone (no sender, no inbox handler) under uvicorn."""
+    port = free_port()
+    server = web_server(asgi, "127.0.0.1", port)
+    task = asyncio.create_task(server.serve())
+    try:
+        await until(lambda: server.started)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def worker(
+    settings: Settings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, FakeTelegram, Services, CompanionApp]]:
+    """`companion webhook` as deployed: web server, inbox handler, tick and sender together."""
+    telegram = FakeTelegram()
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=telegram)
+    port = free_port()
+    task = asyncio.create_task(serve_webhook(application, host="127.0.0.1", port=port))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        try:
+            await until(lambda: task.done() or _answers(port))
+            yield client, telegram, services, application
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert not application.running
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def intros(telegram: FakeTelegram, chat_id: int = 1001) -> list[str]:
+    return [m.text for m in telegram.sent_to(chat_id) if m.text.startswith("Hello, I'm companion.")]
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(worker: Any) -> None:
+    client, telegram, services, application = worker
+    update = Person(application.bot, 1001).text("/start").to_dict()
+    assert (await post(client, update, secret="s3cret_Token-of-the-clinix")).status_code == 403
+    assert (await post(client, update, secret=None)).status_code == 403
+    assert (await post(client, update, secret="")).status_code == 403
+    await asyncio.sleep(0.3)
+    assert await inbox_rows(services) == []
+    assert telegram.sent_to(1001) == []
+
+
+async def test_an_update_is_stored_before_the_200_and_answered(worker: Any) -> None:
+    client, telegram, services, application = worker
+    update = Person(application.bot, 1001).text("/start")
+    response = await post(client, update.to_dict())
+    assert response.status_code == 200
+    assert [row.update_id for row in await inbox_rows(services)] == [update.update_id]
+    await until(lambda: len(telegram.sent_to(1001)) >= 2)
+    assert telegram.sent_to(1001)[0].text.startswith("Hello, I'm companion.")
+    assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now"]
+    rows = await inbox_rows(services)
+    assert rows[0].handled_at is not None
+    assert rows[0].payload_sealed is None  # her words are not kept once handled
+
+
+async def test_a_redelivered_update_is_handled_once(worker: Any) -> None:
+    client, telegram, services, application = worker
+    update = Person(application.bot, 1001).text("/start").to_dict()
+    # Telegram sends it twice at once, then once more later (say our 200 never reached it).
+    first, second = await asyncio.gather(post(client, update), post(client, update))
+    assert (first.status_code, second.status_code) == (200, 200)
+    await until(lambda: len(telegram.sent_to(1001)) >= 2)
+    assert (await post(client, update)).status_code == 200
+    await asyncio.sleep(0.5)
+    assert len(intros(telegram)) == 1
+    assert len(telegram.sent_to(1001)) == 2
+    assert len(await inbox_rows(services)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json at all", b"[1, 2]", b'{"update_id": "12"}', b'{"message": {}}', b"\xff\xfe"],
+)
+async def test_junk_is_refused_with_400_and_nothing_stored(worker: Any, body: bytes) -> None:
+    client, _telegram, services, _application = worker
+    assert (await post(client, body)).status_code == 400
+    assert await inbox_rows(services) == []
+
+
+async def test_an_oversized_body_is_refused_with_413(worker: Any) -> None:
+    client, _telegram, services, application = worker
+    update = Person(application.bot, 1001).text("x" * 1_000_001).to_dict()
+    assert (await post(client, json.dumps(update).encode())).status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while reading
+        for _ in range(11):
+            yield b" " * 100_000
+
+    response = await client.post(PATH, content=chunks(), headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 413
+    assert await inbox_rows(services) == []
+
+
+async def test_a_group_update_is_answered_by_leaving_and_never_stored(worker: Any) -> None:
+    client, telegram, services, application = worker
+    group = Person(application.bot, 3003, chat_type="group", chat_id=-100123)
+    response = await post(client, group.text("my baby was born today").to_dict())
+    assert response.status_code == 200
+    await until(lambda: telegram.left_chats == [-100123])
+    assert await inbox_rows(services) == []
+
+
+async def test_an_update_stored_by_a_worker_that_then_died_is_handled_on_restart(
+    settings: Settings, services: Services, app: CompanionApp
+) -> None:
+    update = Person(app.bot, 1001).text("/start")
+    async with serving(create_app(app, lambda: None)) as client:  # nothing handles it here
+        assert (await post(client, update.to_dict())).status_code == 200
+    assert [row.handled_at for row in await inbox_rows(services)] == [None]
+
+    telegram = FakeTelegram()
+    restarted = build_application(build_services(settings, SystemClock()), request=telegram)
+    task = asyncio.create_task(serve_webhook(restarted, host="127.0.0.1", port=free_port()))
+    try:
+        await until(lambda: len(telegram.sent_to(1001)) >= 2)
+        assert len(intros(telegram)) == 1
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_rows_another_worker_stored_and_never_handled_are_swept_up(
+    services: Services, app: CompanionApp, telegram: FakeTelegram
+) -> None:
+    handler = webhook.InboxHandler(app, sweep_seconds=0.1)
+    task = asyncio.create_task(handler.run())
+    try:
+        await asyncio.sleep(0.05)  # past its first pass, now waiting
+        await store_updates(services, [Person(app.bot, 1001).text("/start").to_dict()])
+        async with asyncio.timeout(5):
+            while (await inbox_rows(services))[0].handled_at is None:  # noqa: ASYNC110 - a row, no event
+                await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    await services.sender.drain()
+    assert len(intros(telegram)) == 1
+
+
+async def test_healthz_reports_the_database_and_the_queues(
+    services: Services, app: CompanionApp, clock: ManualClock
+) -> None:
+    async with serving(create_app(app, lambda: None)) as client:
+        empty = await client.get("/healthz")
+        assert empty.status_code == 200
+        assert empty.json() == {
+            "database": "ok",
+            "outbox": {"emergency": 0, "reply": 0, "clinician": 0, "scheduled": 0},
+            "inbox_unhandled": 0,
+            "oldest_unsent_seconds": None,
+        }
+        await store_updates(services, [Person(app.bot, 1001).text("/help").to_dict()])
+        async with services.db.session() as session:
+            for lane, age in ((Lane.REPLY, 90), (Lane.REPLY, 5), (Lane.SCHEDULED, 30)):
+                await enqueue(
+                    session,
+                    services.vault,
+                    chat_id=1001,
+                    replies=[Reply("queued")],
+                    lane=lane,
+                    now=clock.now() - timedelta(seconds=age),
+                )
+        figures = (await client.get("/healthz")).json()
+    assert figures["outbox"] == {"emergency": 0, "reply": 2, "clinician": 0, "scheduled": 1}
+    assert figures["inbox_unhandled"] == 1
+    assert figures["oldest_unsent_seconds"] == 90
+
+
+async def test_healthz_is_503_and_updates_unacknowledged_when_the_database_is_down(
+    settings_values: dict[str, object], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database_url = str(settings_values["database_url"])
+    if database_url.startswith("postgresql"):
+        broken = "postgresql+psycopg://companion:secret@127.0.0.1:1/companion"
+    else:
+        broken = f"sqlite+aiosqlite:///{tmp_path}/no-such-folder/companion.db"
+    settings = load_settings({**settings_values, "database_url": broken})
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=FakeTelegram())
+    try:
+        async with serving(create_app(application, lambda: None)) as client:
+            health = await client.get("/healthz")
+            words = Person(application.bot, 1001).text("I can't stop crying").to_dict()
+            refused = await post(client, words)
+    finally:
+        await services.db.dispose()
+    assert (health.status_code, health.json()) == (503, {"database": "failed"})
+    assert refused.status_code == 503  # not acknowledged: Telegram keeps it and tries again
+    assert "crying" not in caplog.text
+
+
+async def test_set_registers_the_url_the_secret_and_the_handled_updates(
+    settings: Settings,
+) -> None:
+    telegram = FakeTelegram()
+    said = await webhook.register_webhook(settings, request=telegram)
+    assert said == f"Telegram will post updates to {URL}"
+    assert telegram.webhook is not None
+    registered = telegram.webhook
+    assert (registered["url"], registered["secret_token"]) == (URL, SECRET)
+    allowed = registered["allowed_updates"]
+    allowed = json.loads(allowed) if isinstance(allowed, str) else allowed
+    assert allowed == ["message", "edited_message", "callback_query", "my_chat_member"]
+    assert registered.get("drop_pending_updates") in (False, "false", None)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for name in ENV_NAMES.values():
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:TESTTOKENtesttokenTESTTOKEN")
+    return monkeypatch
+
+
+def test_the_set_command_registers_and_prints_the_url(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    telegram = FakeTelegram()
+    real = webhook.register_webhook
+    clean_env.setattr(webhook, "register_webhook", functools.partial(real, request=telegram))
+    clean_env.setenv("COMPANION_WEBHOOK_URL", URL)
+    clean_env.setenv("COMPANION_WEBHOOK_SECRET", SECRET)
+    assert main(["webhook", "--set"]) == 0
+    assert capsys.readouterr().out.strip() == f"companion: Telegram will post updates to {URL}"
+    assert telegram.webhook is not None
+    assert telegram.webhook["secret_token"] == SECRET
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("COMPANION_WEBHOOK_SECRET", "", "not set"),
+        ("COMPANION_WEBHOOK_SECRET", "has spaces in it", "expected 1-256 characters"),
+        ("COMPANION_WEBHOOK_SECRET", "x" * 257, "expected 1-256 characters"),
+        ("COMPANION_WEBHOOK_URL", "http://bot.example.org/hook", "must start with https://"),
+        ("COMPANION_WEBHOOK_URL", "https://bot.example.org/healthz", "not /healthz"),
+        ("COMPANION_WEBHOOK_URL", "https://bot.example.org/a?b=c", "no query"),
+        ("COMPANION_WEBHOOK_URL", "https:///nohost", "expected a URL"),
+    ],
+)
+def test_webhook_settings_are_checked_without_echoing_them(
+    clean_env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    clean_env.setenv("COMPANION_WEBHOOK_URL", URL)
+    clean_env.setenv("COMPANION_WEBHOOK_SECRET", SECRET)
+    clean_env.setenv(variable, value)
+    assert main(["webhook", "--set"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"companion: {variable}: ")
+    assert message in err
+    assert value == "" or value not in err
+
+
+def test_webhook_settings_defaults_and_a_local_http_url() -> None:
+    settings = load_settings({})
+    assert (settings.webhook_url, settings.webhook_secret, settings.port) == (None, None, 8080)
+    local = load_settings({"webhook_url": "http://127.0.0.1:8081/tg", "port": "9000"})
+    assert (local.webhook_path, local.port) == ("/tg", 9000)
+    assert load_settings({"webhook_url": "https://bot.example.org"}).webhook_path == "/"
+    with pytest.raises(ConfigError, match=r"^PORT: "):
+        load_settings({"port": 70000})
