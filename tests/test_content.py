@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -67,6 +67,11 @@ def test_months_are_twelve(content: Content) -> None:
         assert all(months)
 
 
+def today_anywhere() -> date:
+    """Today's date where it is latest (UTC+14): whoever checked a line cannot be past it."""
+    return datetime.now(timezone(timedelta(hours=14))).date()
+
+
 def test_every_resource_line_is_complete(content: Content) -> None:
     seen = 0
     for code, resources in content.countries.items():
@@ -79,7 +84,7 @@ def test_every_resource_line_is_complete(content: Content) -> None:
             assert line.kind in {"crisis", "support", "directory"}, where
             assert line.source.strip(), where
             assert isinstance(line.last_checked, date), where
-            assert line.last_checked <= date(2026, 11, 20), where
+            assert line.last_checked <= today_anywhere(), f"{where} checked in the future"
             assert line.call or line.text or line.web, where
             assert line.name.strip(), where
             assert line.hours.strip(), where
@@ -182,56 +187,90 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+SHIPPED_LOCALES = ["en", "es"]
+NEW_LOCALE = "xx"  # no language has this code: nothing will ever ship under it
+
+
+def locale_folders(root: Path) -> list[Path]:
+    return sorted(entry for entry in root.iterdir() if entry.is_dir() and entry.name != "resources")
+
+
+def sub_once(path: Path, pattern: str, new: str) -> None:
+    """Replace the one line-anchored match of `pattern` (re.M) in a file."""
+    text, count = re.subn(pattern, new, path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    assert count == 1, f"{pattern!r} not in {path}"
+    path.write_text(text, encoding="utf-8")
+
+
 def add_locale(root: Path, locale: str) -> None:
-    """A complete second locale: a copy of en, its language name, and a note on every line."""
+    """A complete extra locale: a copy of en, its language name in every locale's names.toml,
+    and a note (the English one) on every resource line."""
+    assert not (root / locale).exists(), f"{locale} already exists: pick an unused code"
     shutil.copytree(root / "en", root / locale)
-    for folder in ("en", locale):
-        edit(root / folder / "names.toml", 'en = "English"', f'en = "English"\n{locale} = "X"')
+    for folder in locale_folders(root):
+        edit(folder / "names.toml", "[language]\n", f'[language]\n{locale} = "X"\n')
     for path in (root / "resources").glob("*.toml"):
         text = path.read_text(encoding="utf-8")
-        text = re.sub(
-            r'note = \{ en = "([^"]*)" \}', rf'note = {{ en = "\1", {locale} = "\1" }}', text
+        text, noted = re.subn(
+            r'^(note = \{ en = ("[^"\\]*")[^\n]*) \}$', rf"\1, {locale} = \2 }}", text, flags=re.M
         )
+        assert noted == len(re.findall(r"^\[\[lines\]\]$", text, flags=re.M)), path
         path.write_text(text, encoding="utf-8")
 
 
-def test_copy_of_messages_loads(messages: Path) -> None:
-    assert load_content(messages, "en").locales == ["en"]
+@pytest.fixture(params=["es", NEW_LOCALE])
+def second(messages: Path, request: pytest.FixtureRequest) -> str:
+    """A locale besides en to break: the shipped Spanish, and a complete copy of en."""
+    locale: str = request.param
+    if locale == NEW_LOCALE:
+        add_locale(messages, locale)
+    return locale
+
+
+def test_copy_of_messages_loads(messages: Path, content: Content) -> None:
+    copied = load_content(messages, "en")
+    assert copied.locales == content.locales == SHIPPED_LOCALES
+    assert copied.strings == content.strings
 
 
 def test_a_complete_second_locale_loads(messages: Path) -> None:
-    add_locale(messages, "es")
-    content = load_content(messages, "es")
-    assert content.locales == ["en", "es"]
-    assert content.default_locale == "es"
-    assert all(line.notes["es"] for line in content.countries["US"].lines)
+    add_locale(messages, NEW_LOCALE)
+    content = load_content(messages, NEW_LOCALE)
+    assert content.locales == sorted([*SHIPPED_LOCALES, NEW_LOCALE])
+    assert content.default_locale == NEW_LOCALE
+    assert all(line.notes[NEW_LOCALE] for line in content.countries["US"].lines)
+    assert content.text("es", f"names.language.{NEW_LOCALE}") == "X"
 
 
-def test_missing_key_in_a_second_locale(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(messages / "es" / "data.toml", 'cancelled = "Nothing was erased."\n', "")
-    with pytest.raises(ContentError, match=r"^es: missing keys \['data\.delete\.cancelled'\]"):
+def test_missing_key_in_a_second_locale(messages: Path, second: str) -> None:
+    sub_once(messages / second / "data.toml", r"^cancelled = .*\n", "")
+    with pytest.raises(
+        ContentError,
+        match=rf"^{second}: missing keys \['data\.delete\.cancelled'\], unexpected keys \[\]",
+    ):
         load_content(messages, "en")
 
 
-def test_extra_key_in_a_second_locale(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(messages / "es" / "data.toml", "[mydata]\n", '[mydata]\nsurprise = "!"\n')
-    with pytest.raises(ContentError, match=r"unexpected keys \['data\.mydata\.surprise'\]"):
+def test_extra_key_in_a_second_locale(messages: Path, second: str) -> None:
+    edit(messages / second / "data.toml", "[mydata]\n", '[mydata]\nsurprise = "!"\n')
+    with pytest.raises(
+        ContentError,
+        match=rf"^{second}: missing keys \[\], unexpected keys \['data\.mydata\.surprise'\]",
+    ):
         load_content(messages, "en")
 
 
-def test_placeholder_mismatch(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(messages / "es" / "help.toml", "call {number}", "llama al {numero}")
-    with pytest.raises(ContentError, match=r"^es:help\.crisis\.emergency: placeholders differ"):
+def test_placeholder_mismatch(messages: Path, second: str) -> None:
+    edit(messages / second / "help.toml", "{number}", "{numero}")
+    with pytest.raises(
+        ContentError, match=rf"^{second}:help\.crisis\.emergency: placeholders differ"
+    ):
         load_content(messages, "en")
 
 
-def test_placeholder_missing_in_a_second_locale(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(messages / "es" / "settings.toml", "{summary}", "")
-    with pytest.raises(ContentError, match=r"^es:settings\.\w+: placeholders differ"):
+def test_placeholder_missing_in_a_second_locale(messages: Path, second: str) -> None:
+    edit(messages / second / "settings.toml", "{summary}", "")
+    with pytest.raises(ContentError, match=rf"^{second}:settings\.menu: placeholders differ"):
         load_content(messages, "en")
 
 
@@ -254,10 +293,10 @@ def test_too_long_text(messages: Path) -> None:
         load_content(messages, "en")
 
 
-def test_too_long_text_in_a_second_locale_only(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(messages / "es" / "data.toml", '"Nothing was erased."', f'"{"x" * TELEGRAM_TEXT_LIMIT}"')
-    with pytest.raises(ContentError, match=r"^es:data\.delete\.cancelled"):
+def test_too_long_text_in_a_second_locale_only(messages: Path, second: str) -> None:
+    long_text = "x" * TELEGRAM_TEXT_LIMIT
+    sub_once(messages / second / "data.toml", r'^cancelled = ".*"$', f'cancelled = "{long_text}"')
+    with pytest.raises(ContentError, match=rf"^{second}:data\.delete\.cancelled: \d+ characters"):
         load_content(messages, "en")
 
 
@@ -298,15 +337,15 @@ def test_line_last_checked_not_a_date(messages: Path) -> None:
         load_content(messages, "en")
 
 
-def test_line_missing_a_note_in_a_second_locale(messages: Path) -> None:
-    add_locale(messages, "es")
-    edit(
+def test_line_missing_a_note_in_a_second_locale(messages: Path, second: str) -> None:
+    sub_once(
         messages / "resources" / "US.toml",
-        '{ en = "Text with a trained crisis counsellor.", es = "Text with a trained crisis '
-        'counsellor." }',
-        '{ en = "Text with a trained crisis counsellor." }',
+        rf'^(note = \{{ en = "Text with a trained crisis counsellor\."[^\n]*), {second} = "[^"]*"',
+        r"\1",
     )
-    with pytest.raises(ContentError, match=r"US\.toml: line us-crisis-text has no note in es"):
+    with pytest.raises(
+        ContentError, match=rf"US\.toml: line us-crisis-text has no note in {second}$"
+    ):
         load_content(messages, "en")
 
 
@@ -317,14 +356,16 @@ def test_unknown_time_zone(messages: Path) -> None:
 
 
 def test_zone_without_a_name(messages: Path) -> None:
-    edit(messages / "en" / "names.toml", '"Europe/London" = "UK time (London)"\n', "")
-    with pytest.raises(ContentError, match=r"names\.zone\.Europe/London is missing"):
+    for folder in locale_folders(messages):  # from every locale, or it is an unexpected key
+        sub_once(folder / "names.toml", r'^"Europe/London" = .*\n', "")
+    with pytest.raises(ContentError, match=r"^en: names\.zone\.Europe/London is missing"):
         load_content(messages, "en")
 
 
 def test_offered_country_without_a_name(messages: Path) -> None:
-    edit(messages / "en" / "names.toml", 'IE = "Ireland"\n', "")
-    with pytest.raises(ContentError, match=r"names\.country\.IE is missing"):
+    for folder in locale_folders(messages):  # from every locale, or it is an unexpected key
+        sub_once(folder / "names.toml", r"^IE = .*\n", "")
+    with pytest.raises(ContentError, match=r"^en: names\.country\.IE is missing"):
         load_content(messages, "en")
 
 

@@ -442,11 +442,15 @@ def test_a_wrong_extra_folder_is_a_clear_error(root: Path, tmp_path: Path) -> No
 def test_content_has_instruments_with_a_fallback() -> None:
     content = load_content(messages_dir(), "en")
     assert content.instrument("en", "phq9").name == "PHQ-9"
-    assert content.instrument("es", "gad7") is content.instrument("en", "gad7")
+    assert content.instrument("es", "gad7") is content.instruments["es"]["gad7"]
+    assert content.instrument("es", "gad7") is not content.instrument("en", "gad7")
+    assert content.instrument("xx", "gad7") is content.instrument("en", "gad7")  # no such locale
     with pytest.raises(KeyError, match="epds"):
         content.instrument("en", "epds")
     licensed = load_content(messages_dir(), "en", instruments_dir=FIXTURES)
     assert licensed.instrument("en", "epds").max_total == 30
+    assert "epds" not in licensed.instruments["es"]  # the fixture has no Spanish EPDS
+    assert licensed.instrument("es", "epds") is licensed.instrument("en", "epds")
 
 
 @pytest.mark.parametrize(

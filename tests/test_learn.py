@@ -32,7 +32,7 @@ from companion.store.models import Checkin, CheckinStatus, Mother
 from companion.store.mothers import write_birth_date
 from tests.chat_helpers import assert_nothing_stored, load_mother, reach, snapshot, t, texts
 from tests.checkin_helpers import add_mother, at, tick_and_read, update_mother
-from tests.test_content import add_locale, edit
+from tests.test_content import NEW_LOCALE, SHIPPED_LOCALES, add_locale, edit, locale_folders
 
 # --- the content ----------------------------------------------------------------------------------
 
@@ -303,19 +303,30 @@ def test_a_broken_snippet_file_names_the_file_and_field(
 def test_the_good_extra_file_loads(tmp_path: Path) -> None:
     root = tmp_path / "messages"
     shutil.copytree(messages_dir(), root)
-    (root / "en" / "learn" / "99_extra.toml").write_text(GOOD)
-    assert load_content(root, "en").library("en")[-1].id == "extra"
+    folders = locale_folders(root)
+    assert [folder.name for folder in folders] == SHIPPED_LOCALES
+    for folder in folders:  # every locale needs it, or the others miss a snippet
+        extra = GOOD.replace('title = "Extra"', f'title = "Extra {folder.name}"')
+        (folder / "learn" / "99_extra.toml").write_text(extra)
+    content = load_content(root, "en")
+    for locale in SHIPPED_LOCALES:
+        last = content.library(locale)[-1]
+        assert (last.id, last.title) == ("extra", f"Extra {locale}")
 
 
-def test_a_second_locale_must_keep_weeks_and_triggers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("locale", ["es", NEW_LOCALE])
+def test_a_second_locale_must_keep_weeks_and_triggers(tmp_path: Path, locale: str) -> None:
     root = tmp_path / "messages"
     shutil.copytree(messages_dir(), root)
-    add_locale(root, "es")
-    assert [s.id for s in load_content(root, "en").library("es")] == [
+    if locale == NEW_LOCALE:
+        add_locale(root, locale)
+    assert [s.id for s in load_content(root, "en").library(locale)] == [
         s.id for s in load_content(root, "en").library("en")
     ]
-    edit(root / "es" / "learn" / "10_understanding.toml", "weeks = [0, 3]", "weeks = [0, 5]")
-    with pytest.raises(ContentError, match=r"es/learn/10_understanding\.toml: snippets\[2\]"):
+    edit(root / locale / "learn" / "10_understanding.toml", "weeks = [0, 3]", "weeks = [0, 5]")
+    with pytest.raises(
+        ContentError, match=rf"{locale}/learn/10_understanding\.toml: snippets\[2\]: topic"
+    ):
         load_content(root, "en")
 
 
