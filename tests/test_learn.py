@@ -32,6 +32,7 @@ from companion.store.models import Checkin, CheckinStatus, Mother
 from companion.store.mothers import write_birth_date
 from tests.chat_helpers import assert_nothing_stored, load_mother, reach, snapshot, t, texts
 from tests.checkin_helpers import add_mother, at, tick_and_read, update_mother
+from tests.clinician_helpers import add_clinician, add_share
 from tests.test_content import NEW_LOCALE, SHIPPED_LOCALES, add_locale, edit, locale_folders
 
 # --- the content ----------------------------------------------------------------------------------
@@ -681,9 +682,24 @@ async def test_low_mood_on_most_of_two_weeks_says_it_may_be_more_than_the_blues(
         assert snippet_ids(services, replies) == []
         return
     assert replies[1].text == f"{trend}\n\n{shown(services, 'more_than_blues')}"
-    assert replies[1].button_labels == [MORE]  # no clinician button until that feature adds one
+    assert replies[1].button_labels == ["🤝 Share with a clinician", MORE]  # none linked
+    replies = await mother.tap("🤝 Share with a clinician")
+    assert texts(replies) == [t(services, "learn.share_how")]  # how; nothing shared by the tap
     replies = await check_in(mother, services, clock, at(22, 9), LOW)  # not again for two weeks
     assert snippet_ids(services, replies) == []
+
+
+async def test_with_a_clinician_linked_the_two_week_message_offers_a_call_back(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    mother_id = await add_mother(services, 1001)
+    clinician_id = await add_clinician(services, "Dr Rivera", 5001)
+    await add_share(services, mother_id, clinician_id)
+    await past_moods(services, mother_id, [2] * 7 + [4] * 6)
+    replies = await check_in(mother, services, clock, at(21, 9), LOW)
+    assert replies[1].button_labels == [t(services, "help.button.callback"), MORE]
+    replies = await mother.tap(t(services, "help.button.callback"))
+    assert "Dr Rivera" in replies[0].text  # she is told who will be asked to contact her
 
 
 async def test_in_the_first_weeks_low_days_get_the_fitting_snippet_without_the_trend_words(

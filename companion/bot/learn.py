@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from companion.bot.context import Ctx, Services, pressed, sender
+from companion.bot.help import callback_buttons
 from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, rows, send
@@ -26,6 +27,7 @@ from companion.store.mothers import read_birth_date
 from companion.store.screenings import results
 
 MENU = "learn|menu"
+SHARE_HOW = "learnshare"  # outside PATTERN: not a topic
 PATTERN = r"^learn\|(menu|[a-z][a-z0-9_]*)(\|[a-z][a-z0-9_]*)?$"
 
 
@@ -71,10 +73,23 @@ def topic_reply(content: Content, locale: str, snippet: Snippet) -> Reply:
 async def clinician_offer(
     services: Services, session: AsyncSession, mother: Mother
 ) -> list[list[Button]]:
-    """HOOK for the clinician work: under the two-week low-mood message, the offer to share her
-    summary with her clinician or ask for a call-back. Empty until that feature fills it in:
-    a button that did nothing would let her down when she reached out."""
-    return []
+    """Under the two-week low-mood message: with a clinician linked (who already sees her
+    summary), the button asking them to contact her; without one, how to share her summary."""
+    linked_buttons = await callback_buttons(services, session, mother)
+    if linked_buttons:
+        return linked_buttons
+    return [[Button(services.content.text(mother.locale, "learn.button.share"), SHARE_HOW)]]
+
+
+async def explain_sharing(update: Update, context: Ctx) -> None:
+    """ "Share my summary with a clinician": how sharing works (nothing is shared by the tap)."""
+    query, _, user, chat = pressed(update)
+    services = context.services
+    async with services.db.session() as session:
+        mother = await find_sender(services, session, user.id)
+    locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
+    await query.answer()
+    await send(context, chat.id, [Reply(services.content.text(locale, "learn.share_how"))])
 
 
 async def after_checkin(services: Services, session: AsyncSession, mother: Mother) -> list[Reply]:
@@ -204,5 +219,6 @@ async def _pick(
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [
         CommandHandler("learn", open_learn),
+        CallbackQueryHandler(explain_sharing, pattern=f"^{SHARE_HOW}$"),
         CallbackQueryHandler(show_topic, pattern=PATTERN),
     ]
