@@ -51,6 +51,7 @@ SAID = [
     "not suicidal just tired",
     "I want to end my life",
     "i want to kill myself",
+    "my friend said she wanted to kill herself",
     *SPREAD,
 ]
 OPENINGS = ("Thank you for telling me. Thoughts like these", "I'm worried about your safety")
@@ -412,6 +413,21 @@ async def test_the_clarifying_question_and_its_answers(
         assert [f.level for f in found] == ["concern"]
         assert responses(services, concern) == ["clar:no"]
         assert stored.prompts_paused_until is None
+
+
+async def test_a_concern_offers_short_reads_on_support_and_treatment(
+    mother: ChatDriver, services: Services
+) -> None:
+    text = "my friend said she wanted to kill herself"
+    assert triage(text, services.lexicon).level == "concern"
+    await onboard(mother)
+    [reply] = await mother.say(text)
+    assert reply.text == t(services, "crisis.concern", crisis=block(services))
+    support = t(services, "learn.button.topic.support")
+    assert reply.button_labels == [support, t(services, "learn.button.topic.treatment")]
+    [read] = await mother.tap(support)
+    assert read.text.startswith("📖 ")
+    assert [f.level for f in await flags(services)] == ["concern"]
 
 
 # --- 7. words after a command, and edited messages ------------------------------------------------

@@ -35,6 +35,7 @@ URGENT_LEVELS = ("urgent", "emergency")
 # can spell a slang word ("kms") once split at "_" or "-", so they are never read for risk.
 CODE_COMMANDS = ("/start", "/share")
 CLARIFY = "clar"  # clar|<flag id>|yes|no
+CONCERN_TOPICS = ("support", "treatment")  # /learn topics offered under a concern reply
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,18 @@ async def respond_to_risk(
                 for answer in ("yes", "no")
             ]
             reply = Reply(reply.text, [buttons])
+    if not risk.ask_clarifying:
+        reply = Reply(reply.text, [_reading(services, locale)])
     return Response([reply], Lane.REPLY)
+
+
+def _reading(services: Services, locale: str) -> list[Button]:
+    """Under a concern reply: short reads on support and on when to think about treatment,
+    for when she wants them (a button, not more text at a hard moment)."""
+    return [
+        Button(services.content.text(locale, f"learn.button.topic.{topic}"), f"learn|{topic}")
+        for topic in CONCERN_TOPICS
+    ]
 
 
 def read_words(
