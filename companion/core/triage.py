@@ -59,6 +59,7 @@ from companion.core.triage_terms import (
     WORD_CATEGORIES,
     Level,
     Result,
+    Syntax,
 )
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "Lexicon",
     "LexiconError",
     "Result",
+    "Syntax",
     "normalise",
     "triage",
 ]

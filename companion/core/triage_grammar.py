@@ -20,6 +20,7 @@ IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
 STATE_REACH = 2  # words allowed between the baby and what happens ("him falling")
 QUANTITY_REACH = 4  # words allowed between "took" and "all" / "20"
 MEANS_REACH = 3  # words allowed between "all" / "20" and the medicine
+PROCLITIC_REACH = 3  # bridge words allowed between a pronoun and the harm verb after it
 
 
 class _Text:
@@ -83,7 +84,8 @@ def _is_object(text: _Text, index: int) -> bool:
 
 
 def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
-    """Who follows a harm verb: ("baby" | "male" | "female", where it ends), or nobody."""
+    """Who follows a harm verb: ("baby" | "male" | "female" | "adult", where it ends), or
+    nobody."""
     index = start
     for _ in range(DETERMINER_REACH + 1):
         if index >= len(text.words) or text.clause(index) != clause:
@@ -93,10 +95,53 @@ def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None
             return ref.end, "baby"
         word = text.words[index]
         if word in text.word_set("pronouns_male"):
-            return index + 1, "male"
+            return _doubled(text, index + 1, clause) or (index + 1, "male")
         if word in text.word_set("pronouns_female") and _is_object(text, index):
-            return index + 1, "female"
+            return _doubled(text, index + 1, clause) or (index + 1, "female")
         if word not in text.word_set("determiners"):
+            return None
+        index += 1
+    return None
+
+
+def _proclitic_target(text: _Text, verb: _Hit, clause: int) -> tuple[int, str] | None:
+    """A pronoun before the harm verb, with only bridge words between ("lo voy a lastimar"):
+    ("baby" | "male" | "female" | "adult", where the verb ends), or nobody."""
+    bridges = text.compiled.syntax.proclitic_bridges
+    if not bridges or not _is_object(text, verb.end - 1):
+        return None  # "le sacudí la sonaja": the rattle is what is shaken
+    index = verb.start - 1
+    for _ in range(PROCLITIC_REACH + 1):
+        if index < 0 or text.clause(index) != clause:
+            return None
+        word = text.words[index]
+        for gender in ("male", "female"):
+            if word in text.word_set(f"pronouns_{gender}"):
+                return _doubled(text, verb.end, clause) or (verb.end, gender)
+        if word not in bridges:
+            return None
+        index -= 1
+    return None
+
+
+def _doubled(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
+    """With clitic doubling, whom a pronoun means when she names them after it ("hacerle daño
+    al bebé", "pegarle a mi esposo"): ("baby" | "adult", where the name ends), or None."""
+    if not text.compiled.syntax.clitic_doubling:
+        return None
+    index = start
+    for _ in range(DETERMINER_REACH + 1):
+        if index >= len(text.words) or text.clause(index) != clause:
+            return None
+        for category, who in (
+            ("baby_refs", "baby"),
+            ("male_refs", "adult"),
+            ("female_refs", "adult"),
+        ):
+            ref = text.starting_at(category, index)
+            if ref is not None:
+                return ref.end, who
+        if text.words[index] not in text.word_set("determiners"):
             return None
         index += 1
     return None
@@ -139,8 +184,9 @@ def _harm_grammar(text: _Text) -> list[_Hit]:
     """A harm verb and the baby: "hurt my baby", "shake him", "picturing dropping her"."""
     found: list[_Hit] = []
     for verb in text.any_of(("harm_verbs", "harm_verbs_baby")):
-        target = _harm_target(text, verb.end, text.clause(verb.start))
-        if target is None:
+        clause = text.clause(verb.start)
+        target = _harm_target(text, verb.end, clause) or _proclitic_target(text, verb, clause)
+        if target is None or target[1] == "adult":
             continue
         end, who = target
         if _dropped_off(text, end):
@@ -162,34 +208,56 @@ def _imagery_grammar(text: _Text) -> list[_Hit]:
     """An image of the baby harmed: "I keep picturing him falling down the stairs"."""
     found: list[_Hit] = []
     for cue in text.by.get("imagery_cues", ()):
-        clause = text.clause(cue.start)
-        for index in range(cue.end, min(cue.end + IMAGERY_REACH, len(text.words))):
-            if text.clause(index) != clause:
-                break
-            ref = text.starting_at("baby_refs", index)
-            word = text.words[index]
-            if ref is not None:
-                subject_end = ref.end
-            elif word in text.word_set("pronouns_male") | text.word_set("pronouns_female"):
-                gender = "male" if word in text.word_set("pronouns_male") else "female"
-                if _resolve(text, gender, index) == "adult":
-                    continue
-                subject_end = index + 1
-            else:
-                continue
-            state = next(
-                (
-                    hit
-                    for hit in text.by.get("harm_states", ())
-                    if subject_end <= hit.start <= subject_end + STATE_REACH
-                    and text.clause(hit.start) == clause
-                ),
-                None,
-            )
-            if state is not None:
-                found.append(_Hit("harm_to_baby", cue.start, state.end))
-                break
+        hit = _image_of_harm(text, cue)
+        if hit is not None:
+            found.append(hit)
     return found
+
+
+def _image_of_harm(text: _Text, cue: _Hit) -> _Hit | None:
+    """The baby (or, where a sentence can leave out whom it is about, nobody named) and what
+    happens to them, shortly after an imagery cue."""
+    clause = text.clause(cue.start)
+    unnamed = text.compiled.syntax.subject_optional
+    for index in range(cue.end, min(cue.end + IMAGERY_REACH, len(text.words))):
+        if text.clause(index) != clause:
+            return None
+        subject_end = _imagined_subject(text, index)
+        if subject_end is None:
+            if unnamed and _adult_at(text, index):
+                return None  # "me imagino a mi esposo..."
+            state = text.starting_at("harm_states", index) if unnamed else None
+            if state is not None:
+                return _Hit("harm_to_baby", cue.start, state.end)
+            continue
+        state = next(
+            (
+                hit
+                for hit in text.by.get("harm_states", ())
+                if subject_end <= hit.start <= subject_end + STATE_REACH
+                and text.clause(hit.start) == clause
+            ),
+            None,
+        )
+        if state is not None:
+            return _Hit("harm_to_baby", cue.start, state.end)
+    return None
+
+
+def _imagined_subject(text: _Text, index: int) -> int | None:
+    """Where the baby, named or as "him" / "her", ends if they start here."""
+    ref = text.starting_at("baby_refs", index)
+    if ref is not None:
+        return ref.end
+    word = text.words[index]
+    if word in text.word_set("pronouns_male") | text.word_set("pronouns_female"):
+        gender = "male" if word in text.word_set("pronouns_male") else "female"
+        return None if _resolve(text, gender, index) == "adult" else index + 1
+    return None
+
+
+def _adult_at(text: _Text, index: int) -> bool:
+    return any(hit.start == index for hit in text.any_of(("male_refs", "female_refs")))
 
 
 def _belief_subject(text: _Text, link: _Hit) -> str | None:
