@@ -184,7 +184,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def add_locale(root: Path, locale: str) -> None:
     """A complete second locale: a copy of en, its language name, and a note on every line."""
-    shutil.copytree(root / "en", root / locale)
+    shutil.copytree(root / "en", root / locale, dirs_exist_ok=True)  # messages/es/triage may exist
     for folder in ("en", locale):
         edit(root / folder / "names.toml", 'en = "English"', f'en = "English"\n{locale} = "X"')
     for path in (root / "resources").glob("*.toml"):
