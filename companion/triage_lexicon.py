@@ -182,3 +182,18 @@ def load_lexicon(path: Path, locale: str | None = None) -> Lexicon:
 def default_lexicon(locale: str = "en") -> Lexicon:
     """The shipped lexicon for a locale (loaded and checked once per process)."""
     return load_lexicon(lexicon_path(locale), locale)
+
+
+def shipped_locales(root: Path | None = None) -> tuple[str, ...]:
+    """The locales that ship a triage lexicon (messages/<locale>/triage/lexicon.toml)."""
+    folder = root or messages_dir()
+    return tuple(
+        sorted(
+            entry.name for entry in folder.iterdir() if lexicon_path(entry.name, folder).is_file()
+        )
+    )
+
+
+def shipped_lexicons() -> dict[str, Lexicon]:
+    """Every shipped lexicon by locale, each loaded and checked once per process."""
+    return {locale: default_lexicon(locale) for locale in shipped_locales()}
