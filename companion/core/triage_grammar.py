@@ -1,4 +1,4 @@
-"""One text read for triage: its words, the phrases found in it, and what grammar adds.
+"""What the grammar adds to a text read for triage (companion.core.triage_text).
 
 The grammar finds what a list of phrases cannot: a harm verb and the baby ("hurt my little boy",
 "shake him", with "him" / "her" resolved from who was named before), an image of the baby harmed,
@@ -9,11 +9,8 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
-from companion.core.triage_match import _Compiled, _find, _hidden_by_idiom, _Hit
-from companion.core.triage_normalise import _tokenise
+from companion.core.triage_match import _Compiled, _Hit
+from companion.core.triage_text import _adult_at, _framed_as_thought, _is_object, _resolve, _Text
 
 DETERMINER_REACH = 3  # words allowed between a harm verb and the baby ("hurt my little boy")
 IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
@@ -23,64 +20,7 @@ MEANS_REACH = 3  # words allowed between "all" / "20" and the medicine
 PROCLITIC_REACH = 3  # bridge words allowed between a pronoun and the harm verb after it
 
 
-class _Text:
-    """One text (a message, or several joined) with its phrases found and idioms applied."""
-
-    def __init__(self, text: str, compiled: _Compiled) -> None:
-        self.compiled = compiled
-        self.tokens = _tokenise(text, compiled.norm)
-        found = _find(self.tokens, compiled)
-        idioms = [hit for hit in found if hit.category == "idioms"]
-        self.idiom_found = bool(idioms)
-        self.hits = [
-            hit for hit in found if hit.category != "idioms" and not _hidden_by_idiom(hit, idioms)
-        ]
-        self.by: dict[str, list[_Hit]] = defaultdict(list)
-        for hit in self.hits:
-            self.by[hit.category].append(hit)
-        grammar = [
-            *_harm_grammar(self),
-            *_imagery_grammar(self),
-            *_attempt_grammar(self),
-            *_belief_grammar(self),
-            *_lethality_grammar(self),
-            *_possession_grammar(self),
-        ]
-        for hit in grammar:
-            self.by[hit.category].append(hit)
-        self.hits.extend(grammar)
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        return self.tokens.words
-
-    def clause(self, index: int) -> int:
-        return self.tokens.clauses[index]
-
-    def sentence(self, index: int) -> int:
-        return self.tokens.sentences[index]
-
-    def word_set(self, category: str) -> frozenset[str]:
-        return self.compiled.words[category]
-
-    def any_of(self, categories: Iterable[str]) -> list[_Hit]:
-        return [hit for category in categories for hit in self.by.get(category, ())]
-
-    def starting_at(self, category: str, index: int) -> _Hit | None:
-        return next((hit for hit in self.by.get(category, ()) if hit.start == index), None)
-
-
 # --- the grammar of harm to the baby and of an overdose ---------------------------------------
-
-
-def _is_object(text: _Text, index: int) -> bool:
-    """Whether "her" is the one harmed ("dropping her down the stairs"), not "her bottle"."""
-    after = index + 1
-    return (
-        after >= len(text.words)
-        or text.clause(after) != text.clause(index)
-        or text.words[after] in text.word_set("object_followers")
-    )
 
 
 def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
@@ -159,27 +99,6 @@ def _dropped_off(text: _Text, index: int) -> bool:
     )
 
 
-def _resolve(text: _Text, gender: str, before: int) -> str:
-    """Whom "him" / "her" means: "baby", "adult" or "unknown", from the nearest person named
-    before it (her husband, the baby) or else from talk of feeds, nappies and crying."""
-    adults = "male_refs" if gender == "male" else "female_refs"
-    named = [hit for hit in text.any_of(("baby_refs", adults)) if hit.end <= before]
-    if named:
-        nearest = max(named, key=lambda hit: hit.end)
-        return "baby" if nearest.category == "baby_refs" else "adult"
-    if text.any_of(("baby_refs", "baby_context")):
-        return "baby"
-    return "unknown"
-
-
-def _framed_as_thought(text: _Text, index: int) -> bool:
-    """A fear or an image before this point in the clause: "scared I'll", "picturing"."""
-    return any(
-        hit.start < index and text.clause(hit.start) == text.clause(index)
-        for hit in text.any_of(("fear_cues", "imagery_cues"))
-    )
-
-
 def _harm_grammar(text: _Text) -> list[_Hit]:
     """A harm verb and the baby: "hurt my baby", "shake him", "picturing dropping her"."""
     found: list[_Hit] = []
@@ -254,10 +173,6 @@ def _imagined_subject(text: _Text, index: int) -> int | None:
         gender = "male" if word in text.word_set("pronouns_male") else "female"
         return None if _resolve(text, gender, index) == "adult" else index + 1
     return None
-
-
-def _adult_at(text: _Text, index: int) -> bool:
-    return any(hit.start == index for hit in text.any_of(("male_refs", "female_refs")))
 
 
 def _belief_subject(text: _Text, link: _Hit) -> str | None:
@@ -368,3 +283,19 @@ def _attempt_grammar(text: _Text) -> list[_Hit]:
                 found.append(_Hit("attempt", verb.start, medicine.end))
                 break
     return found
+
+
+def _read(text: str, compiled: _Compiled) -> _Text:
+    """One text read, with what the grammar adds; every rule runs on the phrases alone."""
+    read = _Text(text, compiled)
+    read.add(
+        [
+            *_harm_grammar(read),
+            *_imagery_grammar(read),
+            *_attempt_grammar(read),
+            *_belief_grammar(read),
+            *_lethality_grammar(read),
+            *_possession_grammar(read),
+        ]
+    )
+    return read
