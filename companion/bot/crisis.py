@@ -160,10 +160,10 @@ def triage_lexicons(
     languages and a missed alert costs more than a second read. Each once; English alone costs
     one read, as before."""
     telegram = language_code.split("-")[0].lower() if language_code else None
-    wanted = dict.fromkeys([mother.locale if mother else telegram, telegram])
-    others = [services.lexicons[locale] for locale in wanted if locale in services.lexicons]
+    wanted = [mother.locale if mother else telegram, telegram]
+    found = [services.lexicons.get(locale) for locale in dict.fromkeys(wanted) if locale]
     english = services.lexicon
-    return [*(lexicon for lexicon in others if lexicon.locale != english.locale), english]
+    return [*(lex for lex in found if lex and lex.locale != english.locale), english]
 
 
 def read_all(lexicons: list[Lexicon], text: str, recent: list[str]) -> Result:
