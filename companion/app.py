@@ -40,7 +40,7 @@ from companion.delivery.sender import Sender
 from companion.delivery.tick import run_tick
 from companion.resources import messages_dir
 from companion.store.db import Database
-from companion.triage_lexicon import default_lexicon
+from companion.triage_lexicon import default_lexicon, shipped_lexicons
 from companion.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,8 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         clock or SystemClock(),
     )
     sender = Sender(db, vault, clock, rate=config.send_rate, chat_interval=config.chat_interval_s)
-    lexicon = default_lexicon("en")  # the triage lexicon ships in English first
+    # Her words are read with English and with her language's lexicon (companion.bot.crisis).
+    lexicon, lexicons = default_lexicon("en"), shipped_lexicons()
     return Services(
         settings=config,
         db=db,
@@ -97,6 +98,7 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         sender=sender,
         lexicon=lexicon,
+        lexicons=lexicons,
     )
 
 

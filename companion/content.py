@@ -205,8 +205,10 @@ def load_content(
     from companion.instrument_files import check_thresholds, load_instruments
     from companion.learn_files import learn_strings, load_snippets
 
-    locales = sorted(
-        entry.name for entry in root.iterdir() if entry.is_dir() and entry.name != "resources"
+    locales = sorted(  # a folder with no strings (only a triage lexicon, say) is not a locale
+        entry.name
+        for entry in root.iterdir()
+        if entry.is_dir() and entry.name != "resources" and any(entry.glob("*.toml"))
     )
     if default_locale not in locales:
         raise ContentError(f"no messages for the default locale {default_locale!r} in {root}")

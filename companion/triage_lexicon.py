@@ -16,11 +16,14 @@ from typing import Any
 
 from companion.content import ContentError
 from companion.core import triage as core
-from companion.core.triage import CATEGORIES, WORD_CATEGORIES, Lexicon
+from companion.core.triage import CATEGORIES, WORD_CATEGORIES, Lexicon, Syntax
 from companion.resources import messages_dir
 
 TABLES = ("settings", "contractions", "phrases")
 DEFAULT_OVERDOSE_COUNT = 10
+WORD_LISTS = ("enclitics", "enclitic_hosts", "proclitic_bridges")
+SWITCHES = ("clitic_doubling", "subject_optional")
+SETTINGS = ("overdose_count", "clause_openers", *WORD_LISTS, *SWITCHES)
 
 
 class LexiconError(ContentError):
@@ -72,8 +75,46 @@ def _contractions(raw: Any, where: str) -> dict[str, str]:
     return dict(raw)
 
 
-def _overdose_count(raw: Any, where: str) -> int:
-    settings = raw if isinstance(raw, dict) else {}
+def _settings(raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: [settings] must be a table")
+    unknown = sorted(set(raw) - set(SETTINGS))
+    if unknown:
+        raise LexiconError(f"{where}: unknown settings: {', '.join(unknown)}")
+    return raw
+
+
+def _syntax(settings: dict[str, Any], where: str) -> Syntax:
+    """The settings for languages unlike English (see companion.core.triage_terms.Syntax)."""
+    openers = settings.get("clause_openers", "")
+    if not isinstance(openers, str) or any(ch.isalnum() or ch.isspace() for ch in openers):
+        raise LexiconError(f"{where}: settings.clause_openers must be punctuation marks")
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in WORD_LISTS:
+        words = settings.get(name, [])
+        if not isinstance(words, list) or not all(
+            isinstance(word, str) and word.strip().isalpha() for word in words
+        ):
+            raise LexiconError(f"{where}: settings.{name} must be a list of single words")
+        lists[name] = tuple(words)
+    if bool(lists["enclitics"]) != bool(lists["enclitic_hosts"]):
+        raise LexiconError(f"{where}: settings.enclitics and enclitic_hosts go together")
+    for name in SWITCHES:
+        if not isinstance(settings.get(name, False), bool):
+            raise LexiconError(f"{where}: settings.{name} must be true or false")
+    return Syntax(
+        clause_openers=openers,
+        enclitics=lists["enclitics"],
+        enclitic_hosts=lists["enclitic_hosts"],
+        proclitic_bridges=frozenset(lists["proclitic_bridges"]),
+        clitic_doubling=settings.get("clitic_doubling", False),
+        subject_optional=settings.get("subject_optional", False),
+    )
+
+
+def _overdose_count(settings: dict[str, Any], where: str) -> int:
     count = settings.get("overdose_count", DEFAULT_OVERDOSE_COUNT)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise LexiconError(f"{where}: settings.overdose_count must be a whole number above 0")
@@ -116,12 +157,14 @@ def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -
     unknown = sorted(set(raw) - set(TABLES))
     if unknown:
         raise LexiconError(f"{where}: unknown tables: {', '.join(unknown)}")
+    settings = _settings(raw.get("settings"), where)
     try:
         lexicon = Lexicon(
             locale=locale,
             phrases=_phrases(raw.get("phrases"), where),
             contractions=_contractions(raw.get("contractions", {}), where),
-            overdose_count=_overdose_count(raw.get("settings"), where),
+            overdose_count=_overdose_count(settings, where),
+            syntax=_syntax(settings, where),
         )
     except core.LexiconError as error:
         raise LexiconError(f"{where}: {error}") from None
@@ -139,3 +182,18 @@ def load_lexicon(path: Path, locale: str | None = None) -> Lexicon:
 def default_lexicon(locale: str = "en") -> Lexicon:
     """The shipped lexicon for a locale (loaded and checked once per process)."""
     return load_lexicon(lexicon_path(locale), locale)
+
+
+def shipped_locales(root: Path | None = None) -> tuple[str, ...]:
+    """The locales that ship a triage lexicon (messages/<locale>/triage/lexicon.toml)."""
+    folder = root or messages_dir()
+    return tuple(
+        sorted(
+            entry.name for entry in folder.iterdir() if lexicon_path(entry.name, folder).is_file()
+        )
+    )
+
+
+def shipped_lexicons() -> dict[str, Lexicon]:
+    """Every shipped lexicon by locale, each loaded and checked once per process."""
+    return {locale: default_lexicon(locale) for locale in shipped_locales()}

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from telegram import Update
 
 from companion.bot.context import Services
+from companion.bot.crisis import read_words, triage_lexicons
 from companion.bot.mother_view import crisis_block
 from companion.clock import ManualClock
 from companion.core.triage import triage
@@ -20,7 +21,7 @@ from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, SentMessage
 from companion.store.flags import read_detail
-from companion.store.models import Lane, OutboxMessage
+from companion.store.models import Lane, Mother, OutboxMessage
 from companion.store.safety_models import Flag
 from tests.chat_helpers import (
     assert_nothing_stored,
@@ -53,6 +54,9 @@ SAID = [
     "i want to kill myself",
     "my friend said she wanted to kill herself",
     *SPREAD,
+    "me quiero morir",
+    "ya no quiero vivir",
+    "me tomé todas las pastillas",
 ]
 OPENINGS = ("Thank you for telling me. Thoughts like these", "I'm worried about your safety")
 
@@ -519,3 +523,78 @@ async def test_an_invitation_code_is_not_read_for_risk(
     replies = await mother.say(said)
     assert not [text for text in texts(replies) if text.startswith("Thank you for telling me")]
     assert await flags(services) == []
+
+
+# --- 10. her language ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "language_code", "read_with"),
+    [
+        ("en", "en", ["en"]),  # English alone: one read, as before
+        ("en", "es-MX", ["es", "en"]),  # her Telegram app is in Spanish
+        ("es", "en", ["es", "en"]),  # she chose Spanish
+        ("es", None, ["es", "en"]),
+        (None, "es", ["es", "en"]),  # not set up yet: her Telegram app's language
+        (None, "fr", ["en"]),  # no French lexicon: English
+        (None, None, ["en"]),
+    ],
+)
+def test_her_words_are_read_in_her_language_and_in_english(
+    services: Services, locale: str | None, language_code: str | None, read_with: list[str]
+) -> None:
+    mother = Mother(locale=locale) if locale else None
+    lexicons = triage_lexicons(services, mother, language_code)
+    assert [lexicon.locale for lexicon in lexicons] == read_with
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("me quiero morir", "urgent"),  # only the Spanish lexicon knows it
+        ("I want to die", "urgent"),  # only the English one does
+        ("me tomé todas las pastillas", "emergency"),
+        ("me muero por un café", None),
+    ],
+)
+def test_a_mother_who_chose_spanish_is_read_in_both(
+    services: Services, text: str, level: str | None
+) -> None:
+    risk = read_words(services, Mother(locale="es"), text, "message", remember=False)
+    assert risk is not None
+    assert (risk.level if risk.level != "none" else None) == level
+
+
+async def test_someone_whose_telegram_is_in_spanish_gets_help_for_spanish_words(
+    person_factory: Callable[..., ChatDriver], services: Services
+) -> None:
+    someone = person_factory(2002, language_code="es-MX")
+    waiting, replies = await queued(someone, someone.person.text("me quiero morir"))
+    assert waiting == [Lane.EMERGENCY]
+    assert len(replies) == 1
+    await assert_nothing_stored(services)
+
+
+async def test_an_english_mother_writing_spanish_gets_the_crisis_reply_and_a_flag(
+    person_factory: Callable[..., ChatDriver], services: Services
+) -> None:
+    await add_mother(services, 2003)  # English, as set up; her Telegram app is in Spanish
+    mother = person_factory(2003, language_code="es")
+    waiting, replies = await queued(mother, mother.person.text("ya no quiero vivir"))
+    assert waiting == [Lane.EMERGENCY]
+    assert texts(replies) == [crisis_text(services, "urgent")]
+    [flag] = await flags(services)
+    assert (flag.level, flag.source) == ("urgent", "message")
+    assert read_detail(flag, services.vault).reasons == ("suicidal_ideation",)
+
+
+async def test_spanish_after_a_command_is_read_too(
+    person_factory: Callable[..., ChatDriver], services: Services
+) -> None:
+    await add_mother(services, 2004)
+    mother = person_factory(2004, language_code="es-US")
+    waiting, replies = await queued(mother, mother.person.text("/help me tomé todas las pastillas"))
+    assert waiting == [Lane.EMERGENCY]
+    assert texts(replies) == [crisis_text(services, "emergency")]
+    [flag] = await flags(services)
+    assert (flag.level, flag.source) == ("emergency", "command")

@@ -141,7 +141,9 @@ async def _answer_in_flow(
         text = (message.text or message.caption) if message else None  # a caption is typed too
         locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
         source = _source(conversation, message.caption if message else None)
-        risk = read_words(services, mother, text, source, remember=True)
+        risk = read_words(
+            services, mother, text, source, remember=True, language_code=user.language_code
+        )
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
         replies = list(response.replies) if response else []
         if mother is not None and conversation is not None and outcome is not None and turn:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, Chat, Update, User
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -26,7 +27,8 @@ class Services:
     vault: Vault
     clock: Clock
     sender: Sender
-    lexicon: Lexicon
+    lexicon: Lexicon  # English: every message is read with it
+    lexicons: Mapping[str, Lexicon] = field(default_factory=dict)  # every shipped one, by locale
 
 
 class BotData:

@@ -22,7 +22,7 @@ from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
-from companion.core.triage import triage
+from companion.core.triage import LEVELS, Lexicon, Result, triage
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
 from companion.delivery.outbox import drop_scheduled
@@ -164,16 +164,42 @@ def _reading(services: Services, locale: str) -> list[Button]:
     ]
 
 
+def triage_lexicons(
+    services: Services, mother: Mother | None, language_code: str | None
+) -> list[Lexicon]:
+    """The lexicons her words are read with: her language's (before she has chosen one, her
+    Telegram app's), her Telegram app's language's, and always English, since many mothers mix
+    languages and a missed alert costs more than a second read. Each once; English alone costs
+    one read, as before."""
+    telegram = language_code.split("-")[0].lower() if language_code else None
+    wanted = [mother.locale if mother else telegram, telegram]
+    found = [services.lexicons.get(locale) for locale in dict.fromkeys(wanted) if locale]
+    english = services.lexicon
+    return [*(lex for lex in found if lex and lex.locale != english.locale), english]
+
+
+def read_all(lexicons: list[Lexicon], text: str, recent: list[str]) -> Result:
+    """The highest level any lexicon finds; on a tie, the first lexicon's reading."""
+    results = [triage(text, lexicon, recent) for lexicon in lexicons]
+    return max(results, key=lambda result: LEVELS.index(result.level))
+
+
 def read_words(
-    services: Services, mother: Mother | None, text: str | None, source: str, *, remember: bool
+    services: Services,
+    mother: Mother | None,
+    text: str | None,
+    source: str,
+    *,
+    remember: bool,
+    language_code: str | None = None,
 ) -> Risk | None:
-    """Triage what she typed, read together with her last few messages; with `remember`, keep
-    it among those for next time."""
+    """Triage what she typed, read together with her last few messages, in her languages (see
+    triage_lexicons); with `remember`, keep it among those for next time."""
     if not text:
         return None
     now = services.clock.now()
     recent = recent_messages(mother, services.vault, now) if mother else []
-    result = triage(text, services.lexicon, recent)
+    result = read_all(triage_lexicons(services, mother, language_code), text, recent)
     if mother is not None and remember:
         remember_message(mother, services.vault, text, now)
     return Risk(result.level, result.reasons, source, result.ask_clarifying, text)
@@ -200,7 +226,9 @@ async def check_side_text(update: Update, context: Ctx) -> None:
         mother = await find_sender(services, session, user.id)
         locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
         source = "edited" if edited else "command"
-        risk = read_words(services, mother, text, source, remember=False)
+        risk = read_words(
+            services, mother, text, source, remember=False, language_code=user.language_code
+        )
         if risk is None or risk.level not in URGENT_LEVELS:
             return  # nothing else answers these, so a mild concern here waits for her next message
         response = await respond_to_risk(services, session, mother, locale, risk)

@@ -19,7 +19,8 @@ listed before it:
 - triage_terms: levels, reason codes, the lexicon's categories and the signals they raise;
 - triage_normalise: what she typed, reduced to the words triage reads;
 - triage_match: the lexicon compiled, and its phrases found in a text;
-- triage_grammar: one text read, with what the grammar adds (harm to the baby, an overdose);
+- triage_text: one text read: its words, its phrases, who "him" / "her" is;
+- triage_grammar: what the grammar adds to a text read (harm to the baby, an overdose);
 - triage_rules: what lowers a phrase (denied, past, about others) and the level the rest reach.
 
 Pure: no I/O and no logging. The text she wrote is never logged, stored or echoed from here.
@@ -59,6 +60,7 @@ from companion.core.triage_terms import (
     WORD_CATEGORIES,
     Level,
     Result,
+    Syntax,
 )
 
 __all__ = [
@@ -88,6 +90,7 @@ __all__ = [
     "Lexicon",
     "LexiconError",
     "Result",
+    "Syntax",
     "normalise",
     "triage",
 ]

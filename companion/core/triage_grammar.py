@@ -1,4 +1,4 @@
-"""One text read for triage: its words, the phrases found in it, and what grammar adds.
+"""What the grammar adds to a text read for triage (companion.core.triage_text).
 
 The grammar finds what a list of phrases cannot: a harm verb and the baby ("hurt my little boy",
 "shake him", with "him" / "her" resolved from who was named before), an image of the baby harmed,
@@ -9,81 +9,23 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
-from companion.core.triage_match import _Compiled, _find, _hidden_by_idiom, _Hit
-from companion.core.triage_normalise import _tokenise
+from companion.core.triage_match import _Compiled, _Hit
+from companion.core.triage_text import _adult_at, _framed_as_thought, _is_object, _resolve, _Text
 
 DETERMINER_REACH = 3  # words allowed between a harm verb and the baby ("hurt my little boy")
 IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
 STATE_REACH = 2  # words allowed between the baby and what happens ("him falling")
 QUANTITY_REACH = 4  # words allowed between "took" and "all" / "20"
 MEANS_REACH = 3  # words allowed between "all" / "20" and the medicine
-
-
-class _Text:
-    """One text (a message, or several joined) with its phrases found and idioms applied."""
-
-    def __init__(self, text: str, compiled: _Compiled) -> None:
-        self.compiled = compiled
-        self.tokens = _tokenise(text, compiled.norm)
-        found = _find(self.tokens, compiled)
-        idioms = [hit for hit in found if hit.category == "idioms"]
-        self.idiom_found = bool(idioms)
-        self.hits = [
-            hit for hit in found if hit.category != "idioms" and not _hidden_by_idiom(hit, idioms)
-        ]
-        self.by: dict[str, list[_Hit]] = defaultdict(list)
-        for hit in self.hits:
-            self.by[hit.category].append(hit)
-        grammar = [
-            *_harm_grammar(self),
-            *_imagery_grammar(self),
-            *_attempt_grammar(self),
-            *_belief_grammar(self),
-            *_lethality_grammar(self),
-            *_possession_grammar(self),
-        ]
-        for hit in grammar:
-            self.by[hit.category].append(hit)
-        self.hits.extend(grammar)
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        return self.tokens.words
-
-    def clause(self, index: int) -> int:
-        return self.tokens.clauses[index]
-
-    def sentence(self, index: int) -> int:
-        return self.tokens.sentences[index]
-
-    def word_set(self, category: str) -> frozenset[str]:
-        return self.compiled.words[category]
-
-    def any_of(self, categories: Iterable[str]) -> list[_Hit]:
-        return [hit for category in categories for hit in self.by.get(category, ())]
-
-    def starting_at(self, category: str, index: int) -> _Hit | None:
-        return next((hit for hit in self.by.get(category, ()) if hit.start == index), None)
+PROCLITIC_REACH = 3  # bridge words allowed between a pronoun and the harm verb after it
 
 
 # --- the grammar of harm to the baby and of an overdose ---------------------------------------
 
 
-def _is_object(text: _Text, index: int) -> bool:
-    """Whether "her" is the one harmed ("dropping her down the stairs"), not "her bottle"."""
-    after = index + 1
-    return (
-        after >= len(text.words)
-        or text.clause(after) != text.clause(index)
-        or text.words[after] in text.word_set("object_followers")
-    )
-
-
 def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
-    """Who follows a harm verb: ("baby" | "male" | "female", where it ends), or nobody."""
+    """Who follows a harm verb: ("baby" | "male" | "female" | "adult", where it ends), or
+    nobody."""
     index = start
     for _ in range(DETERMINER_REACH + 1):
         if index >= len(text.words) or text.clause(index) != clause:
@@ -93,10 +35,53 @@ def _harm_target(text: _Text, start: int, clause: int) -> tuple[int, str] | None
             return ref.end, "baby"
         word = text.words[index]
         if word in text.word_set("pronouns_male"):
-            return index + 1, "male"
+            return _doubled(text, index + 1, clause) or (index + 1, "male")
         if word in text.word_set("pronouns_female") and _is_object(text, index):
-            return index + 1, "female"
+            return _doubled(text, index + 1, clause) or (index + 1, "female")
         if word not in text.word_set("determiners"):
+            return None
+        index += 1
+    return None
+
+
+def _proclitic_target(text: _Text, verb: _Hit, clause: int) -> tuple[int, str] | None:
+    """A pronoun before the harm verb, with only bridge words between ("lo voy a lastimar"):
+    ("baby" | "male" | "female" | "adult", where the verb ends), or nobody."""
+    bridges = text.compiled.syntax.proclitic_bridges
+    if not bridges or not _is_object(text, verb.end - 1):
+        return None  # "le sacudí la sonaja": the rattle is what is shaken
+    index = verb.start - 1
+    for _ in range(PROCLITIC_REACH + 1):
+        if index < 0 or text.clause(index) != clause:
+            return None
+        word = text.words[index]
+        for gender in ("male", "female"):
+            if word in text.word_set(f"pronouns_{gender}"):
+                return _doubled(text, verb.end, clause) or (verb.end, gender)
+        if word not in bridges:
+            return None
+        index -= 1
+    return None
+
+
+def _doubled(text: _Text, start: int, clause: int) -> tuple[int, str] | None:
+    """With clitic doubling, whom a pronoun means when she names them after it ("hacerle daño
+    al bebé", "pegarle a mi esposo"): ("baby" | "adult", where the name ends), or None."""
+    if not text.compiled.syntax.clitic_doubling:
+        return None
+    index = start
+    for _ in range(DETERMINER_REACH + 1):
+        if index >= len(text.words) or text.clause(index) != clause:
+            return None
+        for category, who in (
+            ("baby_refs", "baby"),
+            ("male_refs", "adult"),
+            ("female_refs", "adult"),
+        ):
+            ref = text.starting_at(category, index)
+            if ref is not None:
+                return ref.end, who
+        if text.words[index] not in text.word_set("determiners"):
             return None
         index += 1
     return None
@@ -114,33 +99,13 @@ def _dropped_off(text: _Text, index: int) -> bool:
     )
 
 
-def _resolve(text: _Text, gender: str, before: int) -> str:
-    """Whom "him" / "her" means: "baby", "adult" or "unknown", from the nearest person named
-    before it (her husband, the baby) or else from talk of feeds, nappies and crying."""
-    adults = "male_refs" if gender == "male" else "female_refs"
-    named = [hit for hit in text.any_of(("baby_refs", adults)) if hit.end <= before]
-    if named:
-        nearest = max(named, key=lambda hit: hit.end)
-        return "baby" if nearest.category == "baby_refs" else "adult"
-    if text.any_of(("baby_refs", "baby_context")):
-        return "baby"
-    return "unknown"
-
-
-def _framed_as_thought(text: _Text, index: int) -> bool:
-    """A fear or an image before this point in the clause: "scared I'll", "picturing"."""
-    return any(
-        hit.start < index and text.clause(hit.start) == text.clause(index)
-        for hit in text.any_of(("fear_cues", "imagery_cues"))
-    )
-
-
 def _harm_grammar(text: _Text) -> list[_Hit]:
     """A harm verb and the baby: "hurt my baby", "shake him", "picturing dropping her"."""
     found: list[_Hit] = []
     for verb in text.any_of(("harm_verbs", "harm_verbs_baby")):
-        target = _harm_target(text, verb.end, text.clause(verb.start))
-        if target is None:
+        clause = text.clause(verb.start)
+        target = _harm_target(text, verb.end, clause) or _proclitic_target(text, verb, clause)
+        if target is None or target[1] == "adult":
             continue
         end, who = target
         if _dropped_off(text, end):
@@ -162,34 +127,52 @@ def _imagery_grammar(text: _Text) -> list[_Hit]:
     """An image of the baby harmed: "I keep picturing him falling down the stairs"."""
     found: list[_Hit] = []
     for cue in text.by.get("imagery_cues", ()):
-        clause = text.clause(cue.start)
-        for index in range(cue.end, min(cue.end + IMAGERY_REACH, len(text.words))):
-            if text.clause(index) != clause:
-                break
-            ref = text.starting_at("baby_refs", index)
-            word = text.words[index]
-            if ref is not None:
-                subject_end = ref.end
-            elif word in text.word_set("pronouns_male") | text.word_set("pronouns_female"):
-                gender = "male" if word in text.word_set("pronouns_male") else "female"
-                if _resolve(text, gender, index) == "adult":
-                    continue
-                subject_end = index + 1
-            else:
-                continue
-            state = next(
-                (
-                    hit
-                    for hit in text.by.get("harm_states", ())
-                    if subject_end <= hit.start <= subject_end + STATE_REACH
-                    and text.clause(hit.start) == clause
-                ),
-                None,
-            )
-            if state is not None:
-                found.append(_Hit("harm_to_baby", cue.start, state.end))
-                break
+        hit = _image_of_harm(text, cue)
+        if hit is not None:
+            found.append(hit)
     return found
+
+
+def _image_of_harm(text: _Text, cue: _Hit) -> _Hit | None:
+    """The baby (or, where a sentence can leave out whom it is about, nobody named) and what
+    happens to them, shortly after an imagery cue."""
+    clause = text.clause(cue.start)
+    unnamed = text.compiled.syntax.subject_optional
+    for index in range(cue.end, min(cue.end + IMAGERY_REACH, len(text.words))):
+        if text.clause(index) != clause:
+            return None
+        subject_end = _imagined_subject(text, index)
+        if subject_end is None:
+            if unnamed and _adult_at(text, index):
+                return None  # "me imagino a mi esposo..."
+            state = text.starting_at("harm_states", index) if unnamed else None
+            if state is not None:
+                return _Hit("harm_to_baby", cue.start, state.end)
+            continue
+        state = next(
+            (
+                hit
+                for hit in text.by.get("harm_states", ())
+                if subject_end <= hit.start <= subject_end + STATE_REACH
+                and text.clause(hit.start) == clause
+            ),
+            None,
+        )
+        if state is not None:
+            return _Hit("harm_to_baby", cue.start, state.end)
+    return None
+
+
+def _imagined_subject(text: _Text, index: int) -> int | None:
+    """Where the baby, named or as "him" / "her", ends if they start here."""
+    ref = text.starting_at("baby_refs", index)
+    if ref is not None:
+        return ref.end
+    word = text.words[index]
+    if word in text.word_set("pronouns_male") | text.word_set("pronouns_female"):
+        gender = "male" if word in text.word_set("pronouns_male") else "female"
+        return None if _resolve(text, gender, index) == "adult" else index + 1
+    return None
 
 
 def _belief_subject(text: _Text, link: _Hit) -> str | None:
@@ -300,3 +283,19 @@ def _attempt_grammar(text: _Text) -> list[_Hit]:
                 found.append(_Hit("attempt", verb.start, medicine.end))
                 break
     return found
+
+
+def _read(text: str, compiled: _Compiled) -> _Text:
+    """One text read, with what the grammar adds; every rule runs on the phrases alone."""
+    read = _Text(text, compiled)
+    read.add(
+        [
+            *_harm_grammar(read),
+            *_imagery_grammar(read),
+            *_attempt_grammar(read),
+            *_belief_grammar(read),
+            *_lethality_grammar(read),
+            *_possession_grammar(read),
+        ]
+    )
+    return read

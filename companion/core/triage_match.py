@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from companion.core.triage_normalise import NUMBER_SLOT, _clean, _Norm, _phrase_words, _Tokens
-from companion.core.triage_terms import CATEGORIES, SIGNAL_CATEGORIES, WORD_CATEGORIES
+from companion.core.triage_terms import CATEGORIES, SIGNAL_CATEGORIES, WORD_CATEGORIES, Syntax
 
 # Categories an idiom never hides: who she is talking about stays known.
 _REFERENCE_CATEGORIES = frozenset({"baby_refs", "baby_context", "male_refs", "female_refs"})
@@ -38,6 +38,7 @@ class _Compiled:
     index: Mapping[str, tuple[_Phrase, ...]]
     words: Mapping[str, frozenset[str]]  # the one-word categories
     overdose_count: int
+    syntax: Syntax = field(default_factory=Syntax)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Lexicon:
     phrases: Mapping[str, tuple[str, ...]]
     contractions: Mapping[str, str]
     overdose_count: int = 10
+    syntax: Syntax = field(default_factory=Syntax)
     _compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,7 +77,22 @@ def _plain(entry: str) -> str:
     return _clean(entry).strip()
 
 
+def _longest_first(word: str) -> tuple[int, str]:
+    return -len(word), word
+
+
+def _plain_syntax(syntax: Syntax) -> Syntax:
+    """The syntax settings in the form words take after normalisation, longest pronoun first."""
+    return replace(
+        syntax,
+        enclitics=tuple(sorted({_plain(word) for word in syntax.enclitics}, key=_longest_first)),
+        enclitic_hosts=tuple(_plain(ending) for ending in syntax.enclitic_hosts),
+        proclitic_bridges=frozenset(_plain(word) for word in syntax.proclitic_bridges),
+    )
+
+
 def _compile(lexicon: Lexicon) -> _Compiled:
+    syntax = _plain_syntax(lexicon.syntax)
     contractions = {
         _plain(source): tuple(_plain(target).split())
         for source, target in lexicon.contractions.items()
@@ -84,6 +101,7 @@ def _compile(lexicon: Lexicon) -> _Compiled:
         contractions=contractions,
         fillers=frozenset(_plain(word) for word in lexicon.phrases["fillers"]),
         clause_breaks=frozenset(_plain(word) for word in lexicon.phrases["clause_breaks"]),
+        syntax=syntax,
     )
     skip = {"fillers", "clause_breaks"}
     compiled: dict[str, list[tuple[str, ...]]] = {
@@ -118,11 +136,18 @@ def _compile(lexicon: Lexicon) -> _Compiled:
     )
     return _Compiled(
         norm=_Norm(
-            contractions, base.fillers, base.clause_breaks, frozenset(known), compact, spellable
+            contractions,
+            base.fillers,
+            base.clause_breaks,
+            frozenset(known),
+            compact,
+            spellable,
+            syntax,
         ),
         index={first: tuple(phrases) for first, phrases in index.items()},
         words=one_word,
         overdose_count=lexicon.overdose_count,
+        syntax=syntax,
     )
 
 

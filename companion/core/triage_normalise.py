@@ -17,8 +17,10 @@ import itertools
 import re
 import string
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from companion.core.triage_terms import Syntax
 
 NUMBER_SLOT = "#"  # in a phrase: any number, in digits or words
 
@@ -36,6 +38,25 @@ class _Norm:
     known: frozenset[str] = frozenset()
     compact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellable: frozenset[str] = frozenset()  # known words long enough to fix a typo towards
+    syntax: Syntax = field(default_factory=Syntax)
+
+    @property
+    def vocabulary(self) -> Container[str]:
+        """What counts as a known word when mending a spelling: a known word, or with
+        enclitics, a known verb form with known pronouns on it ("matarme")."""
+        if not self.syntax.enclitics or not self.known:
+            return self.known
+        return _WithEnclitics(self)
+
+
+class _WithEnclitics:
+    def __init__(self, norm: _Norm) -> None:
+        self.norm = norm
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        return all(part in self.norm.known for part in _split_enclitics(word, self.norm.syntax))
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ _MAX_LEET_SLOTS = 4
 _MAX_STARS = 2
 _MAX_SQUEEZE_RUNS = 6
 _MIN_TYPO = 6  # shorter unknown words are never corrected ("beach" is not "bleach")
+_MIN_HOST = 5  # a verb form left by splitting off pronouns ("matar"; "muerte" is not "muer te")
 
 
 def _clean(text: str) -> str:
@@ -100,7 +122,7 @@ def _is_symbol(ch: str) -> bool:
     return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
 
 
-def _squeeze(word: str, known: frozenset[str]) -> str:
+def _squeeze(word: str, known: Container[str]) -> str:
     """Repeated letters squeezed: "soooo" -> "so", "killll" -> "kill". The known word if any
     choice of one or two letters makes one, else every run of three or more cut to two."""
     runs = list(_RUN.finditer(word))
@@ -117,7 +139,7 @@ def _squeeze(word: str, known: frozenset[str]) -> str:
     return _LONG_RUN.sub(r"\1\1", word)
 
 
-def _repair(piece: str, known: frozenset[str]) -> str | None:
+def _repair(piece: str, known: Container[str]) -> str | None:
     """Filter-dodging spellings ("k1ll", "su!c!de", "s*icide") -> the known word, if one."""
     if not known or not any(ch.isalpha() for ch in piece):
         return None
@@ -139,7 +161,7 @@ def _repair(piece: str, known: frozenset[str]) -> str | None:
     return None
 
 
-def _core_items(core: str, known: frozenset[str]) -> Iterator[str]:
+def _core_items(core: str, known: Container[str]) -> Iterator[str]:
     for piece in _JOINERS.split(core):
         if not piece:
             continue
@@ -156,7 +178,7 @@ def _core_items(core: str, known: frozenset[str]) -> Iterator[str]:
                 yield _CLAUSE
 
 
-def _text_items(part: str, known: frozenset[str]) -> list[str]:
+def _text_items(part: str, known: Container[str]) -> list[str]:
     """One run of text without spaces or emoji: words and the boundaries around them."""
     core = part.strip(_EDGE)
     lead = part[: len(part) - len(part.lstrip(_EDGE))]
@@ -175,7 +197,7 @@ def _text_items(part: str, known: frozenset[str]) -> list[str]:
     return items
 
 
-def _chunk_items(chunk: str, known: frozenset[str]) -> list[str]:
+def _chunk_items(chunk: str, known: Container[str]) -> list[str]:
     items: list[str] = []
     for symbol, group in itertools.groupby(chunk, _is_symbol):
         text = "".join(group)
@@ -194,7 +216,7 @@ def _join_letters(items: list[str], norm: _Norm) -> list[str]:
         joined = None
         for start in range(index, end - 2):
             candidate = "".join(items[start:end])
-            if candidate in norm.known or candidate in norm.compact:
+            if candidate in norm.vocabulary or candidate in norm.compact:
                 joined = (start, candidate)
                 break
         if joined is None:
@@ -206,16 +228,37 @@ def _join_letters(items: list[str], norm: _Norm) -> list[str]:
     return out
 
 
+def _split_enclitics(word: str, syntax: Syntax) -> tuple[str, ...]:
+    """Pronouns written onto a verb split off: "matarme" -> "matar me", "hacerselo" ->
+    "hacer se lo"; a word is left whole unless what remains ends like a verb form."""
+    for first in syntax.enclitics:
+        if not word.endswith(first):
+            continue
+        stem = word[: -len(first)]
+        if len(stem) >= _MIN_HOST and stem.endswith(syntax.enclitic_hosts):
+            return stem, first
+        for second in syntax.enclitics:
+            inner = stem[: -len(second)]
+            host = len(inner) >= _MIN_HOST and inner.endswith(syntax.enclitic_hosts)
+            if stem.endswith(second) and host:
+                return inner, second, first
+    return (word,)
+
+
 def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
     """Contractions expanded, repeated letters squeezed, run-together phrases split."""
     if word in norm.contractions:
         return norm.contractions[word]
+    if norm.syntax.enclitics and len(split := _split_enclitics(word, norm.syntax)) > 1:
+        return split
     if word in norm.known or word.isdigit():
         return (word,)
     if _LONG_RUN.search(word):
-        word = _squeeze(word, norm.known)
+        word = _squeeze(word, norm.vocabulary)
         if word in norm.contractions:
             return norm.contractions[word]
+        if norm.syntax.enclitics and len(split := _split_enclitics(word, norm.syntax)) > 1:
+            return split
     if word in norm.compact:
         return norm.compact[word]
     return (_respell(word, norm.spellable),)
@@ -240,8 +283,11 @@ def _respell(word: str, spellable: frozenset[str]) -> str:
 
 def _tokenise(text: str, norm: _Norm) -> _Tokens:
     items: list[str] = []
-    for chunk in _clean(text).split():
-        items.extend(_chunk_items(chunk, norm.known))
+    cleaned = _clean(text)
+    if norm.syntax.clause_openers:
+        cleaned = cleaned.translate({ord(mark): " , " for mark in norm.syntax.clause_openers})
+    for chunk in cleaned.split():
+        items.extend(_chunk_items(chunk, norm.vocabulary))
     words: list[str] = []
     clauses: list[int] = []
     sentences: list[int] = []

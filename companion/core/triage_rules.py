@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from companion.core.triage_grammar import _framed_as_thought, _Text
+from companion.core.triage_grammar import _read
 from companion.core.triage_match import _Compiled, _Hit
 from companion.core.triage_terms import (
     AMPLIFIER_CATEGORIES,
@@ -23,6 +23,7 @@ from companion.core.triage_terms import (
     SIGNAL_CATEGORIES,
     Result,
 )
+from companion.core.triage_text import _framed_as_thought, _Text
 
 NONE, CONCERN, URGENT, EMERGENCY = range(4)
 NEGATION_REACH = 4  # words allowed between a negation and what it denies
@@ -287,4 +288,4 @@ def _judge(text: _Text) -> _Verdict:
 
 
 def _verdict(text: str, compiled: _Compiled) -> _Verdict:
-    return _judge(_Text(text, compiled))
+    return _judge(_read(text, compiled))

@@ -143,6 +143,31 @@ WORD_CATEGORIES: frozenset[str] = frozenset(
 
 
 @dataclass(frozen=True)
+class Syntax:
+    """Settings for languages that write what triage reads differently from English; the
+    defaults are English and switch every one of them off.
+
+    - clause_openers: marks that open a clause ("¿", "¡"), read like a comma before it;
+    - enclitics / enclitic_hosts: pronouns written onto a verb ("matarme" = "matar me",
+      "lastimarlo" = "lastimar lo"), split off when what is left ends like a verb form
+      ("ar", "er", "ir", "ndo");
+    - proclitic_bridges: words allowed between a pronoun and the harm verb after it ("lo
+      quiero lastimar"); none means the pronoun is only looked for after the verb;
+    - clitic_doubling: a pronoun followed by whom it means ("hacerle daño al bebé"): the
+      person named decides;
+    - subject_optional: a sentence can leave out who it is about ("me imagino que se cae"):
+      an image of harm needs no one named.
+    """
+
+    clause_openers: str = ""
+    enclitics: tuple[str, ...] = ()
+    enclitic_hosts: tuple[str, ...] = ()
+    proclitic_bridges: frozenset[str] = frozenset()
+    clitic_doubling: bool = False
+    subject_optional: bool = False
+
+
+@dataclass(frozen=True)
 class Result:
     """The triage of one message: a level, short reason codes, and whether to ask her first."""
 
