@@ -344,7 +344,7 @@ def accept_snippets(turn: Turn, value: str) -> Outcome:
 
 def type_snippets(turn: Turn, text: str) -> Outcome:
     """A button label or value, or a no in any language (a yes does not say how often)."""
-    labels = {value: f"settings.snippets.button.{value}" for value in FREQUENCIES}
+    labels: dict[str, str] = {value: f"settings.snippets.button.{value}" for value in FREQUENCIES}
     chosen = turn.typed_choice(text, labels)
     if chosen is None and turn.words.yes_or_no(text) is False:
         chosen = "off"
