@@ -12,6 +12,7 @@ from typing import Any
 
 from companion.core.instruments import Instrument
 from companion.core.snippets import Snippet
+from companion.core.typed_words import TypedWords
 from companion.core.zones import is_valid_zone
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -23,21 +24,27 @@ class ContentError(Exception):
     """messages/ is incomplete or inconsistent; the message says which file and key."""
 
 
+# locale -> text. In a resource file a field is one string, the same in every language (a phone
+# number), or a table with a text for every language ({ en = "24/7, free", es = "24/7, gratis" }).
+Localised = dict[str, str]
+
+
 @dataclass(frozen=True)
 class Line:
-    """A crisis or support line. `kind` says which: support lines are never called emergency."""
+    """A crisis or support line. `kind` says which: support lines are never called emergency.
+    call, text and hours are Localised (call and text empty when the line has none)."""
 
     id: str
     name: str
     kind: str
-    call: str | None
-    text: str | None
+    call: Localised
+    text: Localised
     web: str | None
-    hours: str
+    hours: Localised
     verified: bool
     last_checked: date
     source: str
-    notes: dict[str, str]
+    notes: Localised
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Content:
     offered_countries: tuple[str, ...] = ()
     instruments: dict[str, dict[str, Instrument]] = field(default_factory=dict)  # locale -> id
     snippets: dict[str, tuple[Snippet, ...]] = field(default_factory=dict)  # locale -> library
+    typed: dict[str, TypedWords] = field(default_factory=dict)  # locale -> words she may type
 
     @property
     def locales(self) -> list[str]:
@@ -70,6 +78,14 @@ class Content:
     def text(self, locale: str, key: str, **params: object) -> str:
         table = self.strings.get(locale) or self.strings[self.default_locale]
         return table[key].format(**params)
+
+    def local(self, texts: Localised, locale: str) -> str:
+        """A resource line's field in her language, else in the default locale's."""
+        return texts.get(locale) or texts.get(self.default_locale, "")
+
+    def words(self, locale: str) -> TypedWords:
+        """The words she may type (her language's first), as plain data for the parsers."""
+        return self.typed.get(locale) or self.typed.get(self.default_locale) or TypedWords()
 
     def instrument(self, locale: str, instrument_id: str) -> Instrument:
         """Her language's version of a questionnaire, else the default locale's (KeyError if
@@ -119,32 +135,46 @@ def _load_locale(folder: Path) -> dict[str, str]:
     return strings
 
 
+def _localised(raw: dict[str, Any], key: str, where: str, locales: list[str]) -> Localised:
+    """A field as locale -> text: a string for every locale, or a table naming every locale."""
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, str) and value.strip():
+        return dict.fromkeys(locales, value)
+    if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
+        raise ContentError(f"{where}: line {raw.get('id')} {key} must be text or a table of texts")
+    for locale in locales:
+        if not value.get(locale, "").strip():
+            raise ContentError(f"{where}: line {raw.get('id')} has no {key} in {locale}")
+    return dict(value)
+
+
 def _load_line(raw: dict[str, Any], where: str, locales: list[str]) -> Line:
-    try:
-        line = Line(
-            id=raw["id"],
-            name=raw["name"],
-            kind=raw["kind"],
-            call=raw.get("call"),
-            text=raw.get("text"),
-            web=raw.get("web"),
-            hours=raw["hours"],
-            verified=bool(raw["verified"]),
-            last_checked=raw["last_checked"],
-            source=raw["source"],
-            notes=dict(raw["note"]),
-        )
-    except KeyError as missing:
-        raise ContentError(f"{where}: a line is missing {missing}") from None
+    for required in ("id", "name", "kind", "hours", "verified", "last_checked", "source", "note"):
+        if required not in raw:
+            raise ContentError(f"{where}: a line is missing {required!r}")
+    if not isinstance(raw["note"], dict):  # a sentence, so one per language
+        raise ContentError(f"{where}: line {raw['id']} note must be a table of languages")
+    line = Line(
+        id=raw["id"],
+        name=raw["name"],
+        kind=raw["kind"],
+        call=_localised(raw, "call", where, locales),
+        text=_localised(raw, "text", where, locales),
+        web=raw.get("web"),
+        hours=_localised(raw, "hours", where, locales),
+        verified=bool(raw["verified"]),
+        last_checked=raw["last_checked"],
+        source=raw["source"],
+        notes=_localised(raw, "note", where, locales),
+    )
     if line.kind not in RESOURCE_KINDS:
         raise ContentError(f"{where}: line {line.id} has kind {line.kind!r}")
     if not (line.call or line.text or line.web):
         raise ContentError(f"{where}: line {line.id} has no way to reach it")
     if not isinstance(line.last_checked, date):
         raise ContentError(f"{where}: line {line.id} last_checked is not a date")
-    for locale in locales:
-        if not line.notes.get(locale):
-            raise ContentError(f"{where}: line {line.id} has no note in {locale}")
     return line
 
 
@@ -202,6 +232,7 @@ def load_content(
     """messages/ checked, with <root>/<locale>/instruments/ and a deployer's extra instruments
     (<instruments_dir>/<locale>/<id>.toml); `thresholds` are checked against what loaded."""
     # instrument_files and learn_files import ContentError from here: imported when first needed.
+    from companion.input_files import load_typed_words
     from companion.instrument_files import check_thresholds, load_instruments
     from companion.learn_files import learn_strings, load_snippets
 
@@ -231,6 +262,7 @@ def load_content(
         offered_countries=tuple(meta["offered"]),
         instruments=instruments,
         snippets=snippets,
+        typed=load_typed_words(root, strings, reference),
     )
     required = [f"names.country.{code}" for code in content.offered_countries]
     required += [f"names.language.{locale}" for locale in locales]

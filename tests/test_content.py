@@ -87,9 +87,11 @@ def test_every_resource_line_is_complete(content: Content) -> None:
             assert line.last_checked <= today_anywhere(), f"{where} checked in the future"
             assert line.call or line.text or line.web, where
             assert line.name.strip(), where
-            assert line.hours.strip(), where
             for locale in content.locales:
                 assert line.notes.get(locale, "").strip(), f"{where} has no {locale} note"
+                assert line.hours.get(locale, "").strip(), f"{where} has no {locale} hours"
+                for field in (line.call, line.text):
+                    assert not field or field.get(locale, "").strip(), where
             if line.web:
                 assert line.web.startswith("https://"), where
     assert seen >= 10
@@ -171,11 +173,55 @@ def test_support_lines_are_never_called_emergency(content: Content, country: str
     )
 
 
+ENGLISH_WORDS = ("free", "see", "then", "option", "English", "Spanish", "directory", "hours")
+
+
+@pytest.mark.parametrize("country", ["US", "GB", "CA", "AU", "IE", "FR", "ZZ", None])
+def test_the_spanish_crisis_block_has_no_english_words(
+    content: Content, country: str | None
+) -> None:
+    """Only proper names ("Samaritans"), addresses and keywords to send ("HOME") stay as is."""
+    block = crisis_block(content, "es", content.resources_for(country))
+    for word in ENGLISH_WORDS:
+        assert not re.search(rf"\b{word}\b", block, flags=re.I), (word, block)
+
+
+def test_crisis_line_fields_are_in_her_language(content: Content) -> None:
+    english_us = crisis_block(content, "en", content.resources_for("US"))
+    spanish_us = crisis_block(content, "es", content.resources_for("US"))
+    assert "text HOME to 741741 (24/7)" in english_us
+    assert "mensaje de texto: envía HOME al 741741 (24/7)" in spanish_us
+    assert "text 800-944-4773 (English), 971-203-7773 (Spanish) (see postpartum.net)" in english_us
+    assert "800-944-4773 (inglés), 971-203-7773 (español) (horario en postpartum.net)" in spanish_us
+    assert "llama al 988; mensaje de texto: 988 (24/7)" in spanish_us  # numbers: one string
+    english_gb = crisis_block(content, "en", content.resources_for("GB"))
+    spanish_gb = crisis_block(content, "es", content.resources_for("GB"))
+    assert "call 111, then option 2 for mental health (24/7)" in english_gb
+    assert "llama al 111 y marca la opción 2 para salud mental (24/7)" in spanish_gb
+    assert "call 116 123 (24/7, free)" in english_gb
+    assert "llama al 116 123 (24/7, gratis)" in spanish_gb
+    assert "envía SHOUT al 85258" in spanish_gb
+    assert "🚨 Emergencias: llama al 112 / 999" in crisis_block(
+        content, "es", content.resources_for("IE")
+    )
+
+
+def test_the_spanish_fields_keep_the_facts(content: Content) -> None:
+    """A translated field keeps every digit of the English one."""
+    for code, resources in content.countries.items():
+        for line in resources.lines:
+            for field in (line.call, line.text, line.hours):
+                if field:
+                    digits = [re.findall(r"\d+", field[locale]) for locale in ("en", "es")]
+                    assert digits[0] == digits[1], (code, line.id, field)
+
+
 # --- validation of broken copies --------------------------------------------------------------
 
 
 @pytest.fixture
 def messages(tmp_path: Path) -> Path:
+    """A copy of the shipped messages/ (English and Spanish), to break one piece at a time."""
     root = tmp_path / "messages"
     shutil.copytree(messages_dir(), root)
     return root
@@ -215,6 +261,12 @@ def add_locale(root: Path, locale: str) -> None:
             r'^(note = \{ en = ("[^"\\]*")[^\n]*) \}$', rf"\1, {locale} = \2 }}", text, flags=re.M
         )
         assert noted == len(re.findall(r"^\[\[lines\]\]$", text, flags=re.M)), path
+        text = re.sub(  # the fields worded per language (hours, call, text): the English words
+            r'^((?:hours|call|text) = \{ en = ("[^"\\]*")[^\n]*) \}$',
+            rf"\1, {locale} = \2 }}",
+            text,
+            flags=re.M,
+        )
         path.write_text(text, encoding="utf-8")
 
 
@@ -385,3 +437,92 @@ def test_required_resource_files(messages: Path, required: str) -> None:
 def test_default_locale_must_exist(messages: Path) -> None:
     with pytest.raises(ContentError, match="default locale 'fr'"):
         load_content(messages, "fr")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'hours = { en = "24/7, free", es = "24/7, gratis" }',
+            'hours = { en = "24/7, free" }',
+            r"GB\.toml: line gb-samaritans has no hours in es",
+        ),
+        (
+            'text = { en = "SHOUT to 85258", es = "envía SHOUT al 85258" }',
+            'text = { en = "SHOUT to 85258", es = 85258 }',
+            r"GB\.toml: line gb-shout text must be text or a table of texts",
+        ),
+        (
+            'call = "116 123"',
+            'call = ""',
+            r"GB\.toml: line gb-samaritans call must be text or a table",
+        ),
+        (
+            'note = { en = "Talk by text with a trained volunteer.", es = "Habla por mensaje de '
+            'texto con una persona voluntaria capacitada." }',
+            'note = "Talk by text with a trained volunteer."',
+            r"GB\.toml: line gb-shout note must be a table of languages",
+        ),
+    ],
+)
+def test_a_broken_line_field_in_a_second_locale(
+    messages: Path, old: str, new: str, message: str
+) -> None:
+    edit(messages / "resources" / "GB.toml", old, new)
+    with pytest.raises(ContentError, match=message):
+        load_content(messages, "en")
+
+
+# --- the words a mother types (messages/<locale>/input/) --------------------------------------
+
+
+def test_the_spanish_words_load_with_the_english_ones(content: Content) -> None:
+    spanish, english = content.words("es"), content.words("en")
+    assert spanish.countries["reino unido"] == "GB"  # from names.country, not places.toml
+    assert spanish.countries["espana"] == "ES"  # folded: no accents, lower case
+    assert spanish.countries["usa"] == "US"  # English names work in Spanish
+    assert english.countries["alemania"] == "DE"  # and Spanish ones in English
+    assert spanish.cities["san jose"] == ("America/Costa_Rica", "America/Los_Angeles")
+    assert spanish.time.meridiem["de la manana"] == "am"
+    assert spanish.dates.months["abr"] == 4
+    assert {"si", "yes"} <= spanish.yes
+    assert content.words("xx") == content.words("en")  # an unknown locale: the default's
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        ("es/input/places.toml", '"Alemania" = "DE"', '"Alemania" = "XX"', r"'Alemania' = 'XX'"),
+        (
+            "es/input/places.toml",
+            '"Londres" = "Europe/London"',
+            '"Londres" = "Europe/Londres"',
+            r"'Londres' = 'Europe/Londres' is not allowed",
+        ),
+        ("es/input/places.toml", '"Holanda" = "NL"', '"Holanda" = []', r"'Holanda' = \[\]"),
+        (
+            "es/input/places.toml",
+            '"Chequia" = "CZ"',
+            '"Chequia" = "CZ"\n"CHEQUIA" = "SK"',
+            r"'CHEQUIA' is read two",
+        ),
+        ("es/input/words.toml", "abril = 4", "abril = 13", r"'abril' = 13 is not allowed"),
+        ("es/input/words.toml", "ayer = 1", 'ayer = "1"', r"'ayer' = '1' is not allowed"),
+        ("es/input/words.toml", '"p. m." = "pm"', '"p. m." = "tarde"', r"'p\. m\.' = 'tarde'"),
+        ("es/input/words.toml", 'no = ["no", "no gracias"]', 'no = ["no", "Sí"]', r"'si' means"),
+        ("es/input/words.toml", 'noon = ["mediodía", "medio día"]', "noon = 12", "noon must be"),
+        ("es/input/words.toml", "[date.months]", "[date.meses]", r"\[date\.months\] is missing"),
+        ("es/input/words.toml", "[answers]", "[answers", "not valid TOML"),
+    ],
+)
+def test_broken_input_words(messages: Path, path: str, old: str, new: str, message: str) -> None:
+    assert load_content(messages, "en").words("es").countries["alemania"] == "DE"
+    edit(messages / path, old, new)
+    with pytest.raises(ContentError, match=message):
+        load_content(messages, "en")
+
+
+def test_a_locale_without_input_words(messages: Path) -> None:
+    shutil.rmtree(messages / "en" / "input")
+    with pytest.raises(ContentError, match=r"en/input/places\.toml: missing"):
+        load_content(messages, "en")

@@ -1,4 +1,5 @@
-"""The pure parsers: check-in times, birth dates, time zones and countries."""
+"""The pure parsers: check-in times, birth dates, time zones and countries, with the words of
+messages/<locale>/input/ (English and Spanish)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from zoneinfo import available_timezones
 
 import pytest
 
+from companion.content import load_content
 from companion.core.birth_date import (
     MAX_AGE_DAYS,
     AmbiguousDate,
@@ -25,6 +27,10 @@ from companion.core.zones import (
     zone_for_location,
     zones_for_country,
 )
+from companion.resources import messages_dir
+
+CONTENT = load_content(messages_dir(), "en")
+EN, ES = CONTENT.words("en"), CONTENT.words("es")
 
 # --- check-in times ---------------------------------------------------------------------------
 
@@ -65,7 +71,7 @@ from companion.core.zones import (
     ],
 )
 def test_clock_time_parses(text: str, expected: ClockTime) -> None:
-    assert parse_clock_time(text) == expected
+    assert parse_clock_time(text, EN.time) == expected
 
 
 @pytest.mark.parametrize(
@@ -73,7 +79,7 @@ def test_clock_time_parses(text: str, expected: ClockTime) -> None:
     ["25:00", "24:00", "10:75", "12:60", "99", "2400", "2360", "13pm", "0am", "00pm", "13:30am"],
 )
 def test_clock_time_out_of_range(text: str) -> None:
-    assert parse_clock_time(text) is TimeProblem.OUT_OF_RANGE
+    assert parse_clock_time(text, EN.time) is TimeProblem.OUT_OF_RANGE
 
 
 @pytest.mark.parametrize(
@@ -97,7 +103,7 @@ def test_clock_time_out_of_range(text: str) -> None:
     ],
 )
 def test_clock_time_not_a_time(text: str) -> None:
-    assert parse_clock_time(text) is TimeProblem.NOT_A_TIME
+    assert parse_clock_time(text, EN.time) is TimeProblem.NOT_A_TIME
 
 
 @pytest.mark.parametrize("hour", range(24))
@@ -107,11 +113,11 @@ def test_clock_time_every_hour_round_trips(hour: int, minute: int) -> None:
     value = ClockTime(hour, minute)
     assert str(value) == f"{hour:02d}:{minute:02d}"
     assert ClockTime.parse_stored(str(value)) == value
-    assert parse_clock_time(str(value)) == value
-    assert parse_clock_time(f"{hour:02d}{minute:02d}") == value
+    assert parse_clock_time(str(value), EN.time) == value
+    assert parse_clock_time(f"{hour:02d}{minute:02d}", EN.time) == value
     twelve = hour % 12 or 12
     meridiem = "am" if hour < 12 else "pm"
-    assert parse_clock_time(f"{twelve}:{minute:02d}{meridiem}") == value
+    assert parse_clock_time(f"{twelve}:{minute:02d}{meridiem}", EN.time) == value
 
 
 # --- birth dates ------------------------------------------------------------------------------
@@ -157,7 +163,7 @@ TODAY = date(2026, 11, 20)
     ],
 )
 def test_birth_date_parses(text: str, month_first: bool, expected: date) -> None:
-    assert parse_birth_date(text, TODAY, month_first=month_first) == expected
+    assert parse_birth_date(text, TODAY, month_first=month_first, words=EN.dates) == expected
 
 
 @pytest.mark.parametrize(
@@ -176,7 +182,9 @@ def test_birth_date_ambiguous_in_her_order(
     text: str, month_first: bool, options: tuple[date, date]
 ) -> None:
     """Both readings are plausible: she chooses, her country's reading offered first."""
-    assert parse_birth_date(text, TODAY, month_first=month_first) == AmbiguousDate(options)
+    assert parse_birth_date(text, TODAY, month_first=month_first, words=EN.dates) == AmbiguousDate(
+        options
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,12 +202,16 @@ def test_birth_date_ambiguous_in_her_order(
 def test_birth_date_swapped_reading_is_offered_for_confirmation(
     text: str, month_first: bool, today: date, only: date
 ) -> None:
-    assert parse_birth_date(text, today, month_first=month_first) == AmbiguousDate((only,))
+    assert parse_birth_date(text, today, month_first=month_first, words=EN.dates) == AmbiguousDate(
+        (only,)
+    )
 
 
 def test_birth_date_other_reading_impossible_is_taken_as_is() -> None:
     # 15 cannot be a month, so 15/10/2026 needs no confirmation in either order.
-    assert parse_birth_date("15/10/2026", TODAY, month_first=True) == date(2026, 10, 15)
+    assert parse_birth_date("15/10/2026", TODAY, month_first=True, words=EN.dates) == date(
+        2026, 10, 15
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,24 +247,24 @@ def test_birth_date_other_reading_impossible_is_taken_as_is() -> None:
     ],
 )
 def test_birth_date_problems(text: str, month_first: bool, problem: DateProblem) -> None:
-    assert parse_birth_date(text, TODAY, month_first=month_first) is problem
+    assert parse_birth_date(text, TODAY, month_first=month_first, words=EN.dates) is problem
 
 
 def test_birth_date_boundary_two_years() -> None:
     oldest = TODAY - timedelta(days=MAX_AGE_DAYS)
     assert MAX_AGE_DAYS >= 730  # two calendar years, even across a 29 February
     assert check_birth_date(oldest, TODAY) == oldest
-    assert parse_birth_date(oldest.isoformat(), TODAY) == oldest
+    assert parse_birth_date(oldest.isoformat(), TODAY, words=EN.dates) == oldest
     too_old = oldest - timedelta(days=1)
     assert check_birth_date(too_old, TODAY) is DateProblem.TOO_OLD
-    assert parse_birth_date(too_old.isoformat(), TODAY) is DateProblem.TOO_OLD
+    assert parse_birth_date(too_old.isoformat(), TODAY, words=EN.dates) is DateProblem.TOO_OLD
     assert check_birth_date(TODAY, TODAY) == TODAY
     assert check_birth_date(TODAY + timedelta(days=1), TODAY) is DateProblem.IN_FUTURE
 
 
 def test_birth_date_exactly_two_calendar_years_ago_is_accepted() -> None:
     two_years = date(TODAY.year - 2, TODAY.month, TODAY.day)
-    assert parse_birth_date(two_years.isoformat(), TODAY) == two_years
+    assert parse_birth_date(two_years.isoformat(), TODAY, words=EN.dates) == two_years
 
 
 @pytest.mark.parametrize("days_ago", range(0, MAX_AGE_DAYS + 3))
@@ -260,9 +272,9 @@ def test_birth_date_every_day_in_range_day_first(days_ago: int) -> None:
     """Every date in the last two years parses from the day-first and ISO forms."""
     value = TODAY - timedelta(days=days_ago)
     expected: date | DateProblem = value if days_ago <= MAX_AGE_DAYS else DateProblem.TOO_OLD
-    assert parse_birth_date(value.isoformat(), TODAY) == expected
+    assert parse_birth_date(value.isoformat(), TODAY, words=EN.dates) == expected
     written = f"{value.day}/{value.month}/{value.year}"
-    result = parse_birth_date(written, TODAY)
+    result = parse_birth_date(written, TODAY, words=EN.dates)
     if isinstance(result, AmbiguousDate):
         assert result.options[0] == value
         assert value.day <= 12
@@ -316,7 +328,7 @@ def test_birth_date_every_day_in_range_day_first(days_ago: int) -> None:
     ],
 )
 def test_parse_zone_names(text: str, expected: str | None) -> None:
-    assert parse_zone(text) == expected
+    assert parse_zone(text, EN.cities) == expected
 
 
 @pytest.mark.parametrize(
@@ -344,7 +356,7 @@ def test_parse_zone_names(text: str, expected: str | None) -> None:
     ],
 )
 def test_parse_zone_offsets(text: str, expected: str) -> None:
-    assert parse_zone(text) == expected
+    assert parse_zone(text, EN.cities) == expected
     assert is_valid_zone(expected)
 
 
@@ -373,7 +385,7 @@ def test_parse_zone_offsets(text: str, expected: str) -> None:
     ],
 )
 def test_parse_zone_rejects(text: str) -> None:
-    assert parse_zone(text) is None
+    assert parse_zone(text, EN.cities) is None
 
 
 @pytest.mark.parametrize("minutes", range(-12 * 60, 14 * 60 + 1, 15))
@@ -381,7 +393,7 @@ def test_every_quarter_hour_offset_round_trips(minutes: int) -> None:
     """Every offset she may type is stored by name and comes back as the same utcoffset."""
     sign = "-" if minutes < 0 else "+"
     typed = f"UTC{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
-    name = parse_zone(typed)
+    name = parse_zone(typed, EN.cities)
     assert name is not None
     assert name == ("UTC" if minutes == 0 else fixed_offset_name(minutes))
     assert tzinfo_for(name).utcoffset(datetime(2026, 6, 1)) == timedelta(minutes=minutes)  # noqa: DTZ001
@@ -417,7 +429,7 @@ def test_is_valid_zone_rejects(name: str) -> None:
 def test_every_alias_and_city_is_a_real_zone() -> None:
     zones = available_timezones()
     for text in ["nyc", "la", "boston", "glasgow", "calgary", "austin", "cardiff", "belfast"]:
-        assert parse_zone(text) in zones
+        assert parse_zone(text, EN.cities) in zones
 
 
 # --- countries --------------------------------------------------------------------------------
@@ -458,7 +470,7 @@ def test_every_alias_and_city_is_a_real_zone() -> None:
     ],
 )
 def test_country_from_text(text: str, expected: str | None) -> None:
-    assert country_from_text(text) == expected
+    assert country_from_text(text, EN.countries) == expected
 
 
 def test_country_names_and_zones_come_from_tzdata() -> None:
@@ -525,4 +537,219 @@ def test_well_formed_fixed_offsets_are_valid(stored: str) -> None:
 
 def test_etc_zone_names_are_not_accepted_when_typed() -> None:
     # Etc/GMT+2 means UTC-2; she is asked for a city or "UTC-2" instead.
-    assert parse_zone("Etc/GMT+2") is None
+    assert parse_zone("Etc/GMT+2", EN.cities) is None
+
+
+# --- what a Spanish-speaking mother types ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7 p. m.", ClockTime(19, 0)),
+        ("7 p.m.", ClockTime(19, 0)),
+        ("7 pm", ClockTime(19, 0)),
+        ("7 PM", ClockTime(19, 0)),
+        ("9:30 p. m.", ClockTime(21, 30)),
+        ("8 a. m.", ClockTime(8, 0)),
+        ("7 de la tarde", ClockTime(19, 0)),
+        ("7 DE LA TARDE", ClockTime(19, 0)),
+        ("a las 7 de la tarde", ClockTime(19, 0)),
+        ("la 1 de la tarde", ClockTime(13, 0)),
+        ("8 de la mañana", ClockTime(8, 0)),
+        ("8 de la manana", ClockTime(8, 0)),
+        ("8:15 de la mañana", ClockTime(8, 15)),
+        ("1 de la madrugada", ClockTime(1, 0)),
+        ("10 de la noche", ClockTime(22, 0)),
+        ("12 de la noche", ClockTime(0, 0)),
+        ("12 del mediodía", ClockTime(12, 0)),
+        ("mediodía", ClockTime(12, 0)),
+        ("Mediodia", ClockTime(12, 0)),
+        ("medianoche", ClockTime(0, 0)),
+        ("19:30", ClockTime(19, 30)),
+        ("19.30", ClockTime(19, 30)),
+        ("19h30", ClockTime(19, 30)),
+        ("19 h", ClockTime(19, 0)),
+        ("19:30 horas", ClockTime(19, 30)),
+        ("a las 19:30", ClockTime(19, 30)),
+        ("noon", ClockTime(12, 0)),  # English words work in Spanish too
+    ],
+)
+def test_spanish_clock_times(text: str, expected: ClockTime) -> None:
+    assert parse_clock_time(text, ES.time) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("13 de la tarde", TimeProblem.OUT_OF_RANGE),
+        ("0 de la mañana", TimeProblem.OUT_OF_RANGE),
+        ("25 horas", TimeProblem.OUT_OF_RANGE),
+        ("19:75 h", TimeProblem.OUT_OF_RANGE),
+        ("mañana", TimeProblem.NOT_A_TIME),  # tomorrow, or the morning: not a time
+        ("por la tarde", TimeProblem.NOT_A_TIME),
+        ("a las", TimeProblem.NOT_A_TIME),
+        ("siete", TimeProblem.NOT_A_TIME),
+        ("7 de la", TimeProblem.NOT_A_TIME),
+    ],
+)
+def test_spanish_clock_time_problems(text: str, problem: TimeProblem) -> None:
+    assert parse_clock_time(text, ES.time) is problem
+
+
+def test_the_core_knows_no_words_of_its_own() -> None:
+    """Without a language's words only digits are read: the words are data, not code."""
+    assert parse_clock_time("19:30") == ClockTime(19, 30)
+    assert parse_clock_time("noon") is TimeProblem.NOT_A_TIME
+    assert parse_clock_time("7 pm") is TimeProblem.NOT_A_TIME
+    assert parse_birth_date("2026-04-03", TODAY) == date(2026, 4, 3)
+    assert parse_birth_date("hoy", TODAY) is DateProblem.NOT_A_DATE
+    assert parse_birth_date("3 April 2026", TODAY) is DateProblem.NOT_A_DATE
+    assert country_from_text("de") == "DE"
+    assert country_from_text("Germany") == "DE"  # tzdata's own names
+    assert country_from_text("Alemania") is None
+    assert parse_zone("Nueva York") is None
+
+
+@pytest.mark.parametrize("month_first", [False, True])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 de abril de 2026", date(2026, 4, 3)),
+        ("3 de Abril del 2026", date(2026, 4, 3)),
+        ("3 abril 2026", date(2026, 4, 3)),
+        ("3 abr 2026", date(2026, 4, 3)),
+        ("3 de abr. de 2026", date(2026, 4, 3)),
+        ("1.º de octubre de 2026", date(2026, 10, 1)),
+        ("1ro de octubre de 2026", date(2026, 10, 1)),
+        ("15 de septiembre de 2026", date(2026, 9, 15)),
+        ("15 setiembre 2026", date(2026, 9, 15)),
+        ("2 ENE 2026", date(2026, 1, 2)),
+        ("20 de diciembre de 2025", date(2025, 12, 20)),
+        ("20 dic 2025", date(2025, 12, 20)),
+        ("12 March 2026", date(2026, 3, 12)),  # English works in Spanish too
+        ("hoy", TODAY),
+        ("Hoy", TODAY),
+        ("ayer", TODAY - timedelta(days=1)),
+        ("anteayer", TODAY - timedelta(days=2)),
+        ("antier", TODAY - timedelta(days=2)),
+        ("antes de ayer", TODAY - timedelta(days=2)),
+    ],
+)
+def test_spanish_birth_dates(text: str, month_first: bool, expected: date) -> None:
+    assert parse_birth_date(text, TODAY, month_first=month_first, words=ES.dates) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("21 de noviembre de 2026", DateProblem.IN_FUTURE),
+        ("1 de enero de 2020", DateProblem.TOO_OLD),
+        ("30 de febrero de 2026", DateProblem.NOT_A_DATE),
+        ("3 de abril", DateProblem.NOT_A_DATE),
+        ("3 de smarzo de 2026", DateProblem.NOT_A_DATE),
+        ("mañana", DateProblem.NOT_A_DATE),
+        ("de abril de 2026", DateProblem.NOT_A_DATE),
+    ],
+)
+def test_spanish_birth_date_problems(text: str, problem: DateProblem) -> None:
+    assert parse_birth_date(text, TODAY, words=ES.dates) is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("México", "MX"),
+        ("Mexico", "MX"),
+        ("méxico", "MX"),
+        ("Estados Unidos", "US"),  # from names.country in messages/es/names.toml
+        ("estados unidos", "US"),
+        ("EEUU", "US"),
+        ("EE. UU.", "US"),
+        ("EE.UU.", "US"),
+        ("ee uu", "US"),
+        ("Reino Unido", "GB"),
+        ("Irlanda", "IE"),
+        ("Irlanda del Norte", "GB"),
+        ("España", "ES"),
+        ("espana", "ES"),
+        ("ESPAÑA", "ES"),
+        ("Alemania", "DE"),
+        ("Perú", "PE"),
+        ("República Dominicana", "DO"),
+        ("Japón", "JP"),
+        ("United States", "US"),  # English names and codes keep working
+        ("uk", "GB"),
+        ("mx", "MX"),
+        ("Narnia", None),
+        ("Méxicoo", None),
+    ],
+)
+def test_spanish_countries(text: str, expected: str | None) -> None:
+    assert country_from_text(text, ES.countries) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bogotá", "America/Bogota"),
+        ("bogota", "America/Bogota"),
+        ("Ciudad de México", "America/Mexico_City"),
+        ("ciudad de mexico", "America/Mexico_City"),
+        ("CDMX", "America/Mexico_City"),
+        ("Los Ángeles", "America/Los_Angeles"),
+        ("Nueva York", "America/New_York"),
+        ("nueva  york", "America/New_York"),
+        ("San José", "America/Costa_Rica"),
+        ("san jose", "America/Costa_Rica"),
+        ("Londres", "Europe/London"),
+        ("Sídney", "Australia/Sydney"),
+        ("Medellín", "America/Bogota"),
+        ("Asunción", "America/Asuncion"),
+        ("Cancún", "America/Cancun"),
+        ("Quito", "America/Guayaquil"),
+        ("New York", "America/New_York"),
+        ("nyc", "America/New_York"),
+        ("UTC-5", "UTC-05:00"),
+        ("Narnia", None),
+    ],
+)
+def test_spanish_cities(text: str, expected: str | None) -> None:
+    assert parse_zone(text, ES.cities) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("San José", "US", "America/Los_Angeles"),
+        ("San José", "CR", "America/Costa_Rica"),
+        ("San José", "GB", "America/Costa_Rica"),
+        ("Córdoba", "ES", "Europe/Madrid"),
+        ("Córdoba", "AR", "America/Argentina/Cordoba"),
+        ("San Juan", "AR", "America/Argentina/San_Juan"),
+        ("San Juan", "US", "America/Puerto_Rico"),
+    ],
+)
+def test_a_city_in_her_country_wins(text: str, country: str, expected: str) -> None:
+    assert parse_zone(text, ES.cities, zones_for_country(country)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sí", True),
+        ("si", True),
+        ("¡Sí!", True),
+        ("SI", True),
+        ("claro", True),
+        ("yes", True),
+        ("no", False),
+        ("No, gracias", False),
+        ("nope", False),
+        ("quizás", None),
+        ("", None),
+    ],
+)
+def test_yes_and_no_in_both_languages(text: str, expected: bool | None) -> None:
+    assert ES.yes_or_no(text) is expected
+    assert EN.yes_or_no(text) is expected

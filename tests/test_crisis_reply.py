@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from companion.bot.context import Services
@@ -121,3 +123,43 @@ async def test_a_caption_on_a_photo_is_read_too(mother: ChatDriver, services: Se
     replies = await mother.deliver(mother.person.photo(caption="I want to die"))
     assert replies[0].text.startswith("Thank you for telling me. Thoughts like these")
     assert "🚨 Emergency: call 999" in replies[0].text
+
+
+# --- a Spanish-speaking mother ------------------------------------------------------------------
+
+ENGLISH_IN_LINES = ("free", "see", "then", "option", "English", "Spanish", "directory", "hours")
+
+
+async def _onboard_in_spanish(mother: ChatDriver, country: str, zone: str) -> None:
+    await mother.say("/start")
+    await mother.tap("Español")
+    await mother.tap("Acepto")
+    await mother.say(country)  # typed, in Spanish
+    await mother.say(zone)
+    for label in ("09:00", "Omitir", "No, gracias"):
+        await mother.tap(label)
+
+
+@pytest.mark.parametrize(
+    ("country", "zone", "shown"),
+    [
+        ("Reino Unido", "Londres", ["llama al 999", "llama al 116 123 (24/7, gratis)"]),
+        ("EE. UU.", "Nueva York", ["llama al 911", "mensaje de texto: envía HOME al 741741"]),
+        ("Irlanda", "Dublín", ["llama al 112 / 999", "https://findahelpline.com (directorio)"]),
+        ("Alemania", "Berlín", ["llama al 112", "(directorio)"]),
+        ("México", "Ciudad de México", ["número de emergencias de tu país", "(directorio)"]),
+    ],
+)
+async def test_the_spanish_crisis_reply_reads_in_spanish_only(
+    mother: ChatDriver, services: Services, country: str, zone: str, shown: list[str]
+) -> None:
+    await _onboard_in_spanish(mother, country, zone)
+    replies = await mother.say("I want to die")
+    text = replies[0].text
+    assert text.startswith(
+        services.content.text("es", "crisis.urgent", crisis="", emergency="")[:20]
+    )
+    for words in shown:
+        assert words in text
+    for word in ENGLISH_IN_LINES:
+        assert not re.search(rf"\b{word}\b", text, flags=re.I), (word, text)

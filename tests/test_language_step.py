@@ -19,8 +19,8 @@ from tests.chat_helpers import load_mother
 
 
 def _add_test_locale(root: Path) -> None:
-    """A copy of English as locale "xx" ("Testish"), its introduction marked "[xx]", with a note
-    for it on every resource line."""
+    """A copy of English as locale "xx" ("Testish"), its introduction marked "[xx]", with a text
+    for it in every per-language field of the resource lines (notes, hours...)."""
     shutil.copytree(messages_dir(), root)
     shutil.copytree(root / "en", root / "xx")
     for names in root.glob("*/names.toml"):
@@ -30,7 +30,7 @@ def _add_test_locale(root: Path) -> None:
     intro = root / "xx" / "onboarding.toml"
     intro.write_text(intro.read_text().replace('intro = """Hello', 'intro = """[xx] Hello'))
     for path in (root / "resources").glob("*.toml"):
-        path.write_text(path.read_text().replace("note = { ", 'note = { xx = "x", '))
+        path.write_text(path.read_text().replace(" = { en = ", ' = { xx = "x", en = '))
 
 
 @pytest.fixture

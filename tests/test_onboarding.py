@@ -6,13 +6,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from companion.bot.context import Services
 from companion.devtools.driver import ChatDriver
-from companion.devtools.fake_telegram import FakeTelegram
+from companion.devtools.fake_telegram import FakeTelegram, SentMessage
 from companion.store.models import Mother
 from companion.store.mothers import read_birth_date
 from tests.chat_helpers import (
@@ -771,3 +772,112 @@ async def test_an_answered_question_keeps_its_choice_under_it(
     shown = mother.telegram.find(mother.chat_id, question.message_id)
     assert shown.text == question.text + "\n\n✓ 20:00"
     assert shown.buttons == []
+
+
+# --- a Spanish-speaking mother types her answers in Spanish -----------------------------------
+
+
+def es(services: Services, key: str, **params: object) -> str:
+    return services.content.text("es", key, **params)
+
+
+async def consent_in_spanish(mother: ChatDriver, services: Services) -> list[SentMessage]:
+    await mother.say("/start")
+    replies = await mother.tap("Español")
+    assert replies[-1].button_labels[:2] == ["Acepto", "Ahora no"]
+    replies = await mother.tap("Acepto")
+    assert texts(replies) == [
+        es(services, "onboarding.agreed"),
+        es(services, "onboarding.country.prompt"),
+    ]
+    return replies
+
+
+async def test_a_spanish_speaking_mother_types_every_answer_in_spanish(
+    mother: ChatDriver, services: Services
+) -> None:
+    await consent_in_spanish(mother, services)
+    replies = await mother.tap("Otro país")
+    assert texts(replies) == [es(services, "onboarding.country.other_prompt")]
+    replies = await mother.say("México")
+    assert texts(replies) == [
+        es(services, "onboarding.country.saved", country="Mexico"),
+        es(services, "onboarding.timezone.location_hint"),
+        es(services, "onboarding.timezone.prompt_type"),
+    ]
+    replies = await mother.say("Ciudad de México")
+    assert texts(replies) == [
+        es(services, "onboarding.timezone.saved", zone="Mexico City", local_time="06:00"),
+        es(services, "onboarding.checkin_time.prompt"),
+    ]
+    replies = await mother.say("7 de la tarde")
+    assert texts(replies) == [
+        es(services, "onboarding.checkin_time.saved", time="19:00"),
+        es(services, "onboarding.birth_date.prompt", example="23/04/2026"),
+    ]
+    replies = await mother.say("3 de abril de 2026")
+    assert texts(replies) == [
+        es(services, "onboarding.birth_date.saved", date="3 de abril de 2026"),
+        es(services, "settings.snippets.prompt"),
+    ]
+    replies = await mother.say("No, gracias")
+    assert texts(replies)[0] == es(services, "settings.snippets.saved_off")
+    assert texts(replies)[1].startswith("Todo listo.")
+    stored = await load_mother(services)
+    assert stored is not None
+    assert (stored.locale, stored.status, stored.country) == ("es", "active", "MX")
+    assert (stored.timezone, stored.checkin_time, stored.snippets) == (
+        "America/Mexico_City",
+        "19:00",
+        "off",
+    )
+    assert read_birth_date(stored, services.vault) == date(2026, 4, 3)
+    assert stored.next_checkin_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # 19:00 UTC-6
+
+
+@pytest.mark.parametrize(
+    ("country", "city", "time", "birth", "stored"),
+    [
+        ("EE. UU.", "San José", "8 de la mañana", "ayer", ("US", "America/Los_Angeles", "08:00")),
+        ("España", "Madrid", "19h30", "anteayer", ("ES", "Europe/Madrid", "19:30")),
+        ("Reino Unido", "Londres", "mediodía", "hoy", ("GB", "Europe/London", "12:00")),
+    ],
+)
+async def test_spanish_typed_answers_in_other_countries(
+    mother: ChatDriver,
+    services: Services,
+    country: str,
+    city: str,
+    time: str,
+    birth: str,
+    stored: tuple[str, str, str],
+) -> None:
+    await consent_in_spanish(mother, services)
+    await mother.say(country)
+    replies = await mother.say(city)
+    assert replies[0].text.startswith("Zona horaria: ")
+    replies = await mother.say(time)
+    assert texts(replies)[0] == es(services, "onboarding.checkin_time.saved", time=stored[2])
+    replies = await mother.say(birth)
+    assert texts(replies)[0].startswith("Fecha de nacimiento del bebé: ")
+    saved = await load_mother(services)
+    assert saved is not None
+    assert (saved.country, saved.timezone, saved.checkin_time) == stored
+    born = read_birth_date(saved, services.vault)
+    assert born is not None
+    local_today = START.astimezone(ZoneInfo(stored[1])).date()
+    days_ago = {"hoy": 0, "ayer": 1, "anteayer": 2}[birth]
+    assert (local_today - born).days == days_ago
+
+
+async def test_a_spanish_answer_that_is_not_a_time_is_asked_again_in_spanish(
+    mother: ChatDriver, services: Services
+) -> None:
+    await consent_in_spanish(mother, services)
+    await mother.tap("Reino Unido")
+    await mother.tap("Hora del Reino Unido (Londres)")
+    replies = await mother.say("mañana")
+    assert texts(replies) == [es(services, "onboarding.checkin_time.not_a_time")]
+    replies = await mother.say("13 de la tarde")
+    assert texts(replies) == [es(services, "onboarding.checkin_time.out_of_range")]
+    assert await position(services) == ("ob", "checkin_time")

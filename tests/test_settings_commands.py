@@ -520,3 +520,102 @@ async def test_reminders_can_be_switched_in_settings(
     saved = await load_mother(services)
     assert saved is not None
     assert saved.reminders is stored
+
+
+# --- typed answers in either language -------------------------------------------------------------
+
+
+async def onboard_in_spanish(mother: ChatDriver) -> None:
+    await mother.say("/start")
+    await mother.tap("Español")
+    await mother.tap("Acepto")
+    for label in ("Reino Unido", "Hora del Reino Unido (Londres)", "09:00", "Omitir"):
+        await mother.tap(label)
+    await mother.tap("No, gracias")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("sí", True),
+        ("Si", True),
+        ("¡Sí!", True),
+        ("sí, recuérdame", True),  # her button's label, typed
+        ("yes", True),
+        ("on", True),
+        ("no", False),
+        ("Sin recordatorios", False),
+        ("off", False),
+    ],
+)
+async def test_reminders_typed_by_a_spanish_speaking_mother(
+    mother: ChatDriver, services: Services, typed: str, stored: bool
+) -> None:
+    await onboard_in_spanish(mother)
+    mine = await load_mother(services)
+    assert mine is not None
+    assert mine.locale == "es"
+    await mother.say("/settings")
+    replies = await mother.tap("Recordatorios")
+    prompt = services.content.text("es", "settings.reminders.prompt", hours="4")
+    assert replies[0].text == prompt
+    await mother.say("no" if stored else "sí")  # start from the other answer
+    await mother.say("/settings")
+    await mother.tap("Recordatorios")
+    replies = await mother.say(typed)
+    saved_key = f"settings.reminders.saved_{'on' if stored else 'off'}"
+    assert replies[0].text == services.content.text("es", saved_key)
+    saved = await load_mother(services)
+    assert saved is not None
+    assert saved.reminders is stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("yes", True), ("Yes, remind me", True), ("sí", True), ("No", False), ("nope", False)],
+)
+async def test_reminders_typed_in_english(
+    mother: ChatDriver, services: Services, typed: str, stored: bool
+) -> None:
+    await onboard(mother)
+    await open_field(mother, "Reminders")
+    replies = await mother.say(typed)
+    assert replies[0].text == t(services, f"settings.reminders.saved_{'on' if stored else 'off'}")
+    saved = await load_mother(services)
+    assert saved is not None
+    assert saved.reminders is stored
+
+
+async def test_an_answer_that_is_neither_yes_nor_no_asks_again(
+    mother: ChatDriver, services: Services
+) -> None:
+    await onboard_in_spanish(mother)
+    await mother.say("/settings")
+    await mother.tap("Recordatorios")
+    before = await snapshot(services)
+    replies = await mother.say("quizás")
+    assert replies[0].text == services.content.text("es", "settings.reminders.prompt", hours="4")
+    assert replies[0].button_labels == ["Sí, recuérdame", "Sin recordatorios"]
+    assert await snapshot(services) == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("todos los dias", "daily"),
+        ("Cada pocos días", "few_days"),
+        ("no", "off"),
+        ("No gracias", "off"),
+    ],
+)
+async def test_snippets_typed_by_a_spanish_speaking_mother(
+    mother: ChatDriver, services: Services, typed: str, stored: str
+) -> None:
+    await onboard_in_spanish(mother)
+    await mother.say("/settings")
+    await mother.tap("Lecturas breves")
+    replies = await mother.say(typed)
+    assert replies[0].text == services.content.text("es", f"settings.snippets.saved_{stored}")
+    saved = await load_mother(services)
+    assert saved is not None
+    assert saved.snippets == stored

@@ -102,9 +102,9 @@ def crisis_block(content: Content, locale: str, resources: CountryResources) -> 
     for line in sorted(resources.lines, key=lambda line: order[line.kind]):
         ways = []
         if line.call:
-            ways.append(t(locale, "help.crisis.call", number=line.call))
+            ways.append(t(locale, "help.crisis.call", number=content.local(line.call, locale)))
         if line.text:
-            ways.append(t(locale, "help.crisis.text", number=line.text))
+            ways.append(t(locale, "help.crisis.text", number=content.local(line.text, locale)))
         if line.web:
             ways.append(t(locale, "help.crisis.web", url=line.web))
         parts.append(
@@ -115,8 +115,8 @@ def crisis_block(content: Content, locale: str, resources: CountryResources) -> 
                 name=line.name,
                 kind=t(locale, f"help.crisis.kind_{line.kind}"),
                 how=t(locale, "help.crisis.joiner").join(ways),
-                hours=line.hours,
-                note=line.notes.get(locale) or line.notes.get(content.default_locale, ""),
+                hours=content.local(line.hours, locale),
+                note=content.local(line.notes, locale),
             )
         )
     return "\n".join(parts)

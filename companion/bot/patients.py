@@ -281,7 +281,7 @@ def _digest_time_reply(services: Services, clinician: Clinician, typed: str) -> 
         return Reply(
             say(content, locale, "digest_time.current", time=clinician.digest_time, zone=zone)
         )
-    parsed = parse_clock_time(typed)
+    parsed = parse_clock_time(typed, content.words(locale).time)
     if parsed is TimeProblem.OUT_OF_RANGE:
         return Reply(say(content, locale, "digest_time.out_of_range"))
     if not isinstance(parsed, ClockTime):

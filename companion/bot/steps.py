@@ -17,8 +17,10 @@ from companion.bot.mother_view import country_label, format_date, zone_label
 from companion.bot.replies import Button, Reply, rows
 from companion.core.birth_date import AmbiguousDate, DateProblem, check_birth_date, parse_birth_date
 from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
+from companion.core.folding import fold_answer
 from companion.core.quiet import QuietHours
 from companion.core.snippets import FREQUENCIES
+from companion.core.typed_words import TypedWords
 from companion.core.zones import (
     country_from_text,
     country_names,
@@ -49,6 +51,18 @@ class Turn:
 
     def button(self, step: str, label: str, value: str) -> Button:
         return Button(label, f"st|{self.flow}|{step}|{value}")
+
+    @property
+    def words(self) -> TypedWords:
+        return self.services.content.words(self.mother.locale)
+
+    def typed_choice(self, text: str, labels: dict[str, str]) -> str | None:
+        """The value whose button label (value -> message key) or value she typed."""
+        typed = fold_answer(text)
+        for value, key in labels.items():
+            if typed in {fold_answer(value), fold_answer(self.t(key))}:
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,11 +101,9 @@ def accept_language(turn: Turn, value: str) -> Outcome:
 
 
 def type_language(turn: Turn, text: str) -> Outcome:
-    wanted = text.strip().lower()
-    for code in turn.services.content.locales:
-        if wanted in {code, turn.t(f"names.language.{code}").lower()}:
-            return accept_language(turn, code)
-    return _stay(*prompt_language(turn))
+    codes = turn.services.content.locales
+    chosen = turn.typed_choice(text, {code: f"names.language.{code}" for code in codes})
+    return accept_language(turn, chosen) if chosen else _stay(*prompt_language(turn))
 
 
 # --- country ----------------------------------------------------------------------------------
@@ -118,7 +130,7 @@ def accept_country(turn: Turn, value: str) -> Outcome:
 
 
 def type_country(turn: Turn, text: str) -> Outcome:
-    code = country_from_text(text)
+    code = country_from_text(text, turn.words.countries)
     if code is None:
         return _stay(Reply(turn.t("onboarding.country.unknown")))
     return accept_country(turn, code)
@@ -166,7 +178,8 @@ def accept_timezone(turn: Turn, value: str) -> Outcome:
 
 
 def type_timezone(turn: Turn, text: str) -> Outcome:
-    zone = parse_zone(text)
+    country = turn.mother.country
+    zone = parse_zone(text, turn.words.cities, zones_for_country(country) if country else ())
     if zone is None:
         return _stay(Reply(turn.t("onboarding.timezone.unknown")))
     return accept_timezone(turn, zone)
@@ -194,7 +207,7 @@ def prompt_checkin_time(turn: Turn) -> list[Reply]:
 
 
 def type_checkin_time(turn: Turn, text: str) -> Outcome:
-    parsed = parse_clock_time(text)
+    parsed = parse_clock_time(text, turn.words.time)
     if parsed is TimeProblem.OUT_OF_RANGE:
         return _stay(Reply(turn.t("onboarding.checkin_time.out_of_range")))
     if not isinstance(parsed, ClockTime):
@@ -268,7 +281,9 @@ def accept_birth_date(turn: Turn, value: str) -> Outcome:
 
 
 def type_birth_date(turn: Turn, text: str) -> Outcome:
-    parsed = parse_birth_date(text, _today(turn), month_first=_month_first(turn))
+    parsed = parse_birth_date(
+        text, _today(turn), month_first=_month_first(turn), words=turn.words.dates
+    )
     if isinstance(parsed, AmbiguousDate):
         content, locale = turn.services.content, turn.mother.locale
         buttons = [
@@ -300,7 +315,12 @@ def accept_reminders(turn: Turn, value: str) -> Outcome:
 
 
 def type_reminders(turn: Turn, text: str) -> Outcome:
-    return accept_reminders(turn, text.strip().lower())
+    """A button label, "on"/"off", or a yes or no in any language."""
+    labels = {value: f"settings.reminders.button.{value}" for value in ("on", "off")}
+    chosen = turn.typed_choice(text, labels)
+    if chosen is None and (answer := turn.words.yes_or_no(text)) is not None:
+        chosen = "on" if answer else "off"
+    return accept_reminders(turn, chosen or "")
 
 
 # --- learning snippets -------------------------------------------------------------------------
@@ -323,13 +343,12 @@ def accept_snippets(turn: Turn, value: str) -> Outcome:
 
 
 def type_snippets(turn: Turn, text: str) -> Outcome:
-    typed = text.strip().lower()
-    if typed == "no":
-        return accept_snippets(turn, "off")
-    for value in FREQUENCIES:
-        if typed in {value, turn.t(f"settings.snippets.button.{value}").lower()}:
-            return accept_snippets(turn, value)
-    return _stay(*prompt_snippets(turn))
+    """A button label or value, or a no in any language (a yes does not say how often)."""
+    labels: dict[str, str] = {value: f"settings.snippets.button.{value}" for value in FREQUENCIES}
+    chosen = turn.typed_choice(text, labels)
+    if chosen is None and turn.words.yes_or_no(text) is False:
+        chosen = "off"
+    return accept_snippets(turn, chosen) if chosen else _stay(*prompt_snippets(turn))
 
 
 # --- the table --------------------------------------------------------------------------------

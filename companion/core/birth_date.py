@@ -1,11 +1,18 @@
-"""Parsing the baby's birth date she types, with the country's day/month order."""
+"""Parsing the baby's birth date she types, with the country's day/month order.
+
+Digits are read here; month names and words such as "yesterday" or "ayer" come from her
+language's data as a DateWords.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
+
+from companion.core.folding import fold
 
 MAX_AGE_DAYS = 731  # two years
 
@@ -24,31 +31,47 @@ class AmbiguousDate:
     options: tuple[date, ...]
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+@dataclass(frozen=True)
+class DateWords:
+    """One language's date words, folded when used: month names and abbreviations (-> 1..12),
+    words for a day ("today" -> 0 days ago), small words between the parts ("3 de abril de
+    2026") and endings after the day ("3rd")."""
+
+    months: Mapping[str, int] = field(default_factory=dict)
+    days_ago: Mapping[str, int] = field(default_factory=dict)
+    joiners: tuple[str, ...] = ()
+    ordinals: tuple[str, ...] = ()
+    day_month: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    month_day: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordinal = _optional(_alternation(self.ordinals))
+        joiner = _optional(rf"(?:{_alternation(self.joiners)})\s+") if self.joiners else ""
+        day_month = rf"^(\d{{1,2}}){ordinal}\s+{joiner}([a-z]+)\.?,?\s+{joiner}(\d{{4}})$"
+        month_day = rf"^([a-z]+)\.?\s+(\d{{1,2}}){ordinal},?\s+(\d{{4}})$"
+        object.__setattr__(self, "day_month", re.compile(day_month))
+        object.__setattr__(self, "month_day", re.compile(month_day))
+
+    def month(self, word: str) -> int | None:
+        return {fold(name): number for name, number in self.months.items()}.get(word)
+
+    def day(self, text: str, today: date) -> date | None:
+        ago = {fold(word): days for word, days in self.days_ago.items()}.get(text)
+        return None if ago is None else today - timedelta(days=ago)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    spelled = sorted({fold(word) for word in words}, key=len, reverse=True)
+    return "|".join(re.escape(word) for word in spelled)
+
+
+def _optional(pattern: str) -> str:
+    return f"(?:{pattern})?" if pattern else ""
+
+
+NO_WORDS = DateWords()
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
-_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
-_MONTH_NAME_DAY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 
 def _make(year: int, month: int, day: int) -> date | None:
@@ -66,11 +89,9 @@ def _full_year(year: int, today: date) -> int:
     return today.year - today.year % 100 + year
 
 
-def _candidates(text: str, today: date, month_first: bool) -> list[date]:
-    if text in {"today"}:
-        return [today]
-    if text in {"yesterday"}:
-        return [today - timedelta(days=1)]
+def _candidates(text: str, today: date, month_first: bool, words: DateWords) -> list[date]:
+    if (relative := words.day(text, today)) is not None:
+        return [relative]
     if match := _ISO.match(text):
         found = _make(int(match[1]), int(match[2]), int(match[3]))
         return [found] if found else []
@@ -80,9 +101,9 @@ def _candidates(text: str, today: date, month_first: bool) -> list[date]:
         month_first_date = _make(year, first, second)
         ordered = [month_first_date, day_first] if month_first else [day_first, month_first_date]
         return list(dict.fromkeys(found for found in ordered if found))
-    for pattern, day_group, month_group in ((_DAY_MONTH_NAME, 1, 2), (_MONTH_NAME_DAY, 2, 1)):
+    for pattern, day_group, month_group in ((words.day_month, 1, 2), (words.month_day, 2, 1)):
         if match := pattern.match(text):
-            month = _MONTHS.get(match[month_group])
+            month = words.month(match[month_group])
             found = _make(int(match[3]), month, int(match[day_group])) if month else None
             return [found] if found else []
     return []
@@ -97,11 +118,10 @@ def check_birth_date(value: date, today: date) -> date | DateProblem:
 
 
 def parse_birth_date(
-    text: str, today: date, *, month_first: bool = False
+    text: str, today: date, *, month_first: bool = False, words: DateWords = NO_WORDS
 ) -> date | AmbiguousDate | DateProblem:
     """A plausible birth date (not in the future, at most two years ago), a choice, or a problem."""
-    cleaned = " ".join(text.strip().lower().split())
-    found = _candidates(cleaned, today, month_first)
+    found = _candidates(fold(text), today, month_first, words)
     if not found:
         return DateProblem.NOT_A_DATE
     checked = [check_birth_date(candidate, today) for candidate in found]

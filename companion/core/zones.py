@@ -3,43 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from datetime import timedelta, timezone, tzinfo
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from companion.core.folding import fold
 
 _OFFSET = re.compile(
     r"^(?:utc|gmt)?\s*(?P<sign>[+\-−])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?$"
 )
-_ALIASES = {
-    "nyc": "America/New_York",
-    "new york city": "America/New_York",
-    "la": "America/Los_Angeles",
-    "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles",
-    "washington": "America/New_York",
-    "boston": "America/New_York",
-    "miami": "America/New_York",
-    "atlanta": "America/New_York",
-    "houston": "America/Chicago",
-    "dallas": "America/Chicago",
-    "austin": "America/Chicago",
-    "san diego": "America/Los_Angeles",
-    "washington dc": "America/New_York",
-    "manchester": "Europe/London",
-    "birmingham": "Europe/London",
-    "glasgow": "Europe/London",
-    "edinburgh": "Europe/London",
-    "cardiff": "Europe/London",
-    "belfast": "Europe/London",
-    "ottawa": "America/Toronto",
-    "montreal": "America/Toronto",
-    "calgary": "America/Edmonton",
-    "canberra": "Australia/Sydney",
-    "utc": "UTC",
-    "gmt": "UTC",
-}
+# Not words of any language: the names of UTC itself.
+_UTC_NAMES = {"utc": "UTC", "gmt": "UTC"}
+_NOTHING: Mapping[str, str] = MappingProxyType({})
+_NO_CITIES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 def _tzdata_lines(name: str) -> list[list[str]]:
@@ -70,40 +50,29 @@ def _zones_by_city() -> dict[str, str]:
     by_city: dict[str, str] = {}
     for name in sorted(available_timezones()):
         if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
-            by_city.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+            by_city.setdefault(fold_place(name.rsplit("/", 1)[1]), name)
     return by_city
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.strip().lower().replace("’", "'").replace("_", " ").split())
+def fold_place(text: str) -> str:
+    """A country, city or zone name folded for comparison ("Bogotá", "bogota", "BOGOTA")."""
+    return fold(text.replace("_", " "))
 
 
-def country_from_text(text: str) -> str | None:
-    """An ISO code from a code or an English country name ("uk", "United States", "de")."""
-    folded = _fold(text).strip(".")
-    names = country_names()
-    special = {
-        "uk": "GB",
-        "england": "GB",
-        "scotland": "GB",
-        "wales": "GB",
-        "britain": "GB",
-        "great britain": "GB",
-        "united kingdom": "GB",
-        "northern ireland": "GB",
-        "usa": "US",
-        "us": "US",
-        "united states of america": "US",
-        "america": "US",
-    }
-    if folded in special:
-        return special[folded]
-    if len(folded) == 2 and folded.upper() in names:
+@cache
+def _countries_by_folded_name() -> dict[str, str]:
+    return {fold_place(name): code for code, name in country_names().items()}
+
+
+def country_from_text(text: str, names: Mapping[str, str] = _NOTHING) -> str | None:
+    """An ISO code from a code, a name in `names` (folded name -> code, from her language's data)
+    or tzdata's English name ("uk", "México", "United States", "de")."""
+    folded = fold_place(text).strip(".")
+    if folded in names:
+        return names[folded]
+    if len(folded) == 2 and folded.upper() in country_names():
         return folded.upper()
-    for code, name in names.items():
-        if _fold(name) == folded:
-            return code
-    return None
+    return _countries_by_folded_name().get(folded)
 
 
 def fixed_offset_name(minutes: int) -> str:
@@ -112,9 +81,15 @@ def fixed_offset_name(minutes: int) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def parse_zone(text: str) -> str | None:
-    """An IANA zone or fixed offset from what she typed: a zone name, a city or an offset."""
-    folded = _fold(text)
+def parse_zone(
+    text: str, cities: Mapping[str, tuple[str, ...]] = _NO_CITIES, near: Collection[str] = ()
+) -> str | None:
+    """An IANA zone or fixed offset from what she typed: a zone name, a city or an offset.
+
+    `cities` (folded name -> zones, from her language's data) name a city's likelier zone first;
+    a zone in `near` (her country's) wins: "San José" is in Costa Rica, unless she is in the US.
+    """
+    folded = fold_place(text)
     if not folded or len(folded) > 64:
         return None
     if match := _OFFSET.match(folded.replace(" ", "")):
@@ -123,8 +98,10 @@ def parse_zone(text: str) -> str | None:
         if minutes not in (0, 15, 30, 45) or not -12 * 60 <= total <= 14 * 60:
             return None
         return "UTC" if total == 0 else fixed_offset_name(total)
-    if folded in _ALIASES:
-        return _ALIASES[folded]
+    if folded in _UTC_NAMES:
+        return _UTC_NAMES[folded]
+    if zones := cities.get(folded):
+        return next((zone for zone in zones if zone in near), zones[0])
     by_name = _zones_by_lower_name().get(folded.replace(" ", "_"))
     return by_name if by_name and is_valid_zone(by_name) else _zones_by_city().get(folded)
 
