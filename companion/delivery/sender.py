@@ -3,6 +3,9 @@
 Why not PTB's AIORateLimiter: it queues requests first-in first-out, so a crisis reply would wait
 behind every check-in already handed to it. Here the database chooses what goes next (emergency
 lane first) and a small pacer spaces the sends: a global rate and a minimum gap per chat.
+
+With several workers only the leader's sender sends (see leader.py): one pacer for everyone's
+messages, so both limits hold across workers and no message is chosen by two senders.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from companion.clock import Clock
 from companion.delivery import outbox
+from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
 from companion.delivery.outgoing import Reply, decode, markup
 from companion.store.alerts import audit_failed_delivery
@@ -109,6 +113,7 @@ class Sender:
         self._writers = asyncio.Semaphore(WRITERS)
         self._burst = max(1, int(rate // 4))
         self.bot: Bot | None = None
+        self.leader = Leader(db)
 
     def wake(self) -> None:
         """New messages were queued: look now rather than at the next poll."""
@@ -145,32 +150,46 @@ class Sender:
         return batch
 
     async def run(self, poll_seconds: float = 0.5) -> None:
-        """Send forever (until cancelled), a small burst at a time. The next burst is chosen
-        just before this one's last few slots, so the pacer never waits on the database, and a
-        newly queued emergency message is chosen within a burst (a fraction of a second)."""
-        batch = await self._next_batch()
+        """Send forever (until cancelled), a small burst at a time, while this worker leads.
+        The next burst is chosen just before this one's last few slots, so the pacer never
+        waits on the database, and a newly queued emergency message is chosen within a burst
+        (a fraction of a second; from another worker's handler, within `poll_seconds`)."""
+        try:
+            await self._run(poll_seconds)
+        finally:
+            await self.leader.resign()
+
+    async def _run(self, poll_seconds: float) -> None:
+        batch = await self._next_led_batch()
         while True:
             if not batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
                 # Cleared before looking, so a wake-up during the look is not lost.
                 self._wake.clear()
-                batch = await self._next_batch()
+                batch = await self._next_led_batch()
                 continue
             upcoming: asyncio.Task[list[Queued]] | None = None
             for position, row in enumerate(batch):
                 if position == max(0, len(batch) - PREFETCH_SLOTS):
-                    upcoming = asyncio.create_task(self._next_batch())
+                    upcoming = asyncio.create_task(self._next_led_batch())
                 await self.pacer.acquire()
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             assert upcoming is not None
             # Chosen a moment early, it may have missed rows queued since: look again if empty.
-            batch = await upcoming or await self._next_batch()
+            batch = await upcoming or await self._next_led_batch()
+
+    async def _next_led_batch(self) -> list[Queued]:
+        """The next burst, if this worker leads; a follower sends nothing."""
+        if not await self.leader.leading():
+            return []
+        return await self._next_batch()
 
     async def drain(self, max_messages: int = 10_000) -> int:
-        """Send everything ready now, one at a time; for tests, the demo and the benchmarks."""
+        """Send everything ready now, one at a time; for tests, the demo and the benchmarks
+        (one process: drain does not ask to lead)."""
         sent = 0
         while sent < max_messages:
             batch = await self._next_batch()
