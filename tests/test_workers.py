@@ -22,15 +22,24 @@ from companion.delivery import inbox
 from companion.delivery.inbox import handle_stored, store_updates
 from companion.delivery.inbox_claims import LEASE, Claimed, claim, mark_handled
 from companion.delivery.leader import LOCK_KEY, Leader
+from companion.delivery.outbox import enqueue
+from companion.delivery.outgoing import Reply
 from companion.delivery.sender import SENDING_LEASE
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.db import Database
-from companion.store.models import Checkin, InboxUpdate, OutboxMessage
+from companion.store.models import Checkin, InboxUpdate, Lane, OutboxMessage
 from tests.chat_helpers import t, texts
 from tests.checkin_helpers import add_mother, answers_of, at, checkins_of, tick
 from tests.conftest import PG_URL
-from tests.workers_helpers import Arrivals, Worker, add_mothers, start_worker, until
+from tests.workers_helpers import (
+    FIRST_CHAT,
+    Arrivals,
+    Worker,
+    add_mothers,
+    start_worker,
+    until,
+)
 
 needs_postgres = pytest.mark.skipif(
     not PG_URL, reason="several workers lead and send on PostgreSQL only"
@@ -333,3 +342,53 @@ async def test_three_workers_lose_two_leaders_in_a_row_over_a_large_fan_out(
         await leader.stop()
         clock.advance(SENDING_LEASE + timedelta(seconds=1))
     await _assert_each_got_one_checkin(crew, arrivals, chats)
+
+
+@needs_postgres
+async def test_two_senders_draining_one_outbox_never_send_the_same_message(
+    services: Services, second: CompanionApp, telegram: FakeTelegram, app: object
+) -> None:
+    """The claim on each burst, without leadership: what keeps an old leader that has not yet
+    noticed it lost the lock and the new one from sending a row twice."""
+    chats = range(800_000, 800_200)
+    async with services.db.session() as session:
+        for chat in chats:
+            await enqueue(
+                session,
+                services.vault,
+                chat_id=chat,
+                replies=[Reply(f"to {chat}")],
+                lane=Lane.REPLY,
+                now=services.clock.now(),
+                flush=False,
+            )
+    sent = await asyncio.gather(services.sender.drain(), second.bot_data.services.sender.drain())
+    assert sum(sent) == len(chats)
+    assert all(len(telegram.sent_to(chat)) == 1 for chat in chats)
+    assert await _owed(services) == 0
+
+
+@needs_postgres
+async def test_one_chats_messages_from_several_workers_keep_their_order_and_gap(
+    crew: list[Worker], fanout_settings: Settings, clock: ManualClock
+) -> None:
+    arrivals = Arrivals()
+    spaced = fanout_settings.model_copy(update={"chat_interval_s": 0.3})
+    for name in ("worker-1", "worker-2", "worker-3"):
+        crew.append(await start_worker(name, spaced, clock, arrivals))
+    for worker in crew:
+        worker.start()
+    for number, worker in enumerate(crew):  # each worker's handler answers her once
+        async with worker.services.db.session() as session:
+            await enqueue(
+                session,
+                worker.services.vault,
+                chat_id=FIRST_CHAT,
+                replies=[Reply(f"reply {number}")],
+                lane=Lane.REPLY,
+                now=clock.now(),
+            )
+    await until(lambda: len(arrivals.seen) == 3)
+    [leader] = [worker for worker in crew if worker.leads]
+    assert texts(leader.telegram.sent_to(FIRST_CHAT)) == ["reply 0", "reply 1", "reply 2"]
+    assert arrivals.shortest_gap(FIRST_CHAT) >= 0.3 * 0.95  # the per-chat gap, for all workers
