@@ -33,7 +33,7 @@ from companion.delivery.inbox_claims import (
     release_all,
     renew,
 )
-from companion.delivery.sender import retry_after_seconds
+from companion.delivery.pacer import retry_after_seconds
 from companion.store.db import after_commit
 from companion.store.models import InboxUpdate
 
@@ -96,6 +96,8 @@ async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int 
     services = application.bot_data.services
     worker = new_worker_id()
     work = await claim(services.db, worker, services.clock.now(), limit)
+    if not work:
+        return 0
     by_person: dict[int | None, list[Claimed]] = {}
     for row in work:
         by_person.setdefault(row.person, []).append(row)
@@ -106,8 +108,6 @@ async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int 
             for row in queue:
                 await _handle_one(application, worker, row)
 
-    if not work:
-        return 0
     renewing = asyncio.create_task(_keep_claims(services, worker))
     try:
         await asyncio.gather(*(handle_person(queue) for queue in by_person.values()))
