@@ -19,7 +19,7 @@ from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
 from companion.config import Settings, load_settings
 from companion.delivery import inbox
-from companion.delivery.inbox import handle_stored, store_updates
+from companion.delivery.inbox import handle_stored, poll_forever, store_updates
 from companion.delivery.inbox_claims import LEASE, Claimed, claim, mark_handled
 from companion.delivery.leader import LOCK_KEY, Leader
 from companion.delivery.outbox import enqueue
@@ -126,9 +126,7 @@ async def test_two_workers_keep_one_mothers_quick_replies_in_order_each_handled_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     mother_id = await add_mother(services, 1001)
-    clock.set(at(21, 9))
-    await tick(services)  # the check-in prompt: she is at the mood question
-    mother.new_messages()
+    await _prompted(services, mother)
     spans: list[tuple[int, str, str]] = []  # (update_id, "start" | "end", worker)
     handle_one = inbox._handle_one
 
@@ -154,6 +152,40 @@ async def test_two_workers_keep_one_mothers_quick_replies_in_order_each_handled_
     assert texts(mother.new_messages()) == [
         t(services, f"checkin.{name}.prompt") for name in ("sleep", "anxiety", "closeness")
     ]
+
+
+async def test_any_worker_handles_her_next_message_from_where_the_last_one_left_her(
+    services: Services, app: CompanionApp, second: CompanionApp, mother: ChatDriver
+) -> None:
+    mother_id = await add_mother(services, 1001)
+    await _prompted(services, mother)
+    for typed, worker in (("3", app), ("4", second), ("2", app)):  # one worker, then the other
+        await store_updates(services, [mother.person.text(typed).to_dict()])
+        assert await handle_stored(worker) == 1
+    [checkin] = await checkins_of(services, mother_id)
+    assert await answers_of(services, checkin.id) == {"mood": "3", "sleep": "4", "anxiety": "2"}
+
+
+async def test_polling_restarted_after_a_crash_handles_what_the_crashed_run_had_claimed(
+    services: Services, app: CompanionApp, mother: ChatDriver, clock: ManualClock
+) -> None:
+    await store_updates(services, [mother.person.text("/help").to_dict()])
+    await claim(services.db, "crashed", clock.now(), limit=100)  # then the process died
+    polling = asyncio.create_task(poll_forever(app, wait_seconds=0))
+    try:  # one getUpdates consumer per bot: no other worker can hold it, no lease to wait out
+        async with asyncio.timeout(10):
+            while not await services.sender.drain():  # noqa: ASYNC110 - no event to await
+                await asyncio.sleep(0.02)
+    finally:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+    assert mother.history[0].text.startswith("companion keeps you company")
+
+
+async def _prompted(services: Services, mother: ChatDriver) -> None:
+    services.clock.set(at(21, 9))  # type: ignore[attr-defined]
+    await tick(services)  # the check-in prompt: she is at the mood question
+    mother.new_messages()
 
 
 class _polling:
