@@ -37,7 +37,7 @@ from companion.config import Settings
 from companion.content import ContentError, load_content
 from companion.delivery.inbox import poll_forever, prune_handled
 from companion.delivery.sender import Sender
-from companion.delivery.tick import run_tick
+from companion.delivery.tick import run_tick_if_leading
 from companion.resources import messages_dir
 from companion.store.db import Database
 from companion.triage_lexicon import default_lexicon, shipped_lexicons
@@ -118,7 +118,9 @@ async def publish_commands(application: CompanionApp) -> None:
 async def tick_job(context: Ctx) -> None:
     """The schedule tick, run by PTB's JobQueue every COMPANION_TICK_SECONDS."""
     services = context.services
-    report = await run_tick(services)
+    report = await run_tick_if_leading(services)
+    if report is None:
+        return  # another worker leads: it runs the tick (and the sender)
     if report.queued or report.missed:
         log.info(
             "event=tick sent=%d late=%d missed=%d nudged=%d reminded=%d duplicates=%d",

@@ -12,7 +12,8 @@ from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
 from companion.delivery.outbox import enqueue, pending_count
 from companion.delivery.outgoing import Reply
-from companion.delivery.sender import Pacer, Sender
+from companion.delivery.pacer import Pacer
+from companion.delivery.sender import Sender
 from companion.devtools.fake_telegram import FakeTelegram, bad_request, blocked, flood
 from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import load_mother, onboard

@@ -1,8 +1,9 @@
 """Inbox before acknowledgement: each update is stored (keyed by update_id) before the next
 getUpdates call confirms it to Telegram, then handled from the table, in order, once.
 
-A crash after storing and before handling loses nothing: the row is handled on restart. An update
-Telegram sends again (it was not yet confirmed) hits the same key and is ignored.
+A crash after storing and before handling loses nothing: the row is handled on restart (or by
+another worker once the claim runs out: see inbox_claims). An update Telegram sends again (it
+was not yet confirmed) hits the same key and is ignored.
 """
 
 from __future__ import annotations
@@ -15,14 +16,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from companion.bot.context import CompanionApp, Services
-from companion.delivery.sender import retry_after_seconds
+from companion.delivery.inbox_claims import (
+    RENEW_SECONDS,
+    Claimed,
+    claim,
+    mark_handled,
+    new_worker_id,
+    release,
+    release_all,
+    renew,
+)
+from companion.delivery.pacer import retry_after_seconds
 from companion.store.db import after_commit
 from companion.store.models import InboxUpdate
 
@@ -76,71 +87,84 @@ async def store_updates(services: Services, updates: list[dict[str, Any]]) -> in
 
 
 async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int = 4) -> int:
-    """Handle stored updates; returns how many were handled.
+    """Claim stored updates and handle them; returns how many were handled.
 
     One person's updates are handled one after another in update_id order; different people's
     run side by side (up to `lanes` at once), as nothing one mother does waits on another.
+    Several workers may call this at once on one database: each update goes to one of them.
     """
     services = application.bot_data.services
-    async with services.db.session() as session:
-        rows = await _unhandled(session, limit)
-        work = [
-            (
-                row.telegram_user_id,
-                row.update_id,
-                row.seal_context("payload_sealed"),
-                row.payload_sealed,
-            )
-            for row in rows
-        ]
-    by_person: dict[int | None, list[tuple[int, str, bytes | None]]] = {}
-    for person, update_id, context, sealed in work:
-        by_person.setdefault(person, []).append((update_id, context, sealed))
+    worker = new_worker_id()
+    work = await claim(services.db, worker, services.clock.now(), limit)
+    if not work:
+        return 0
+    by_person: dict[int | None, list[Claimed]] = {}
+    for row in work:
+        by_person.setdefault(row.person, []).append(row)
     gate = asyncio.Semaphore(lanes)
 
-    async def handle_person(queue: list[tuple[int, str, bytes | None]]) -> None:
+    async def handle_person(queue: list[Claimed]) -> None:
         async with gate:
-            for update_id, context, sealed in queue:
-                await _handle_one(application, update_id, context, sealed)
+            for row in queue:
+                await _handle_one(application, worker, row)
 
-    await asyncio.gather(*(handle_person(queue) for queue in by_person.values()))
+    renewing = asyncio.create_task(_keep_claims(services, worker))
+    try:
+        await asyncio.gather(*(handle_person(queue) for queue in by_person.values()))
+    except BaseException:
+        await release(services.db, worker)  # what is left goes to the next pass, not the lease
+        raise
+    finally:
+        renewing.cancel()
+        await asyncio.gather(renewing, return_exceptions=True)
     return len(work)
+
+
+async def _keep_claims(services: Services, worker: str) -> None:
+    while True:
+        await asyncio.sleep(RENEW_SECONDS)
+        try:
+            await renew(services.db, worker, services.clock.now())
+        except Exception as error:  # the lease still runs; a later renewal may get through
+            log.warning("event=inbox_renew_failed error=%s", type(error).__name__)
+
+
+class ClaimLost(Exception):
+    """This worker's claim on the update ran out and another worker took it over: whatever
+    this one was about to commit as the answer is rolled back, as the other answers instead."""
 
 
 @dataclass
 class Handling:
-    """The stored update being handled in this task, and whether a reply's transaction has
-    already marked it handled (see mark_with_reply)."""
+    """The stored update being handled in this task, by which worker, and whether a reply's
+    transaction has already marked it handled (see mark_with_reply)."""
 
     update_id: int
+    worker: str
     marked: bool = False
     claimed: bool = False
+    lost: bool = False
 
 
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
 
 
-# Built once: a statement built per update costs more than SQLite takes to run it.
-_MARK_HANDLED = (
-    update(_INBOX)
-    .where(_INBOX.c.update_id == bindparam("handled_id"))
-    .values(handled_at=bindparam("handled_at"), payload_sealed=None)
-)
-
-
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    # A plain table UPDATE: no InboxUpdate object is loaded in a handler's session to keep in step.
-    await session.execute(_MARK_HANDLED, {"handled_id": update_id, "handled_at": now})
-
-
 async def mark_with_reply(session: AsyncSession, now: datetime) -> None:
     """Called where a handler queues its reply: mark the update handled in that same
-    transaction, so the reply and the mark commit together. Counted only once committed."""
+    transaction, so the reply and the mark commit together. Counted only once committed.
+    Raises ClaimLost (rolling the reply back) if another worker has taken the update over."""
     state = handling.get()
-    if state is None or state.claimed:
+    if state is None:
+        return
+    if state.lost:
+        raise ClaimLost
+    if state.claimed:
         return
     state.claimed = True
-    await mark_handled(session, state.update_id, now)
+    if not await mark_handled(session, state.update_id, state.worker, now):
+        state.lost = True
+        log.warning("event=inbox_claim_lost update_id=%s", state.update_id)
+        raise ClaimLost
 
     def committed() -> None:
         state.marked = True
@@ -148,21 +172,22 @@ async def mark_with_reply(session: AsyncSession, now: datetime) -> None:
     after_commit(session, committed)
 
 
-async def _handle_one(
-    application: CompanionApp, update_id: int, context: str, sealed: bytes | None
-) -> None:
+async def _handle_one(application: CompanionApp, worker: str, row: Claimed) -> None:
     services = application.bot_data.services
-    state = Handling(update_id)
+    state = Handling(row.update_id, worker)
     token = handling.set(state)
     try:
-        update_object = _open(application, update_id, context, sealed)
+        update_object = _open(application, row.update_id, row.context, row.sealed)
         if update_object is not None:
             await application.process_update(update_object)  # handler errors: error handler
     finally:
         handling.reset(token)
-    if not state.marked:  # no reply committed it (or its transaction rolled back)
-        async with services.db.session() as session:
-            await mark_handled(session, update_id, services.clock.now())
+    if state.marked or state.lost:
+        return
+    # No reply committed the mark (or its transaction rolled back): mark it on its own.
+    async with services.db.session() as session:
+        if not await mark_handled(session, row.update_id, worker, services.clock.now()):
+            log.warning("event=inbox_claim_lost update_id=%s", row.update_id)
 
 
 def _open(
@@ -178,16 +203,6 @@ def _open(
     except Exception as error:  # anything at all: the inbox must keep going
         log.error("event=inbox_unreadable update_id=%s error=%s", update_id, type(error).__name__)
         return None
-
-
-async def _unhandled(session: AsyncSession, limit: int) -> list[InboxUpdate]:
-    query = (
-        select(InboxUpdate)
-        .where(InboxUpdate.handled_at.is_(None))
-        .order_by(InboxUpdate.update_id)
-        .limit(limit)
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def prune_handled(services: Services, now: datetime) -> None:
@@ -216,7 +231,10 @@ async def poll_once(application: CompanionApp, offset: int | None, wait_seconds:
 async def poll_forever(application: CompanionApp, wait_seconds: int = 30) -> None:
     """Long polling: store, then (on the next call) confirm, while handling from the table."""
     offset: int | None = None
-    await handle_stored(application)  # whatever a crash left behind
+    # Polling has one consumer per bot, so this is the only worker: every claim still held is a
+    # crashed run's. Then whatever that run left behind is handled first.
+    await release_all(application.bot_data.services.db)
+    await handle_stored(application)
     while True:
         try:
             offset = await poll_once(application, offset, wait_seconds)

@@ -102,6 +102,20 @@ async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[
     return list(heads.values())
 
 
+async def claim(session: AsyncSession, ids: list[int], now: datetime, until: datetime) -> set[int]:
+    """Take rows a sender chose: they are put off (not_before) for every other sender until
+    `until`, and their chats with them (see ready_heads). Returns the ids this call got; a row
+    another sender took first, or that went meanwhile, is not among them."""
+    taken = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.not_before <= now)
+        .values(not_before=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(taken.all())
+
+
 async def pending_count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 

@@ -3,6 +3,10 @@
 Why not PTB's AIORateLimiter: it queues requests first-in first-out, so a crisis reply would wait
 behind every check-in already handed to it. Here the database chooses what goes next (emergency
 lane first) and a small pacer spaces the sends: a global rate and a minimum gap per chat.
+
+With several workers only the leader's sender sends (see leader.py): one pacer for everyone's
+messages, so both limits hold across workers. Each burst is also claimed in the database, so a
+leader that lost its lock without noticing yet and the one after it never send the same row.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -21,8 +24,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from companion.clock import Clock
 from companion.delivery import outbox
+from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
 from companion.delivery.outgoing import Reply, decode, markup
+from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
 from companion.vault import Vault, VaultError
@@ -33,49 +38,15 @@ MAX_ATTEMPTS = 10
 MAX_BACKOFF_S = 300.0
 RECORD_RETRIES = (0.05, 0.2, 0.5)
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
+# On PostgreSQL a chosen burst is another sender's to leave alone for this long: it is sent and
+# written down in well under a second; if its sender dies first, it goes out after this.
+SENDING_LEASE = timedelta(seconds=10)
 PREFETCH_SLOTS = 8  # start choosing the next burst this many sends before this one ends
 WRITERS = 3  # concurrent write-downs of outcomes
 Action = Callable[..., Awaitable[None]]
 # Told of a message given up on (outbox key, chat, error name, when), after its outcome is
 # written: the alerts' audit log records failed deliveries to clinicians this way.
 FailureHook = Callable[[AsyncSession, str, int, str, datetime], Awaitable[None]]
-
-
-class Pacer:
-    """A global rate (sends per second) that a 429's retry_after can pause.
-
-    Telegram counts requests as they arrive, and network delay varies from one request to the
-    next, so sends spaced exactly at the limit can arrive bunched into one second. The pacer
-    keeps `headroom` below the configured rate to absorb that.
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        headroom: float = 0.0,
-    ) -> None:
-        self.interval = 1.0 / (rate * (1.0 - headroom)) if rate > 0 else 0.0
-        self._monotonic, self._sleep = monotonic, sleep
-        self._next = 0.0
-
-    async def acquire(self) -> None:
-        now = self._monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
-
-    def pause(self, seconds: float) -> None:
-        self._next = max(self._next, self._monotonic() + seconds)
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta; both handled
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Sender:
@@ -109,6 +80,8 @@ class Sender:
         self._writers = asyncio.Semaphore(WRITERS)
         self._burst = max(1, int(rate // 4))
         self.bot: Bot | None = None
+        self.leader = Leader(db)
+        self._upcoming: asyncio.Task[list[Queued]] | None = None  # the next burst, being chosen
 
     def wake(self) -> None:
         """New messages were queued: look now rather than at the next poll."""
@@ -142,35 +115,68 @@ class Sender:
                 batch.append(row)
                 if len(batch) == self._burst:
                     break
+        if batch and self.leader.shared:
+            return await self._claim(batch)
         return batch
 
+    async def _claim(self, batch: list[Queued]) -> list[Queued]:
+        """Put the burst off for every other sender (one statement a burst); keep what we got."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            ids = [row.id for row in batch]
+            got = await outbox.claim(session, ids, now, now + SENDING_LEASE)
+        for row in batch:
+            if row.id not in got:
+                self._reserved.discard(row.id)
+                self._in_flight.discard(row.chat_id)
+        return [row for row in batch if row.id in got]
+
     async def run(self, poll_seconds: float = 0.5) -> None:
-        """Send forever (until cancelled), a small burst at a time. The next burst is chosen
-        just before this one's last few slots, so the pacer never waits on the database, and a
-        newly queued emergency message is chosen within a burst (a fraction of a second)."""
-        batch = await self._next_batch()
+        """Send forever (until cancelled), a small burst at a time, while this worker leads.
+        The next burst is chosen just before this one's last few slots, so the pacer never
+        waits on the database, and a newly queued emergency message is chosen within a burst
+        (a fraction of a second; from another worker's handler, within `poll_seconds`)."""
+        try:
+            await self._run(poll_seconds)
+        finally:
+            # The burst being chosen is dropped (on PostgreSQL its claim runs out for the next
+            # leader), and the lock goes at once.
+            if self._upcoming is not None:
+                self._upcoming.cancel()
+                await asyncio.gather(self._upcoming, return_exceptions=True)
+            await self.leader.resign()
+
+    async def _run(self, poll_seconds: float) -> None:
+        batch = await self._next_led_batch()
         while True:
             if not batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
                 # Cleared before looking, so a wake-up during the look is not lost.
                 self._wake.clear()
-                batch = await self._next_batch()
+                batch = await self._next_led_batch()
                 continue
-            upcoming: asyncio.Task[list[Queued]] | None = None
+            self._upcoming = None
             for position, row in enumerate(batch):
                 if position == max(0, len(batch) - PREFETCH_SLOTS):
-                    upcoming = asyncio.create_task(self._next_batch())
+                    self._upcoming = asyncio.create_task(self._next_led_batch())
                 await self.pacer.acquire()
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            assert upcoming is not None
+            assert self._upcoming is not None
             # Chosen a moment early, it may have missed rows queued since: look again if empty.
-            batch = await upcoming or await self._next_batch()
+            batch = await self._upcoming or await self._next_led_batch()
+
+    async def _next_led_batch(self) -> list[Queued]:
+        """The next burst, if this worker leads; a follower sends nothing."""
+        if not await self.leader.leading() or not self.leader.settled:
+            return []
+        return await self._next_batch()
 
     async def drain(self, max_messages: int = 10_000) -> int:
-        """Send everything ready now, one at a time; for tests, the demo and the benchmarks."""
+        """Send everything ready now, one at a time; for tests, the demo and the benchmarks
+        (one process: drain does not ask to lead)."""
         sent = 0
         while sent < max_messages:
             batch = await self._next_batch()

@@ -2,7 +2,8 @@
 
 No per-mother jobs: due times are a column (mothers.next_checkin_at), so start-up does no work per
 mother, and a restart or a second worker loses or repeats nothing. Each check-in is recorded under
-a unique (mother, local date, kind) key before its message is queued, in one transaction.
+a unique (mother, local date, kind) key before its message is queued, in one transaction. With
+several workers, only the leader ticks.
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ async def run_tick(services: Services) -> TickReport:
     if report.queued:
         services.sender.wake()
     return report
+
+
+async def run_tick_if_leading(services: Services) -> TickReport | None:
+    """The tick on the leading worker (see leader.py); None on the others, which skip it. The
+    claim of due mothers and the unique check-in key below still guard against doubles."""
+    if not await services.sender.leader.leading():
+        return None
+    return await run_tick(services)
 
 
 async def _claim_due(session: AsyncSession, now: datetime, batch: int) -> list[Mother]:

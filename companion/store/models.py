@@ -243,7 +243,7 @@ class OutboxMessage(Base):
 
 
 class InboxUpdate(Base):
-    """An update from Telegram, stored before getUpdates acknowledges it; handled once."""
+    """An update from Telegram, stored before it is acknowledged; handled once, by one worker."""
 
     __tablename__ = "inbox"
     __sealed__ = ("payload_sealed",)
@@ -253,6 +253,10 @@ class InboxUpdate(Base):
     payload_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The worker handling it, until when (a lease): a worker that dies mid-way lets it go when
+    # the lease runs out, and a reply is committed only by the worker still holding the claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def row_key(self) -> str:
         return str(self.update_id)

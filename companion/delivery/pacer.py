@@ -1,0 +1,48 @@
+"""Pacing sends: a global rate that Telegram's 429 retry_after can pause."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram.error import RetryAfter
+
+
+class Pacer:
+    """A global rate (sends per second) that a 429's retry_after can pause.
+
+    Telegram counts requests as they arrive, and network delay varies from one request to the
+    next, so sends spaced exactly at the limit can arrive bunched into one second. The pacer
+    keeps `headroom` below the configured rate to absorb that.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        headroom: float = 0.0,
+    ) -> None:
+        self.interval = 1.0 / (rate * (1.0 - headroom)) if rate > 0 else 0.0
+        self._monotonic, self._sleep = monotonic, sleep
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        now = self._monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, self._monotonic() + seconds)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta; both handled
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
