@@ -128,7 +128,7 @@ async def test_an_update_is_stored_before_the_200_and_answered(worker: Any) -> N
     assert [row.update_id for row in await inbox_rows(services)] == [update.update_id]
     await until(lambda: len(telegram.sent_to(1001)) >= 2)
     assert telegram.sent_to(1001)[0].text.startswith("Hello, I'm companion.")
-    assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now"]
+    assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now", "Español"]
     rows = await inbox_rows(services)
     assert rows[0].handled_at is not None
     assert rows[0].payload_sealed is None  # her words are not kept once handled
