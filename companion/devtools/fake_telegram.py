@@ -136,7 +136,7 @@ class RandomFaults:
             return server_error(dice.choice([500, 502, 503]))
         if kind == "timeout":
             return TimedOut()
-        self.blocked.add(int(chat))
+        self.blocked.add(int(params["chat_id"]))  # every send names its chat
         return blocked()
 
 
