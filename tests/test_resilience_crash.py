@@ -221,7 +221,9 @@ async def test_a_crash_loses_no_reply_and_no_checkin_and_repeats_at_most_one(
         await stop(second)
 
 
-async def each_mother_carries_on(process: Process, telegram: FakeTelegram, clock: Any) -> None:
+async def each_mother_carries_on(
+    process: Process, telegram: FakeTelegram, clock: ManualClock
+) -> None:
     """Her check-in survived the crash: her mood answer gets the sleep question, once."""
     services = process.services
     before = {user_id: len(telegram.sent_to(user_id)) for user_id in MOTHERS}
