@@ -185,6 +185,7 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
         .base_url(config.telegram_base_url)
         .base_file_url(config.telegram_base_file_url)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
+        .rate_limiter(errors.CourtesyCalls())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 
+from companion.app import build_application, build_services
+from companion.clock import ManualClock
+from companion.config import load_settings, normalise_database_url
+from companion.delivery.inbox import store_updates
+from companion.delivery.outbox import enqueue
+from companion.delivery.outgoing import Reply
+from companion.devtools.driver import ChatDriver
+from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store import db as store_db
-from companion.store.models import Base
+from companion.store.models import Base, Lane, new_id
+from companion.store.safety_models import Screening
+from tests.chat_helpers import load_mother, onboard
+from tests.checkin_helpers import add_mother, at, tick
+from tests.clinician_helpers import add_clinician, add_share
+from tests.conftest import PG_URL, START, TEST_KEY
 
 
 def sqlite_url(tmp_path: Path, name: str = "migrated.db") -> str:
@@ -156,3 +174,136 @@ def test_migration_scripts_have_a_single_base(tmp_path: Path) -> None:
     script = ScriptDirectory.from_config(store_db.alembic_config(sqlite_url(tmp_path)))
     assert len(script.get_bases()) == 1
     assert len(script.get_heads()) == 1
+
+
+# --- one step down and up again, with data in every table that matters ----------------------
+
+ROUND_TRIP_SCHEMA = "companion_round_trip"  # PostgreSQL: its own schema, not the suite's
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def populated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if not PG_URL:
+        pytest.skip("COMPANION_TEST_DATABASE_URL is not set")
+    base = normalise_database_url(PG_URL)
+    options = {"options": f"-csearch_path={ROUND_TRIP_SCHEMA}"}
+    url = make_url(base).update_query_dict(options).render_as_string(hide_password=False)
+    _in_postgres(base, f"DROP SCHEMA IF EXISTS {ROUND_TRIP_SCHEMA} CASCADE")
+    _in_postgres(base, f"CREATE SCHEMA {ROUND_TRIP_SCHEMA}")
+    yield url
+    _in_postgres(base, f"DROP SCHEMA IF EXISTS {ROUND_TRIP_SCHEMA} CASCADE")
+
+
+def _in_postgres(url: str, statement: str) -> None:
+    engine = create_engine(store_db.sync_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+async def populate(url: str) -> None:
+    """Through the real app where it is quick: an onboarded mother with a check-in answered, a
+    worrying message (flag, alert, audit log), a clinician she shares with; then a screening,
+    a second mother, messages still owed and an update not yet handled."""
+    token = "123456789:TESTTOKENtesttokenTESTTOKEN"
+    values = {"database_url": url, "encryption_keys": TEST_KEY, "send_rate": 1000}
+    settings = load_settings({**values, "telegram_bot_token": token, "chat_interval_s": 0})
+    clock = ManualClock(START)
+    services = build_services(settings, clock)
+    telegram = FakeTelegram(now=clock.now)
+    app = build_application(services, request=telegram)
+    await app.initialize()
+    try:
+        ana = ChatDriver(app, telegram, Person(app.bot, 1001, now=clock.now))
+        await onboard(ana)
+        mother = await load_mother(services)
+        assert mother is not None
+        await add_share(services, mother.id, await add_clinician(services), include_notes=True)
+        clock.set(at(21, 9))
+        await tick(services)
+        await ana.tap("🙂")
+        await ana.say("some days I think about ending it")
+        async with services.db.session() as session:
+            screening = Screening(
+                id=new_id(),
+                mother_id=mother.id,
+                instrument="phq9",
+                reason="enrolment",
+                status="open",
+                local_date=date(2026, 11, 21),
+                started_at=clock.now(),
+            )
+            context = screening.seal_context("answers_sealed")
+            screening.answers_sealed = services.vault.seal('{"phq9_1": 2}', context=context)
+            session.add(screening)
+            await enqueue(
+                session,
+                services.vault,
+                chat_id=1001,
+                replies=[Reply("owed one"), Reply("owed two")],
+                lane=Lane.REPLY,
+                now=clock.now(),
+                mother_id=mother.id,
+            )
+        await add_mother(services, 1002)
+        await store_updates(services, [Person(app.bot, 1002).text("hello").to_dict()])
+    finally:
+        await app.shutdown()
+        await services.db.dispose()
+
+
+def contents(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table (but Alembic's own), as column -> value."""
+    engine = create_engine(store_db.sync_url(url))
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: sorted(
+                    (dict(row._mapping) for row in connection.execute(select(table))), key=repr
+                )
+                for name, table in metadata.tables.items()
+                if name != "alembic_version"
+            }
+    finally:
+        engine.dispose()
+
+
+def within(found: dict[str, list[dict[str, Any]]], shape: dict[str, list[dict[str, Any]]]) -> Any:
+    """`found`, cut down to the tables and columns `shape` has."""
+    columns = {name: set(rows[0]) for name, rows in shape.items() if rows}
+    return {
+        name: [{c: v for c, v in row.items() if c in columns.get(name, row)} for row in rows]
+        for name, rows in found.items()
+        if name in shape
+    }
+
+
+async def test_one_step_down_and_up_keeps_every_row(populated_url: str) -> None:
+    url = populated_url
+    store_db.upgrade(url)
+    await populate(url)
+    before = contents(url)
+    for table in ("mothers", "checkins", "answers", "screenings", "flags", "outbox", "alerts"):
+        assert before[table], f"nothing in {table} to carry over"
+    for table in ("clinicians", "shares", "consents", "audit_log", "inbox"):
+        assert before[table], f"nothing in {table} to carry over"
+
+    store_db.downgrade(url, "-1")
+    lower = contents(url)
+    assert {name: len(rows) for name, rows in lower.items()} == {
+        name: len(before[name]) for name in lower
+    }
+    assert within(before, lower) == lower
+
+    store_db.upgrade(url)
+    after = contents(url)
+    assert set(after) == set(before)
+    assert within(after, lower) == lower  # all the lower revision held, unchanged
+    assert current_revision(url) == head(url)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, BaseRateLimiter, CallbackQueryHandler
 
 from companion.bot.context import Ctx
 from companion.bot.flows import outside_flow_reply
@@ -67,6 +69,45 @@ async def answer_unknown_button(update: Update, context: Ctx) -> None:
         await query.answer(content.text(content.default_locale, "common.stale_button"))
     except TelegramError as error:
         log.info("event=answer_callback_failed error=%s", type(error).__name__)
+
+
+# Calls that only acknowledge a button press or tidy the question it answered.
+COURTESY = frozenset({"answerCallbackQuery", "editMessageText", "editMessageReplyMarkup"})
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class CourtesyCalls(BaseRateLimiter[None]):
+    """Limits nothing: PTB's rate-limiter hook is the one place every Bot API call passes.
+
+    A courtesy call that fails (a 429, a time-out, a 5xx, or a press answered too late, as after
+    a restart) must not fail the handler that made it: her answer is already stored, and the
+    replies it queues after the call would be lost. Its failure is logged and ignored.
+    """
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> ApiResult:
+        if endpoint not in COURTESY:
+            return await callback(*args, **kwargs)
+        try:
+            return await callback(*args, **kwargs)
+        except TelegramError as error:
+            log.info(
+                "event=courtesy_call_failed method=%s error=%s", endpoint, type(error).__name__
+            )
+            return True  # what Telegram answers to both when nothing is returned
 
 
 def fallback_handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -20,6 +20,9 @@ async def refuse_non_private(update: Update, context: Ctx) -> None:
     """Runs before every other handler; stops any update that isn't from a private chat."""
     chat = update.effective_chat
     if chat is not None and chat.type == Chat.PRIVATE:
+        if update.effective_user is None:  # no one to answer, and no one to store anything for
+            log.info("event=update_without_sender update_id=%s", update.update_id)
+            raise ApplicationHandlerStop
         await _refuse_empty_button(update, context)
         return
     if chat is not None and not _removed(update):

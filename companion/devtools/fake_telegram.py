@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "companion", "username": "companion_bot"}
@@ -88,6 +91,53 @@ def bad_request(
     description: str = "Bad Request: message text is empty",
 ) -> tuple[int, dict[str, Any]]:
     return 400, {"ok": False, "error_code": 400, "description": description}
+
+
+def server_error(status: int = 502) -> tuple[int, dict[str, Any]]:
+    return status, {"ok": False, "error_code": status, "description": "Bad Gateway"}
+
+
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+SERVING = SENDS | {"answerCallbackQuery", "editMessageText", "editMessageReplyMarkup"}
+
+
+class RandomFaults:
+    """A `fault` that fails a share of calls as Telegram can: a 429 with retry_after, a 5xx, a
+    time-out, or Forbidden on a send, after which that chat stays blocked (she blocked the bot).
+
+    Seeded, and decided per (method, chat, that chat's call count) rather than by the order of
+    calls, so concurrent handling cannot change which calls fail: a run repeats exactly.
+    """
+
+    def __init__(
+        self, rate: float, seed: int, methods: frozenset[str] = SERVING, retry_after: int = 1
+    ) -> None:
+        self.rate, self.seed, self.methods, self.retry_after = rate, seed, methods, retry_after
+        self.blocked: set[int] = set()
+        self.injected: Counter[str] = Counter()
+        self._calls: Counter[tuple[str, str]] = Counter()
+
+    def __call__(self, method: str, params: dict[str, Any]) -> FaultResult:
+        if method not in self.methods:
+            return None
+        chat = params.get("chat_id")
+        if method in SENDS and chat is not None and int(chat) in self.blocked:
+            return blocked()
+        key = (method, str(chat if chat is not None else params.get("callback_query_id")))
+        self._calls[key] += 1
+        dice = random.Random(f"{self.seed}:{key[0]}:{key[1]}:{self._calls[key]}")  # noqa: S311
+        if dice.random() >= self.rate:
+            return None
+        kind = dice.choice(["429", "5xx", "timeout", *(["403"] if method in SENDS else [])])
+        self.injected[kind] += 1
+        if kind == "429":
+            return flood(self.retry_after)
+        if kind == "5xx":
+            return server_error(dice.choice([500, 502, 503]))
+        if kind == "timeout":
+            return TimedOut()
+        self.blocked.add(int(params["chat_id"]))  # every send names its chat
+        return blocked()
 
 
 class FakeTelegram(BaseRequest):
