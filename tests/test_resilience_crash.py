@@ -13,6 +13,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -27,7 +28,7 @@ from companion.clock import ManualClock
 from companion.config import Settings
 from companion.delivery import inbox, outbox, tick
 from companion.delivery.inbox import handle_stored, poll_once
-from companion.delivery.sender import Sender
+from companion.delivery.sender import SENDING_LEASE, Sender
 from companion.delivery.tick import run_tick
 from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store.models import Checkin, InboxUpdate, OutboxMessage
@@ -208,6 +209,9 @@ async def test_a_crash_loses_no_reply_and_no_checkin_and_repeats_at_most_one(
     first = await start(settings, clock, telegram)
     await crash_during(lambda: serve_morning(first), POINTS[where], mode)
     await stop(first)
+    # The restart comes a little later, after the dead sender's claim on the messages it had
+    # picked (PostgreSQL's outbox claim, for several workers) has run out.
+    clock.advance(SENDING_LEASE + timedelta(seconds=1))
 
     second = await start(settings, clock, telegram)
     try:
