@@ -106,13 +106,16 @@ _MIN_HOST = 5  # a verb form left by splitting off pronouns ("matar"; "muerte" i
 
 def _clean(text: str) -> str:
     """Compatibility forms, straight quotes, no accents or zero-width marks, lower case."""
-    decomposed = unicodedata.normalize("NFKD", text).translate(_TRANSLATE)
-    kept = "".join(
-        ch
-        for ch in decomposed
-        if unicodedata.category(ch) not in _DROPPED_CATEGORIES
-        and not 0x1F3FB <= ord(ch) <= 0x1F3FF  # skin tones
-    )
+    if text.isascii():  # nothing to decompose or drop
+        kept = text.translate(_TRANSLATE)
+    else:
+        decomposed = unicodedata.normalize("NFKD", text).translate(_TRANSLATE)
+        kept = "".join(
+            ch
+            for ch in decomposed
+            if unicodedata.category(ch) not in _DROPPED_CATEGORIES
+            and not 0x1F3FB <= ord(ch) <= 0x1F3FF  # skin tones
+        )
     lowered = _LINE_BREAK.sub(" . ", kept.casefold())
     return _SPACED_LETTER.sub(r"\1 ", lowered)
 
@@ -198,6 +201,8 @@ def _text_items(part: str, known: Container[str]) -> list[str]:
 
 
 def _chunk_items(chunk: str, known: Container[str]) -> list[str]:
+    if chunk.isascii():  # no emoji
+        return [chunk] if chunk.isalpha() else _text_items(chunk, known)
     items: list[str] = []
     for symbol, group in itertools.groupby(chunk, _is_symbol):
         text = "".join(group)
@@ -231,6 +236,8 @@ def _join_letters(items: list[str], norm: _Norm) -> list[str]:
 def _split_enclitics(word: str, syntax: Syntax) -> tuple[str, ...]:
     """Pronouns written onto a verb split off: "matarme" -> "matar me", "hacerselo" ->
     "hacer se lo"; a word is left whole unless what remains ends like a verb form."""
+    if not word.endswith(syntax.enclitics):
+        return (word,)
     for first in syntax.enclitics:
         if not word.endswith(first):
             continue
@@ -286,8 +293,9 @@ def _tokenise(text: str, norm: _Norm) -> _Tokens:
     cleaned = _clean(text)
     if norm.syntax.clause_openers:
         cleaned = cleaned.translate({ord(mark): " , " for mark in norm.syntax.clause_openers})
+    vocabulary = norm.vocabulary
     for chunk in cleaned.split():
-        items.extend(_chunk_items(chunk, norm.vocabulary))
+        items.extend(_chunk_items(chunk, vocabulary))
     words: list[str] = []
     clauses: list[int] = []
     sentences: list[int] = []
