@@ -23,7 +23,8 @@ listed before it:
 - triage_grammar: what the grammar adds to a text read (harm to the baby, an overdose);
 - triage_rules: what lowers a phrase (denied, past, about others) and the level the rest reach.
 
-Pure: no I/O and no logging. The text she wrote is never logged, stored or echoed from here.
+Pure: no I/O and no logging. The text she wrote is never logged, stored or echoed from here; the
+readings of the last MESSAGE_CACHE messages stay in memory (see clear_cache).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from companion.core.triage_terms import (
     Result,
     Syntax,
 )
+from companion.core.triage_text import MESSAGE_CACHE, _message
 
 __all__ = [
     "AMPLIFIER_CATEGORIES",
@@ -74,6 +76,7 @@ __all__ = [
     "INTENT_REACH",
     "LEVELS",
     "MEANS_REACH",
+    "MESSAGE_CACHE",
     "MODIFIER_CATEGORIES",
     "NEGATION_REACH",
     "NONE",
@@ -91,11 +94,18 @@ __all__ = [
     "LexiconError",
     "Result",
     "Syntax",
+    "clear_cache",
     "normalise",
     "triage",
 ]
 
 RECENT_LIMIT = 3  # how many of her previous messages are read with the current one
+
+
+def clear_cache() -> None:
+    """Forget every message read so far. The last MESSAGE_CACHE messages read (with each
+    lexicon) are kept in memory so that her recent ones are not read again with her next one."""
+    _message.cache_clear()
 
 
 def normalise(text: str, lexicon: Lexicon) -> str:
@@ -110,12 +120,12 @@ def triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
     level (reason "combined_recent_messages") but only above what those earlier messages
     already reached on their own, so an old message never re-raises a harmless new one."""
     compiled = lexicon._compiled
-    own = _verdict(text, compiled)
+    own = _verdict([text], compiled)
     window = [message for message in recent if message.strip()][-RECENT_LIMIT:]
     if not window:
         return own.result()
-    before = _verdict("\n".join(window), compiled)
-    together = _verdict("\n".join([*window, text]), compiled)
+    before = _verdict(window, compiled)
+    together = _verdict([*window, text], compiled)
     if together.level > max(own.level, before.level):
         return together.result("combined_recent_messages")
     return own.result()

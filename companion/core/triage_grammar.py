@@ -9,6 +9,8 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from companion.core.triage_match import _Compiled, _Hit
 from companion.core.triage_text import _adult_at, _framed_as_thought, _is_object, _resolve, _Text
 
@@ -285,9 +287,10 @@ def _attempt_grammar(text: _Text) -> list[_Hit]:
     return found
 
 
-def _read(text: str, compiled: _Compiled) -> _Text:
-    """One text read, with what the grammar adds; every rule runs on the phrases alone."""
-    read = _Text(text, compiled)
+def _read(messages: Sequence[str], compiled: _Compiled) -> _Text:
+    """Messages read together, with what the grammar adds; every rule runs on the phrases
+    alone."""
+    read = _Text(messages, compiled)
     read.add(
         [
             *_harm_grammar(read),

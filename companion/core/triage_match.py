@@ -10,7 +10,7 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from companion.core.triage_normalise import NUMBER_SLOT, _clean, _Norm, _phrase_words, _Tokens
@@ -35,7 +35,7 @@ class _Node:
     next: dict[str, _Node] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a key of the message cache
 class _Compiled:
     norm: _Norm
     tree: _Node
@@ -170,43 +170,44 @@ def _compile(lexicon: Lexicon) -> _Compiled:
 # --- finding phrases --------------------------------------------------------------------------
 
 
-def _is_number(word: str, compiled: _Compiled) -> bool:
-    return word.isdigit() or word in compiled.words["number_words"]
-
-
 def _find(tokens: _Tokens, compiled: _Compiled) -> list[_Hit]:
     """Every phrase of every category found, overlaps included, each inside one sentence."""
-    numbers = [_is_number(word, compiled) for word in tokens.words]
+    number_words = compiled.words["number_words"]
+    numbers = [word.isdigit() or word in number_words for word in tokens.words]
+    first, slot = compiled.tree.next, NUMBER_SLOT in compiled.tree.next
     hits: list[_Hit] = []
-    for start in range(len(tokens.words)):
-        found = sorted(_ends_from(tokens, numbers, start, compiled.tree))
-        hits.extend(_Hit(category, start, end) for _, category, end in found)
+    for start, word in enumerate(tokens.words):
+        if word in first or (slot and numbers[start]):
+            found = _ends_from(tokens, numbers, start, compiled.tree)
+            found.sort()
+            hits.extend(_Hit(category, start, end) for _, category, end in found)
     return hits
 
 
 def _ends_from(
     tokens: _Tokens, numbers: Sequence[bool], start: int, root: _Node
-) -> Iterator[tuple[tuple[bool, int], str, int]]:
+) -> list[tuple[tuple[bool, int], str, int]]:
     """The phrases starting at `start`: (their order, category, where they end)."""
+    found: list[tuple[tuple[bool, int], str, int]] = []
     nodes = [root]
+    sentence = tokens.sentences[start]
     for index in range(start, len(tokens.words)):
-        if tokens.sentences[index] != tokens.sentences[start]:
-            return
+        if tokens.sentences[index] != sentence:
+            break
         word = tokens.words[index]
-        nodes = [
-            child
-            for node in nodes
-            for child in (
-                node.next.get(word),
-                node.next.get(NUMBER_SLOT) if numbers[index] else None,
-            )
-            if child is not None
-        ]
-        if not nodes:
-            return
+        following: list[_Node] = []
+        for node in nodes:
+            if (child := node.next.get(word)) is not None:
+                following.append(child)
+            if numbers[index] and (child := node.next.get(NUMBER_SLOT)) is not None:
+                following.append(child)
+        nodes = following
         for node in nodes:
             for order, category in node.ends:
-                yield order, category, index + 1
+                found.append((order, category, index + 1))
+        if not nodes:
+            break
+    return found
 
 
 def _hidden_by_idiom(hit: _Hit, idioms: Sequence[_Hit]) -> bool:

@@ -39,6 +39,10 @@ class _Norm:
     compact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellable: frozenset[str] = frozenset()  # known words long enough to fix a typo towards
     syntax: Syntax = field(default_factory=Syntax)
+    one_letter_short: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "one_letter_short", _one_letter_short(self.spellable))
 
     @property
     def vocabulary(self) -> Container[str]:
@@ -100,6 +104,7 @@ _LEET: Mapping[str, str] = {
 _MAX_LEET_SLOTS = 4
 _MAX_STARS = 2
 _MAX_SQUEEZE_RUNS = 6
+_INSERTABLE = frozenset(string.ascii_lowercase)  # the letters a missing one can be
 _MIN_TYPO = 6  # shorter unknown words are never corrected ("beach" is not "bleach")
 _MIN_HOST = 5  # a verb form left by splitting off pronouns ("matar"; "muerte" is not "muer te")
 
@@ -268,24 +273,36 @@ def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
             return split
     if word in norm.compact:
         return norm.compact[word]
-    return (_respell(word, norm.spellable),)
+    return (_respell(word, norm),)
 
 
-def _respell(word: str, spellable: frozenset[str]) -> str:
+def _one_letter_short(spellable: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Each known word with one of its letters left out, and the known words it can come from."""
+    short: dict[str, list[str]] = {}
+    for word in sorted(spellable):
+        for index in range(len(word)):
+            short.setdefault(word[:index] + word[index + 1 :], []).append(word)
+    return {typo: tuple(words) for typo, words in short.items()}
+
+
+def _respell(word: str, norm: _Norm) -> str:
     """Typos towards a known word ("myslef" -> "myself", "killin" -> "killing"): one swap of
-    neighbouring letters, or one missing letter; anything else is left as typed."""
+    neighbouring letters, or one missing letter; anything else is left as typed. Of several
+    known words, the one with the earliest swap wins, else the earliest missing letter (a-z)."""
+    spellable = norm.spellable
     if len(word) < _MIN_TYPO or not word.isalpha() or not spellable:
         return word
     for index in range(len(word) - 1):
         swapped = word[:index] + word[index + 1] + word[index] + word[index + 2 :]
         if swapped in spellable:
             return swapped
-    for index in range(len(word) + 1):
-        for letter in string.ascii_lowercase:
-            candidate = word[:index] + letter + word[index:]
-            if candidate in spellable:
-                return candidate
-    return word
+    missing = [
+        (index, known[index], known)
+        for known in norm.one_letter_short.get(word, ())
+        for index in range(len(known))
+        if known[index] in _INSERTABLE and known[:index] + known[index + 1 :] == word
+    ]
+    return min(missing)[2] if missing else word
 
 
 def _tokenise(text: str, norm: _Norm) -> _Tokens:

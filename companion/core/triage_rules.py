@@ -287,5 +287,6 @@ def _judge(text: _Text) -> _Verdict:
     return _Verdict(level, tuple(reasons), ask)
 
 
-def _verdict(text: str, compiled: _Compiled) -> _Verdict:
-    return _judge(_read(text, compiled))
+def _verdict(messages: Sequence[str], compiled: _Compiled) -> _Verdict:
+    """The verdict on messages read together (one, or her recent ones and this one)."""
+    return _judge(_read(messages, compiled))
