@@ -104,9 +104,25 @@ _LEET: Mapping[str, str] = {
 _MAX_LEET_SLOTS = 4
 _MAX_STARS = 2
 _MAX_SQUEEZE_RUNS = 6
+_MAX_CHARACTERS = 4096  # characters whose translation is remembered
 _INSERTABLE = frozenset(string.ascii_lowercase)  # the letters a missing one can be
 _MIN_TYPO = 6  # shorter unknown words are never corrected ("beach" is not "bleach")
 _MIN_HOST = 5  # a verb form left by splitting off pronouns ("matar"; "muerte" is not "muer te")
+
+
+class _Characters(dict[int, "str | None"]):
+    """The translation of each character seen: a straight quote or dash, nothing for accents,
+    zero-width marks and skin tones, else itself; worked out the first time it is met."""
+
+    def __missing__(self, code: int) -> str | None:
+        dropped = unicodedata.category(chr(code)) in _DROPPED_CATEGORIES
+        kept = None if dropped or 0x1F3FB <= code <= 0x1F3FF else chr(code)  # skin tones
+        if len(self) < _MAX_CHARACTERS:
+            self[code] = kept
+        return kept
+
+
+_CHARACTERS = _Characters(_TRANSLATE)
 
 
 def _clean(text: str) -> str:
@@ -114,13 +130,7 @@ def _clean(text: str) -> str:
     if text.isascii():  # nothing to decompose or drop
         kept = text.translate(_TRANSLATE)
     else:
-        decomposed = unicodedata.normalize("NFKD", text).translate(_TRANSLATE)
-        kept = "".join(
-            ch
-            for ch in decomposed
-            if unicodedata.category(ch) not in _DROPPED_CATEGORIES
-            and not 0x1F3FB <= ord(ch) <= 0x1F3FF  # skin tones
-        )
+        kept = unicodedata.normalize("NFKD", text).translate(_CHARACTERS)
     lowered = _LINE_BREAK.sub(" . ", kept.casefold())
     return _SPACED_LETTER.sub(r"\1 ", lowered)
 
@@ -217,6 +227,9 @@ def _chunk_items(chunk: str, known: Container[str]) -> list[str]:
 
 def _join_letters(items: list[str], norm: _Norm) -> list[str]:
     """Spaced-out letters joined ("k i l l m y s e l f" -> "killmyself") when that is known."""
+    letters = [index for index, item in enumerate(items) if len(item) == 1 and item.isalpha()]
+    if not any(letters[at + 2] == letters[at] + 2 for at in range(len(letters) - 2)):
+        return items  # no three letters in a row
     out: list[str] = []
     index = 0
     while index < len(items):
@@ -261,7 +274,12 @@ def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
     """Contractions expanded, repeated letters squeezed, run-together phrases split."""
     if word in norm.contractions:
         return norm.contractions[word]
-    if norm.syntax.enclitics and len(split := _split_enclitics(word, norm.syntax)) > 1:
+    enclitics = norm.syntax.enclitics
+    if (
+        enclitics
+        and word.endswith(enclitics)
+        and len(split := _split_enclitics(word, norm.syntax)) > 1
+    ):
         return split
     if word in norm.known or word.isdigit():
         return (word,)

@@ -247,12 +247,11 @@ def _intent(text: _Text, hit: _Hit, signal: str) -> str | None:
 
 def _signals(text: _Text) -> tuple[set[str], set[str]]:
     """The signals raised, and the reason codes of phrases lowered to a clarifying question."""
-    serious = [hit for hit in text.hits if _signal(text, hit)]
+    raised = [(hit, signal) for hit in text.hits if (signal := _signal(text, hit))]
+    serious = [hit for hit, _ in raised]
     signals: set[str] = set()
     lowered: set[str] = set()
-    for hit in serious:
-        signal = _signal(text, hit)
-        assert signal is not None
+    for hit, signal in raised:
         why = _lowered_because(text, hit, serious)
         if why is None:
             signals |= {signal} | {intent for intent in [_intent(text, hit, signal)] if intent}
