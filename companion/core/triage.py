@@ -122,9 +122,11 @@ def triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
     compiled = lexicon._compiled
     own = _verdict([text], compiled)
     window = [message for message in recent if message.strip()][-RECENT_LIMIT:]
-    if not window:
+    if not window or own.level == EMERGENCY:  # nothing reads higher
         return own.result()
     before = _verdict(window, compiled)
+    if before.level == EMERGENCY:
+        return own.result()
     together = _verdict([*window, text], compiled)
     if together.level > max(own.level, before.level):
         return together.result("combined_recent_messages")

@@ -221,7 +221,8 @@ def _possession_grammar(text: _Text) -> list[_Hit]:
     stockpiled my painkillers", "the pills are in my hand"."""
     found: list[_Hit] = []
     means = text.any_of(("method_means", "means_emoji"))
-    for index in range(len(text.words)):
+    numbers = [index for index, word in enumerate(text.words) if word.isdigit()] if means else []
+    for index in numbers:
         if not _count_at(text, index):
             continue
         medicine = next(
