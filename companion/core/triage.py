@@ -39,7 +39,7 @@ from companion.core.triage_grammar import (
     STATE_REACH,
 )
 from companion.core.triage_match import Lexicon, LexiconError
-from companion.core.triage_normalise import NUMBER_SLOT, _tokenise
+from companion.core.triage_normalise import NUMBER_SLOT, _cleaned, _tokenise
 from companion.core.triage_rules import (
     CONCERN,
     EMERGENCY,
@@ -106,6 +106,7 @@ def clear_cache() -> None:
     """Forget every message read so far. The last MESSAGE_CACHE messages read (with each
     lexicon) are kept in memory so that her recent ones are not read again with her next one."""
     _message.cache_clear()
+    _cleaned.cache_clear()
 
 
 def normalise(text: str, lexicon: Lexicon) -> str:

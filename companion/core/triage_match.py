@@ -179,7 +179,8 @@ def _find(tokens: _Tokens, compiled: _Compiled) -> list[_Hit]:
     for start, word in enumerate(tokens.words):
         if word in first or (slot and numbers[start]):
             found = _ends_from(tokens, numbers, start, compiled.tree)
-            found.sort()
+            if len(found) > 1:
+                found.sort()
             hits.extend(_Hit(category, start, end) for _, category, end in found)
     return hits
 

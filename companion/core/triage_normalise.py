@@ -13,6 +13,7 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import string
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from companion.core.triage_terms import Syntax
 
 NUMBER_SLOT = "#"  # in a phrase: any number, in digits or words
+CLEANED_CACHE = 16  # texts whose cleaned form is kept, for reading one with several lexicons
 
 _SENTENCE = "\x00sentence"
 _CLAUSE = "\x00clause"
@@ -40,9 +42,13 @@ class _Norm:
     spellable: frozenset[str] = frozenset()  # known words long enough to fix a typo towards
     syntax: Syntax = field(default_factory=Syntax)
     one_letter_short: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    openers: Mapping[int, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "one_letter_short", _one_letter_short(self.spellable))
+        object.__setattr__(
+            self, "openers", {ord(mark): " , " for mark in self.syntax.clause_openers}
+        )
 
     @property
     def vocabulary(self) -> Container[str]:
@@ -323,11 +329,18 @@ def _respell(word: str, norm: _Norm) -> str:
     return min(missing)[2] if missing else word
 
 
+@functools.lru_cache(maxsize=CLEANED_CACHE)
+def _cleaned(text: str) -> str:
+    """The text cleaned, remembered for the last few: a message read with several lexicons (her
+    language's and English) is cleaned once."""
+    return _clean(text)
+
+
 def _tokenise(text: str, norm: _Norm) -> _Tokens:
     items: list[str] = []
-    cleaned = _clean(text)
-    if norm.syntax.clause_openers:
-        cleaned = cleaned.translate({ord(mark): " , " for mark in norm.syntax.clause_openers})
+    cleaned = _cleaned(text)
+    if norm.openers:
+        cleaned = cleaned.translate(norm.openers)
     vocabulary = norm.vocabulary
     for chunk in cleaned.split():
         items.extend(_chunk_items(chunk, vocabulary))

@@ -38,10 +38,12 @@ def _message(text: str, compiled: _Compiled) -> _Message:
     tokens = _tokenise(text, compiled.norm)
     found = _find(tokens, compiled)
     idioms = [hit for hit in found if hit.category == "idioms"]
+    if not idioms:
+        return _Message(tokens, tuple(found), False)
     hits = tuple(
         hit for hit in found if hit.category != "idioms" and not _hidden_by_idiom(hit, idioms)
     )
-    return _Message(tokens, hits, bool(idioms))
+    return _Message(tokens, hits, True)
 
 
 def _end_to_end(messages: Sequence[_Message]) -> tuple[_Tokens, list[_Hit]]:
