@@ -181,7 +181,8 @@ def _find(tokens: _Tokens, compiled: _Compiled) -> list[_Hit]:
             found = _ends_from(tokens, numbers, start, compiled.tree)
             if len(found) > 1:
                 found.sort()
-            hits.extend(_Hit(category, start, end) for _, category, end in found)
+            for _, category, end in found:
+                hits.append(_Hit(category, start, end))
     return hits
 
 
@@ -191,23 +192,23 @@ def _ends_from(
     """The phrases starting at `start`: (their order, category, where they end)."""
     found: list[tuple[tuple[bool, int], str, int]] = []
     nodes = [root]
-    sentence = tokens.sentences[start]
-    for index in range(start, len(tokens.words)):
-        if tokens.sentences[index] != sentence:
+    words, sentences = tokens.words, tokens.sentences
+    for index in range(start, len(words)):
+        if sentences[index] != sentences[start]:
             break
-        word = tokens.words[index]
         following: list[_Node] = []
         for node in nodes:
-            if (child := node.next.get(word)) is not None:
+            if (child := node.next.get(words[index])) is not None:
                 following.append(child)
+                for order, category in child.ends:
+                    found.append((order, category, index + 1))
             if numbers[index] and (child := node.next.get(NUMBER_SLOT)) is not None:
                 following.append(child)
-        nodes = following
-        for node in nodes:
-            for order, category in node.ends:
-                found.append((order, category, index + 1))
-        if not nodes:
+                for order, category in child.ends:
+                    found.append((order, category, index + 1))
+        if not following:
             break
+        nodes = following
     return found
 
 

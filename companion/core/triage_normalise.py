@@ -133,8 +133,8 @@ _CHARACTERS = _Characters(_TRANSLATE)
 
 def _clean(text: str) -> str:
     """Compatibility forms, straight quotes, no accents or zero-width marks, lower case."""
-    if text.isascii():  # nothing to decompose or drop
-        kept = text.translate(_TRANSLATE)
+    if text.isascii():  # nothing to decompose or drop; of _TRANSLATE, only "`" is ASCII
+        kept = text.replace("`", "'")
     else:
         kept = unicodedata.normalize("NFKD", text).translate(_CHARACTERS)
     lowered = _LINE_BREAK.sub(" . ", kept.casefold())
@@ -260,18 +260,18 @@ def _join_letters(items: list[str], norm: _Norm) -> list[str]:
 def _split_enclitics(word: str, syntax: Syntax) -> tuple[str, ...]:
     """Pronouns written onto a verb split off: "matarme" -> "matar me", "hacerselo" ->
     "hacer se lo"; a word is left whole unless what remains ends like a verb form."""
-    if not word.endswith(syntax.enclitics):
+    enclitics, hosts = syntax.enclitics, syntax.enclitic_hosts
+    if not word.endswith(enclitics):
         return (word,)
-    for first in syntax.enclitics:
+    for first in enclitics:
         if not word.endswith(first):
             continue
         stem = word[: -len(first)]
-        if len(stem) >= _MIN_HOST and stem.endswith(syntax.enclitic_hosts):
+        if len(stem) >= _MIN_HOST and stem.endswith(hosts):
             return stem, first
-        for second in syntax.enclitics:
+        for second in enclitics if stem.endswith(enclitics) else ():
             inner = stem[: -len(second)]
-            host = len(inner) >= _MIN_HOST and inner.endswith(syntax.enclitic_hosts)
-            if stem.endswith(second) and host:
+            if stem.endswith(second) and len(inner) >= _MIN_HOST and inner.endswith(hosts):
                 return inner, second, first
     return (word,)
 

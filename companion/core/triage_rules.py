@@ -210,6 +210,7 @@ def _level(signals: frozenset[str]) -> int:
 
 
 _SIGNAL_OF_GRAMMAR = {"harm_unclear": "HBU", "belief_unclear": "PSYU"}
+_SIGNALLING = frozenset({*SIGNAL_CATEGORIES, *_SIGNAL_OF_GRAMMAR})  # categories that raise one
 
 
 def _signal(text: _Text, hit: _Hit) -> str | None:
@@ -247,7 +248,11 @@ def _intent(text: _Text, hit: _Hit, signal: str) -> str | None:
 
 def _signals(text: _Text) -> tuple[set[str], set[str]]:
     """The signals raised, and the reason codes of phrases lowered to a clarifying question."""
-    raised = [(hit, signal) for hit in text.hits if (signal := _signal(text, hit))]
+    raised = [
+        (hit, signal)
+        for hit in text.hits
+        if hit.category in _SIGNALLING and (signal := _signal(text, hit))
+    ]
     serious = [hit for hit, _ in raised]
     signals: set[str] = set()
     lowered: set[str] = set()
@@ -258,7 +263,8 @@ def _signals(text: _Text) -> tuple[set[str], set[str]]:
         elif signal not in _CONCERN_ONLY:
             lowered |= {why, _REASON_OF_SIGNAL[signal]}
     for category, signal in AMPLIFIER_CATEGORIES.items():
-        if any(not _negated(text, hit, serious) for hit in text.by.get(category, ())):
+        amplifiers = text.by.get(category)
+        if amplifiers and any(not _negated(text, hit, serious) for hit in amplifiers):
             signals.add(signal)
     if lowered:
         signals.add("LOWERED")

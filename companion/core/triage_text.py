@@ -98,7 +98,10 @@ class _Text:
         return self.compiled.words[category]
 
     def any_of(self, categories: Iterable[str]) -> list[_Hit]:
-        return [hit for category in categories for hit in self.by.get(category, ())]
+        found: list[_Hit] = []
+        for category in categories:
+            found += self.by.get(category, ())
+        return found
 
     def starting_at(self, category: str, index: int) -> _Hit | None:
         return next((hit for hit in self.by.get(category, ()) if hit.start == index), None)
