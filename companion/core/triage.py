@@ -63,10 +63,11 @@ from companion.core.triage_terms import (
     Result,
     Syntax,
 )
-from companion.core.triage_text import MESSAGE_CACHE, _message
+from companion.core.triage_text import CACHED_LENGTH, MESSAGE_CACHE, _cached_message, _message
 
 __all__ = [
     "AMPLIFIER_CATEGORIES",
+    "CACHED_LENGTH",
     "CATEGORIES",
     "CONCERN",
     "DETERMINER_REACH",
@@ -104,8 +105,9 @@ RECENT_LIMIT = 3  # how many of her previous messages are read with the current 
 
 def clear_cache() -> None:
     """Forget every message read so far. The last MESSAGE_CACHE messages read (with each
-    lexicon) are kept in memory so that her recent ones are not read again with her next one."""
-    _message.cache_clear()
+    lexicon, up to CACHED_LENGTH characters long) are kept in memory so that her recent ones are
+    not read again with her next one."""
+    _cached_message.cache_clear()
     _cleaned.cache_clear()
 
 
@@ -121,14 +123,16 @@ def triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
     level (reason "combined_recent_messages") but only above what those earlier messages
     already reached on their own, so an old message never re-raises a harmless new one."""
     compiled = lexicon._compiled
-    own = _verdict([text], compiled)
+    this = _message(text, compiled)
+    own = _verdict([this], compiled)
     window = [message for message in recent if message.strip()][-RECENT_LIMIT:]
     if not window or own.level == EMERGENCY:  # nothing reads higher
         return own.result()
-    before = _verdict(window, compiled)
+    earlier = [_message(message, compiled) for message in window]
+    before = _verdict(earlier, compiled)
     if before.level == EMERGENCY:
         return own.result()
-    together = _verdict([*window, text], compiled)
+    together = _verdict([*earlier, this], compiled)
     if together.level > max(own.level, before.level):
         return together.result("combined_recent_messages")
     return own.result()

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from companion.core.triage_match import _Compiled, _Hit
-from companion.core.triage_text import _adult_at, _framed_as_thought, _is_object, _resolve, _Text
+from companion.core.triage_text import (
+    _adult_at,
+    _framed_as_thought,
+    _is_object,
+    _Message,
+    _resolve,
+    _Text,
+)
 
 DETERMINER_REACH = 3  # words allowed between a harm verb and the baby ("hurt my little boy")
 IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
@@ -288,7 +295,7 @@ def _attempt_grammar(text: _Text) -> list[_Hit]:
     return found
 
 
-def _read(messages: Sequence[str], compiled: _Compiled) -> _Text:
+def _read(messages: Sequence[_Message], compiled: _Compiled) -> _Text:
     """Messages read together, with what the grammar adds; every rule runs on the phrases
     alone."""
     read = _Text(messages, compiled)

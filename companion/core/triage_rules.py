@@ -23,7 +23,7 @@ from companion.core.triage_terms import (
     SIGNAL_CATEGORIES,
     Result,
 )
-from companion.core.triage_text import _framed_as_thought, _Text
+from companion.core.triage_text import _framed_as_thought, _Message, _Text
 
 NONE, CONCERN, URGENT, EMERGENCY = range(4)
 NEGATION_REACH = 4  # words allowed between a negation and what it denies
@@ -292,6 +292,6 @@ def _judge(text: _Text) -> _Verdict:
     return _Verdict(level, tuple(reasons), ask)
 
 
-def _verdict(messages: Sequence[str], compiled: _Compiled) -> _Verdict:
+def _verdict(messages: Sequence[_Message], compiled: _Compiled) -> _Verdict:
     """The verdict on messages read together (one, or her recent ones and this one)."""
     return _judge(_read(messages, compiled))

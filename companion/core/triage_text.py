@@ -5,8 +5,9 @@ frames what follows).
 A text is one message or several read together. Each message is read on its own (its words and
 phrases), and a text of several is those readings put end to end: a line break between messages
 ends a sentence, so no phrase, clause or sentence reaches across, and reading them joined would
-find exactly the same. The last MESSAGE_CACHE messages read are kept (in memory, never stored), so
-her recent messages, read when they came, are not read again with her next one.
+find exactly the same. The readings of the last MESSAGE_CACHE messages read (of at most
+CACHED_LENGTH characters) are kept in memory, never stored, so her recent messages, read when they
+came, are not read again with her next one: a few megabytes at most.
 
 Pure: no I/O and no logging.
 """
@@ -22,6 +23,7 @@ from companion.core.triage_match import _Compiled, _find, _hidden_by_idiom, _Hit
 from companion.core.triage_normalise import _tokenise, _Tokens
 
 MESSAGE_CACHE = 1024  # (message, lexicon) readings kept, for all mothers together
+CACHED_LENGTH = 512  # longer messages are read every time (a reading is about 30 bytes a letter)
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,14 @@ class _Message:
     idiom_found: bool
 
 
-@functools.lru_cache(maxsize=MESSAGE_CACHE)
 def _message(text: str, compiled: _Compiled) -> _Message:
+    """One message read, or its reading kept from when it was last read with this lexicon."""
+    if len(text) > CACHED_LENGTH:
+        return _read_message(text, compiled)
+    return _cached_message(text, compiled)
+
+
+def _read_message(text: str, compiled: _Compiled) -> _Message:
     tokens = _tokenise(text, compiled.norm)
     found = _find(tokens, compiled)
     idioms = [hit for hit in found if hit.category == "idioms"]
@@ -44,6 +52,9 @@ def _message(text: str, compiled: _Compiled) -> _Message:
         hit for hit in found if hit.category != "idioms" and not _hidden_by_idiom(hit, idioms)
     )
     return _Message(tokens, hits, True)
+
+
+_cached_message = functools.lru_cache(maxsize=MESSAGE_CACHE)(_read_message)
 
 
 def _end_to_end(messages: Sequence[_Message]) -> tuple[_Tokens, list[_Hit]]:
@@ -69,11 +80,10 @@ class _Text:
     """One text (a message, or several read together) with its phrases found and idioms
     applied."""
 
-    def __init__(self, messages: Sequence[str], compiled: _Compiled) -> None:
+    def __init__(self, messages: Sequence[_Message], compiled: _Compiled) -> None:
         self.compiled = compiled
-        read = [_message(message, compiled) for message in messages]
-        self.tokens, self.hits = _end_to_end(read)
-        self.idiom_found = any(message.idiom_found for message in read)
+        self.tokens, self.hits = _end_to_end(messages)
+        self.idiom_found = any(message.idiom_found for message in messages)
         self.by: dict[str, list[_Hit]] = defaultdict(list)
         for hit in self.hits:
             self.by[hit.category].append(hit)
