@@ -17,6 +17,7 @@ This module is the public face; the work is done by its siblings, each importing
 listed before it:
 
 - triage_terms: levels, reason codes, the lexicon's categories and the signals they raise;
+- triage_spelling: filter-dodging spellings, repeated letters and typos mended into known words;
 - triage_normalise: what she typed, reduced to the words triage reads;
 - triage_match: the lexicon compiled, and its phrases found in a text;
 - triage_text: one text read: its words, its phrases, who "him" / "her" is;
