@@ -5,9 +5,11 @@ frames what follows).
 A text is one message or several read together. Each message is read on its own (its words and
 phrases), and a text of several is those readings put end to end: a line break between messages
 ends a sentence, so no phrase, clause or sentence reaches across, and reading them joined would
-find exactly the same. The readings of the last MESSAGE_CACHE messages read (of at most
-CACHED_LENGTH characters) are kept in memory, never stored, so her recent messages, read when they
-came, are not read again with her next one: a few megabytes at most.
+find the same words and phrases, and the same words sharing a clause or a sentence (only the
+numbers those are given can differ, and nothing reads them but to compare). The readings of the
+last MESSAGE_CACHE messages read (of at most CACHED_LENGTH characters) are kept in memory, never
+stored, so her recent messages, read when they came, are not read again with her next one (about
+16 MB at most).
 
 Pure: no I/O and no logging.
 """
