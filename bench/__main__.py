@@ -20,7 +20,7 @@ from bench.fanout import run_companion
 from bench.replies import run_baseline_replies, run_companion_replies
 from bench.results import FanoutResult
 from bench.startup import StartupResult, measure_startup
-from bench.triage import triage_per_second
+from bench.triage import triage_figures, triage_lines
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,9 @@ def main(argv: list[str] | None = None) -> None:
         sizes = replace(sizes, replies=args.replies)
     quiet_logging()
     if args.only == "triage":
-        alone = triage_per_second(with_recent=False)
-        recent = triage_per_second(with_recent=True)
-        print(f"triage: {alone:,.0f} messages/s alone, {recent:,.0f} with 3 recent messages")
-        print(json.dumps({"triage_per_s": round(alone), "triage_recent_per_s": round(recent)}))
+        figures = triage_figures()
+        print("\n".join(triage_lines(figures)))
+        print(json.dumps(figures))
         return
     if args.only == "replies":
         replies_only(sizes.replies, args.db_dir, args.database_url)

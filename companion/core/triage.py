@@ -17,13 +17,15 @@ This module is the public face; the work is done by its siblings, each importing
 listed before it:
 
 - triage_terms: levels, reason codes, the lexicon's categories and the signals they raise;
+- triage_spelling: filter-dodging spellings, repeated letters and typos mended into known words;
 - triage_normalise: what she typed, reduced to the words triage reads;
 - triage_match: the lexicon compiled, and its phrases found in a text;
 - triage_text: one text read: its words, its phrases, who "him" / "her" is;
 - triage_grammar: what the grammar adds to a text read (harm to the baby, an overdose);
 - triage_rules: what lowers a phrase (denied, past, about others) and the level the rest reach.
 
-Pure: no I/O and no logging. The text she wrote is never logged, stored or echoed from here.
+Pure: no I/O and no logging. The text she wrote is never logged, stored or echoed from here; the
+readings of the last MESSAGE_CACHE messages stay in memory (see clear_cache).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from companion.core.triage_grammar import (
     STATE_REACH,
 )
 from companion.core.triage_match import Lexicon, LexiconError
-from companion.core.triage_normalise import NUMBER_SLOT, _tokenise
+from companion.core.triage_normalise import NUMBER_SLOT, _cleaned, _tokenise
 from companion.core.triage_rules import (
     CONCERN,
     EMERGENCY,
@@ -62,9 +64,11 @@ from companion.core.triage_terms import (
     Result,
     Syntax,
 )
+from companion.core.triage_text import CACHED_LENGTH, MESSAGE_CACHE, _cached_message, _message
 
 __all__ = [
     "AMPLIFIER_CATEGORIES",
+    "CACHED_LENGTH",
     "CATEGORIES",
     "CONCERN",
     "DETERMINER_REACH",
@@ -74,6 +78,7 @@ __all__ = [
     "INTENT_REACH",
     "LEVELS",
     "MEANS_REACH",
+    "MESSAGE_CACHE",
     "MODIFIER_CATEGORIES",
     "NEGATION_REACH",
     "NONE",
@@ -91,11 +96,20 @@ __all__ = [
     "LexiconError",
     "Result",
     "Syntax",
+    "clear_cache",
     "normalise",
     "triage",
 ]
 
 RECENT_LIMIT = 3  # how many of her previous messages are read with the current one
+
+
+def clear_cache() -> None:
+    """Forget every message read so far. The last MESSAGE_CACHE messages read (with each
+    lexicon, up to CACHED_LENGTH characters long) are kept in memory so that her recent ones are
+    not read again with her next one."""
+    _cached_message.cache_clear()
+    _cleaned.cache_clear()
 
 
 def normalise(text: str, lexicon: Lexicon) -> str:
@@ -110,12 +124,16 @@ def triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
     level (reason "combined_recent_messages") but only above what those earlier messages
     already reached on their own, so an old message never re-raises a harmless new one."""
     compiled = lexicon._compiled
-    own = _verdict(text, compiled)
+    this = _message(text, compiled)
+    own = _verdict([this], compiled)
     window = [message for message in recent if message.strip()][-RECENT_LIMIT:]
-    if not window:
+    if not window or own.level == EMERGENCY:  # nothing reads higher
         return own.result()
-    before = _verdict("\n".join(window), compiled)
-    together = _verdict("\n".join([*window, text]), compiled)
+    earlier = [_message(message, compiled) for message in window]
+    before = _verdict(earlier, compiled)
+    if before.level == EMERGENCY:
+        return own.result()
+    together = _verdict([*earlier, this], compiled)
     if together.level > max(own.level, before.level):
         return together.result("combined_recent_messages")
     return own.result()

@@ -9,8 +9,17 @@ Pure: no I/O and no logging.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from companion.core.triage_match import _Compiled, _Hit
-from companion.core.triage_text import _adult_at, _framed_as_thought, _is_object, _resolve, _Text
+from companion.core.triage_text import (
+    _adult_at,
+    _framed_as_thought,
+    _is_object,
+    _Message,
+    _resolve,
+    _Text,
+)
 
 DETERMINER_REACH = 3  # words allowed between a harm verb and the baby ("hurt my little boy")
 IMAGERY_REACH = 6  # words allowed between "picturing" and the baby
@@ -219,7 +228,8 @@ def _possession_grammar(text: _Text) -> list[_Hit]:
     stockpiled my painkillers", "the pills are in my hand"."""
     found: list[_Hit] = []
     means = text.any_of(("method_means", "means_emoji"))
-    for index in range(len(text.words)):
+    numbers = [index for index, word in enumerate(text.words) if word.isdigit()] if means else []
+    for index in numbers:
         if not _count_at(text, index):
             continue
         medicine = next(
@@ -285,9 +295,10 @@ def _attempt_grammar(text: _Text) -> list[_Hit]:
     return found
 
 
-def _read(text: str, compiled: _Compiled) -> _Text:
-    """One text read, with what the grammar adds; every rule runs on the phrases alone."""
-    read = _Text(text, compiled)
+def _read(messages: Sequence[_Message], compiled: _Compiled) -> _Text:
+    """Messages read together, with what the grammar adds; every rule runs on the phrases
+    alone."""
+    read = _Text(messages, compiled)
     read.add(
         [
             *_harm_grammar(read),

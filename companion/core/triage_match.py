@@ -2,16 +2,17 @@
 
 A Lexicon is checked for its categories and compiled once: each phrase normalised like a message
 (companion.core.triage_normalise), the words normalisation must know gathered, and the phrases
-indexed by their first word, so finding them is one look-up per word of the message.
+stored as a tree of words, so finding every phrase that starts at a word is one look-up per
+word that still matches, however many phrases share their first words.
 
 Pure: no I/O and no logging.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from companion.core.triage_normalise import NUMBER_SLOT, _clean, _Norm, _phrase_words, _Tokens
 from companion.core.triage_terms import CATEGORIES, SIGNAL_CATEGORIES, WORD_CATEGORIES, Syntax
@@ -26,16 +27,19 @@ class LexiconError(ValueError):
     """The lexicon is incomplete or malformed; the message says which category and phrase."""
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    category: str
-    words: tuple[str, ...]
+@dataclass
+class _Node:
+    """The phrases that end here, each as (its place in the order hits are reported, its
+    category), and the words that continue a phrase from here."""
+
+    ends: list[tuple[tuple[bool, int], str]] = field(default_factory=list)
+    next: dict[str, _Node] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a key of the message cache
 class _Compiled:
     norm: _Norm
-    index: Mapping[str, tuple[_Phrase, ...]]
+    tree: _Node
     words: Mapping[str, frozenset[str]]  # the one-word categories
     overdose_count: int
     syntax: Syntax = field(default_factory=Syntax)
@@ -63,8 +67,7 @@ class Lexicon:
         return _phrase_words(phrase, self._compiled.norm)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):  # a tuple: made for every phrase found, so quick to make
     category: str
     start: int
     end: int
@@ -89,6 +92,23 @@ def _plain_syntax(syntax: Syntax) -> Syntax:
         enclitic_hosts=tuple(_plain(ending) for ending in syntax.enclitic_hosts),
         proclitic_bridges=frozenset(_plain(word) for word in syntax.proclitic_bridges),
     )
+
+
+def _tree(compiled: Mapping[str, list[tuple[str, ...]]]) -> _Node:
+    """The phrases as a tree of words. Hits starting at one word are reported in lexicon order
+    (categories, then phrases), those opening with a number slot after the others."""
+    root = _Node()
+    order = 0
+    for category, phrases in compiled.items():
+        for words in phrases:
+            if not words:
+                continue
+            node = root
+            for word in words:
+                node = node.next.setdefault(word, _Node())
+            node.ends.append(((words[0] == NUMBER_SLOT, order), category))
+            order += 1
+    return root
 
 
 def _compile(lexicon: Lexicon) -> _Compiled:
@@ -116,11 +136,7 @@ def _compile(lexicon: Lexicon) -> _Compiled:
         for words in sorted(compiled[category], key=len):
             if len(words) > 1 and len("".join(words)) >= _MIN_COMPACT:
                 compact.setdefault("".join(words), words)
-    index: dict[str, list[_Phrase]] = defaultdict(list)
-    for category, phrases in compiled.items():
-        for words in phrases:
-            if words:
-                index[words[0]].append(_Phrase(category, words))
+    tree = _tree(compiled)
     one_word = {
         category: frozenset(words[0] for words in compiled[category] if len(words) == 1)
         for category in WORD_CATEGORIES - skip
@@ -144,7 +160,7 @@ def _compile(lexicon: Lexicon) -> _Compiled:
             spellable,
             syntax,
         ),
-        index={first: tuple(phrases) for first, phrases in index.items()},
+        tree=tree,
         words=one_word,
         overdose_count=lexicon.overdose_count,
         syntax=syntax,
@@ -154,28 +170,46 @@ def _compile(lexicon: Lexicon) -> _Compiled:
 # --- finding phrases --------------------------------------------------------------------------
 
 
-def _is_number(word: str, compiled: _Compiled) -> bool:
-    return word.isdigit() or word in compiled.words["number_words"]
-
-
 def _find(tokens: _Tokens, compiled: _Compiled) -> list[_Hit]:
     """Every phrase of every category found, overlaps included, each inside one sentence."""
-    words = tokens.words
+    number_words = compiled.words["number_words"]
+    numbers = [word.isdigit() or word in number_words for word in tokens.words]
+    first, slot = compiled.tree.next, NUMBER_SLOT in compiled.tree.next
     hits: list[_Hit] = []
-    for start, word in enumerate(words):
-        candidates = compiled.index.get(word, ())
-        if _is_number(word, compiled):
-            candidates = (*candidates, *compiled.index.get(NUMBER_SLOT, ()))
-        for phrase in candidates:
-            end = start + len(phrase.words)
-            if end > len(words) or tokens.sentences[end - 1] != tokens.sentences[start]:
-                continue
-            if all(
-                expected == actual or (expected == NUMBER_SLOT and _is_number(actual, compiled))
-                for expected, actual in zip(phrase.words, words[start:end], strict=True)
-            ):
-                hits.append(_Hit(phrase.category, start, end))
+    for start, word in enumerate(tokens.words):
+        if word in first or (slot and numbers[start]):
+            found = _ends_from(tokens, numbers, start, compiled.tree)
+            if len(found) > 1:
+                found.sort()
+            for _, category, end in found:
+                hits.append(_Hit(category, start, end))
     return hits
+
+
+def _ends_from(
+    tokens: _Tokens, numbers: Sequence[bool], start: int, root: _Node
+) -> list[tuple[tuple[bool, int], str, int]]:
+    """The phrases starting at `start`: (their order, category, where they end)."""
+    found: list[tuple[tuple[bool, int], str, int]] = []
+    nodes = [root]
+    words, sentences = tokens.words, tokens.sentences
+    for index in range(start, len(words)):
+        if sentences[index] != sentences[start]:
+            break
+        following: list[_Node] = []
+        for node in nodes:
+            if (child := node.next.get(words[index])) is not None:
+                following.append(child)
+                for order, category in child.ends:
+                    found.append((order, category, index + 1))
+            if numbers[index] and (child := node.next.get(NUMBER_SLOT)) is not None:
+                following.append(child)
+                for order, category in child.ends:
+                    found.append((order, category, index + 1))
+        if not following:
+            break
+        nodes = following
+    return found
 
 
 def _hidden_by_idiom(hit: _Hit, idioms: Sequence[_Hit]) -> bool:

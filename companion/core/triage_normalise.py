@@ -3,26 +3,34 @@
 Compatibility forms, straight quotes, no accents or zero-width marks, lower case; repeated letters
 squeezed; filter-dodging spellings ("k1ll", "su!c!de", "k i l l m y s e l f"), run-together
 phrases ("killmyself") and near-miss typos ("myslef") mended, but only into words the lexicon
-knows; contractions expanded, filler words dropped; emoji kept as words of their own. Sentence and
-clause boundaries are kept alongside the words: a phrase matches inside one sentence, and
-negation, past tense and talk about others are read within a clause. Lexicon phrases are
-normalised the same way, so a phrase and a message meet in the same form.
+knows (companion.core.triage_spelling); contractions expanded, filler words dropped; emoji kept as
+words of their own. Sentence and clause boundaries are kept alongside the words: a phrase matches
+inside one sentence, and negation, past tense and talk about others are read within a clause.
+Lexicon phrases are normalised the same way, so a phrase and a message meet in the same form.
 
 Pure: no I/O and no logging.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-import string
 import unicodedata
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from companion.core.triage_spelling import (
+    _LONG_RUN,
+    _one_letter_short,
+    _repair,
+    _respell,
+    _squeeze,
+)
 from companion.core.triage_terms import Syntax
 
 NUMBER_SLOT = "#"  # in a phrase: any number, in digits or words
+CLEANED_CACHE = 16  # texts whose cleaned form is kept, for reading one with several lexicons
 
 _SENTENCE = "\x00sentence"
 _CLAUSE = "\x00clause"
@@ -39,6 +47,14 @@ class _Norm:
     compact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellable: frozenset[str] = frozenset()  # known words long enough to fix a typo towards
     syntax: Syntax = field(default_factory=Syntax)
+    one_letter_short: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    openers: Mapping[int, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "one_letter_short", _one_letter_short(self.spellable))
+        object.__setattr__(
+            self, "openers", {ord(mark): " , " for mark in self.syntax.clause_openers}
+        )
 
     @property
     def vocabulary(self) -> Container[str]:
@@ -82,37 +98,31 @@ _JOINERS = re.compile(r"[-_/+&]+")
 _PIECE = re.compile(
     r"(?P<word>[a-z]+(?:'[a-z]+)*|\d+)|(?P<sentence>[.!?;]+)|(?P<clause>[,:()\[\]{}\"<>~|])"
 )
-_RUN = re.compile(r"([a-z])\1+")
-_LONG_RUN = re.compile(r"([a-z])\1{2,}")
-_LEET: Mapping[str, str] = {
-    "0": "o",
-    "1": "il",
-    "3": "e",
-    "4": "a",
-    "5": "s",
-    "7": "t",
-    "@": "a",
-    "$": "s",
-    "!": "il",
-    "|": "il",
-    "*": string.ascii_lowercase,
-}
-_MAX_LEET_SLOTS = 4
-_MAX_STARS = 2
-_MAX_SQUEEZE_RUNS = 6
-_MIN_TYPO = 6  # shorter unknown words are never corrected ("beach" is not "bleach")
+_MAX_CHARACTERS = 4096  # characters whose translation is remembered
 _MIN_HOST = 5  # a verb form left by splitting off pronouns ("matar"; "muerte" is not "muer te")
+
+
+class _Characters(dict[int, "str | None"]):
+    """The translation of each character seen: a straight quote or dash, nothing for accents,
+    zero-width marks and skin tones, else itself; worked out the first time it is met."""
+
+    def __missing__(self, code: int) -> str | None:
+        dropped = unicodedata.category(chr(code)) in _DROPPED_CATEGORIES
+        kept = None if dropped or 0x1F3FB <= code <= 0x1F3FF else chr(code)  # skin tones
+        if len(self) < _MAX_CHARACTERS:
+            self[code] = kept
+        return kept
+
+
+_CHARACTERS = _Characters(_TRANSLATE)
 
 
 def _clean(text: str) -> str:
     """Compatibility forms, straight quotes, no accents or zero-width marks, lower case."""
-    decomposed = unicodedata.normalize("NFKD", text).translate(_TRANSLATE)
-    kept = "".join(
-        ch
-        for ch in decomposed
-        if unicodedata.category(ch) not in _DROPPED_CATEGORIES
-        and not 0x1F3FB <= ord(ch) <= 0x1F3FF  # skin tones
-    )
+    if text.isascii():  # nothing to decompose or drop; of _TRANSLATE, only "`" is ASCII
+        kept = text.replace("`", "'")
+    else:
+        kept = unicodedata.normalize("NFKD", text).translate(_CHARACTERS)
     lowered = _LINE_BREAK.sub(" . ", kept.casefold())
     return _SPACED_LETTER.sub(r"\1 ", lowered)
 
@@ -120,45 +130,6 @@ def _clean(text: str) -> str:
 def _is_symbol(ch: str) -> bool:
     """Emoji and other pictographs: each is a token of its own."""
     return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
-
-
-def _squeeze(word: str, known: Container[str]) -> str:
-    """Repeated letters squeezed: "soooo" -> "so", "killll" -> "kill". The known word if any
-    choice of one or two letters makes one, else every run of three or more cut to two."""
-    runs = list(_RUN.finditer(word))
-    if len(runs) <= _MAX_SQUEEZE_RUNS:
-        for lengths in itertools.product((2, 1), repeat=len(runs)):
-            parts: list[str] = []
-            position = 0
-            for run, length in zip(runs, lengths, strict=True):
-                parts.append(word[position : run.start()] + run.group(1) * length)
-                position = run.end()
-            candidate = "".join(parts) + word[position:]
-            if candidate in known:
-                return candidate
-    return _LONG_RUN.sub(r"\1\1", word)
-
-
-def _repair(piece: str, known: Container[str]) -> str | None:
-    """Filter-dodging spellings ("k1ll", "su!c!de", "s*icide") -> the known word, if one."""
-    if not known or not any(ch.isalpha() for ch in piece):
-        return None
-    if any(not (ch.isalpha() or ch in _LEET or ch == "'") for ch in piece):
-        return None
-    slots = [index for index, ch in enumerate(piece) if ch in _LEET]
-    if not slots or len(slots) > _MAX_LEET_SLOTS or piece.count("*") > _MAX_STARS:
-        return None
-    for choice in itertools.product(*(_LEET[piece[index]] for index in slots)):
-        letters = list(piece)
-        for index, letter in zip(slots, choice, strict=True):
-            letters[index] = letter
-        candidate = "".join(letters)
-        if candidate in known:
-            return candidate
-        squeezed = _squeeze(candidate, known)
-        if squeezed in known:
-            return squeezed
-    return None
 
 
 def _core_items(core: str, known: Container[str]) -> Iterator[str]:
@@ -198,6 +169,8 @@ def _text_items(part: str, known: Container[str]) -> list[str]:
 
 
 def _chunk_items(chunk: str, known: Container[str]) -> list[str]:
+    if chunk.isascii():  # no emoji
+        return [chunk] if chunk.isalpha() else _text_items(chunk, known)
     items: list[str] = []
     for symbol, group in itertools.groupby(chunk, _is_symbol):
         text = "".join(group)
@@ -207,6 +180,9 @@ def _chunk_items(chunk: str, known: Container[str]) -> list[str]:
 
 def _join_letters(items: list[str], norm: _Norm) -> list[str]:
     """Spaced-out letters joined ("k i l l m y s e l f" -> "killmyself") when that is known."""
+    letters = [index for index, item in enumerate(items) if len(item) == 1 and item.isalpha()]
+    if not any(letters[at + 2] == letters[at] + 2 for at in range(len(letters) - 2)):
+        return items  # no three letters in a row
     out: list[str] = []
     index = 0
     while index < len(items):
@@ -231,16 +207,18 @@ def _join_letters(items: list[str], norm: _Norm) -> list[str]:
 def _split_enclitics(word: str, syntax: Syntax) -> tuple[str, ...]:
     """Pronouns written onto a verb split off: "matarme" -> "matar me", "hacerselo" ->
     "hacer se lo"; a word is left whole unless what remains ends like a verb form."""
-    for first in syntax.enclitics:
+    enclitics, hosts = syntax.enclitics, syntax.enclitic_hosts
+    if not word.endswith(enclitics):
+        return (word,)
+    for first in enclitics:
         if not word.endswith(first):
             continue
         stem = word[: -len(first)]
-        if len(stem) >= _MIN_HOST and stem.endswith(syntax.enclitic_hosts):
+        if len(stem) >= _MIN_HOST and stem.endswith(hosts):
             return stem, first
-        for second in syntax.enclitics:
+        for second in enclitics if stem.endswith(enclitics) else ():
             inner = stem[: -len(second)]
-            host = len(inner) >= _MIN_HOST and inner.endswith(syntax.enclitic_hosts)
-            if stem.endswith(second) and host:
+            if stem.endswith(second) and len(inner) >= _MIN_HOST and inner.endswith(hosts):
                 return inner, second, first
     return (word,)
 
@@ -249,7 +227,12 @@ def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
     """Contractions expanded, repeated letters squeezed, run-together phrases split."""
     if word in norm.contractions:
         return norm.contractions[word]
-    if norm.syntax.enclitics and len(split := _split_enclitics(word, norm.syntax)) > 1:
+    enclitics = norm.syntax.enclitics
+    if (
+        enclitics
+        and word.endswith(enclitics)
+        and len(split := _split_enclitics(word, norm.syntax)) > 1
+    ):
         return split
     if word in norm.known or word.isdigit():
         return (word,)
@@ -261,33 +244,24 @@ def _fix_word(word: str, norm: _Norm) -> tuple[str, ...]:
             return split
     if word in norm.compact:
         return norm.compact[word]
-    return (_respell(word, norm.spellable),)
+    return (_respell(word, norm.spellable, norm.one_letter_short),)
 
 
-def _respell(word: str, spellable: frozenset[str]) -> str:
-    """Typos towards a known word ("myslef" -> "myself", "killin" -> "killing"): one swap of
-    neighbouring letters, or one missing letter; anything else is left as typed."""
-    if len(word) < _MIN_TYPO or not word.isalpha() or not spellable:
-        return word
-    for index in range(len(word) - 1):
-        swapped = word[:index] + word[index + 1] + word[index] + word[index + 2 :]
-        if swapped in spellable:
-            return swapped
-    for index in range(len(word) + 1):
-        for letter in string.ascii_lowercase:
-            candidate = word[:index] + letter + word[index:]
-            if candidate in spellable:
-                return candidate
-    return word
+@functools.lru_cache(maxsize=CLEANED_CACHE)
+def _cleaned(text: str) -> str:
+    """The text cleaned, remembered for the last few: a message read with several lexicons (her
+    language's and English) is cleaned once."""
+    return _clean(text)
 
 
 def _tokenise(text: str, norm: _Norm) -> _Tokens:
     items: list[str] = []
-    cleaned = _clean(text)
-    if norm.syntax.clause_openers:
-        cleaned = cleaned.translate({ord(mark): " , " for mark in norm.syntax.clause_openers})
+    cleaned = _cleaned(text)
+    if norm.openers:
+        cleaned = cleaned.translate(norm.openers)
+    vocabulary = norm.vocabulary
     for chunk in cleaned.split():
-        items.extend(_chunk_items(chunk, norm.vocabulary))
+        items.extend(_chunk_items(chunk, vocabulary))
     words: list[str] = []
     clauses: list[int] = []
     sentences: list[int] = []

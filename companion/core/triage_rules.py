@@ -23,7 +23,7 @@ from companion.core.triage_terms import (
     SIGNAL_CATEGORIES,
     Result,
 )
-from companion.core.triage_text import _framed_as_thought, _Text
+from companion.core.triage_text import _framed_as_thought, _Message, _Text
 
 NONE, CONCERN, URGENT, EMERGENCY = range(4)
 NEGATION_REACH = 4  # words allowed between a negation and what it denies
@@ -210,6 +210,7 @@ def _level(signals: frozenset[str]) -> int:
 
 
 _SIGNAL_OF_GRAMMAR = {"harm_unclear": "HBU", "belief_unclear": "PSYU"}
+_SIGNALLING = frozenset({*SIGNAL_CATEGORIES, *_SIGNAL_OF_GRAMMAR})  # categories that raise one
 
 
 def _signal(text: _Text, hit: _Hit) -> str | None:
@@ -247,19 +248,23 @@ def _intent(text: _Text, hit: _Hit, signal: str) -> str | None:
 
 def _signals(text: _Text) -> tuple[set[str], set[str]]:
     """The signals raised, and the reason codes of phrases lowered to a clarifying question."""
-    serious = [hit for hit in text.hits if _signal(text, hit)]
+    raised = [
+        (hit, signal)
+        for hit in text.hits
+        if hit.category in _SIGNALLING and (signal := _signal(text, hit))
+    ]
+    serious = [hit for hit, _ in raised]
     signals: set[str] = set()
     lowered: set[str] = set()
-    for hit in serious:
-        signal = _signal(text, hit)
-        assert signal is not None
+    for hit, signal in raised:
         why = _lowered_because(text, hit, serious)
         if why is None:
             signals |= {signal} | {intent for intent in [_intent(text, hit, signal)] if intent}
         elif signal not in _CONCERN_ONLY:
             lowered |= {why, _REASON_OF_SIGNAL[signal]}
     for category, signal in AMPLIFIER_CATEGORIES.items():
-        if any(not _negated(text, hit, serious) for hit in text.by.get(category, ())):
+        amplifiers = text.by.get(category)
+        if amplifiers and any(not _negated(text, hit, serious) for hit in amplifiers):
             signals.add(signal)
     if lowered:
         signals.add("LOWERED")
@@ -287,5 +292,6 @@ def _judge(text: _Text) -> _Verdict:
     return _Verdict(level, tuple(reasons), ask)
 
 
-def _verdict(text: str, compiled: _Compiled) -> _Verdict:
-    return _judge(_read(text, compiled))
+def _verdict(messages: Sequence[_Message], compiled: _Compiled) -> _Verdict:
+    """The verdict on messages read together (one, or her recent ones and this one)."""
+    return _judge(_read(messages, compiled))
