@@ -17,6 +17,7 @@ from companion.bot import steps
 from companion.bot.context import Services
 from companion.bot.steps import Step, Turn
 from companion.clock import ManualClock
+from companion.core.triage_text import _cached_message
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import BOT_USER, FakeTelegram, SentMessage
@@ -264,6 +265,10 @@ async def test_text_before_consent_gets_crisis_lines_and_stores_nothing(
     await assert_nothing_stored(services)
 
 
+def cached_readings() -> int:
+    return _cached_message.cache_info().currsize
+
+
 async def test_text_after_set_up_gets_her_countrys_crisis_lines(
     mother: ChatDriver, services: Services, clock: ManualClock
 ) -> None:
@@ -279,11 +284,13 @@ async def test_text_after_set_up_gets_her_countrys_crisis_lines(
     assert mother_row is not None
     assert mother_row.recent_sealed is not None
     assert mother_row.recent_until == services.clock.now() + timedelta(hours=1)
+    assert cached_readings() > 0  # the triage's in-memory readings, to spare a second read
     clock.advance(timedelta(hours=1))
     await run_tick(services)
     mother_row = await load_mother(services)
     assert mother_row is not None
     assert (mother_row.recent_sealed, mother_row.recent_until) == (None, None)
+    assert cached_readings() == 0  # they do not outlive the sealed copy
     assert await snapshot(services) == before
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from companion.bot.context import Services
+from companion.core.triage_text import _cached_message
 from companion.devtools.driver import ChatDriver
 from companion.store.models import Base, Consent, Conversation, Mother
 from companion.store.mothers import (
@@ -243,11 +244,14 @@ async def test_yes_erases_every_row_about_her_and_nothing_else(
     assert others_before["consents"]
     assert others_before["conversations"]
 
+    await her.say("feeling a bit flat today")  # read by the triage, and kept for an hour
+    assert _cached_message.cache_info().currsize > 0
     await her.say("/delete")
     replies = await her.tap("Yes, erase everything")
     assert [message.text for message in replies] == [
         "Everything about you has been erased. If you ever want to come back, send /start."
     ]
+    assert _cached_message.cache_info().currsize == 0  # in memory too
 
     after = await all_rows(services)
     for name, rows in after.items():

@@ -13,6 +13,7 @@ from companion.bot.flows import mark_answered
 from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
+from companion.core.triage import clear_cache as clear_triage_cache
 from companion.store.personal_data import erase_mother, export_mother
 
 DELETE_YES = "del|yes"
@@ -71,6 +72,7 @@ async def answer_delete(update: Update, context: Ctx) -> None:
             key = "data.delete.nothing"
         elif data == DELETE_YES:
             await erase_mother(session, mother)
+            clear_triage_cache()  # its in-memory readings of her recent messages go too
             key = "data.delete.done"
         else:
             key = "data.delete.cancelled"

@@ -22,6 +22,7 @@ from companion.bot.context import Services
 from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
 from companion.core.schedule import next_checkin_at
+from companion.core.triage import clear_cache as clear_triage_cache
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import repeat_unacknowledged
 from companion.delivery.digests import send_due_digests
@@ -87,7 +88,9 @@ async def run_tick(services: Services) -> TickReport:
     report.alerts_repeated = await repeat_unacknowledged(services, batch)
     report.digests = await send_due_digests(services, batch)
     async with services.db.session() as session:
-        await forget_old_messages(session, services.clock.now())
+        forgotten = await forget_old_messages(session, services.clock.now())
+    if forgotten:  # the triage's in-memory readings of messages must not outlive them
+        clear_triage_cache()
     if report.queued:
         services.sender.wake()
     return report

@@ -173,11 +173,13 @@ def remember_message(mother: Mother, vault: Vault, text: str, now: datetime) -> 
     mother.recent_until = now + RECENT_WINDOW
 
 
-async def forget_old_messages(session: AsyncSession, now: datetime) -> None:
-    """Drop kept messages once their hour is over."""
-    await session.execute(
+async def forget_old_messages(session: AsyncSession, now: datetime) -> int:
+    """Drop kept messages once their hour is over; how many mothers' were dropped."""
+    dropped = await session.execute(
         update(Mother)
         .where(Mother.recent_until <= now)
         .values(recent_sealed=None, recent_until=None)
+        .returning(Mother.id)
         .execution_options(synchronize_session=False)
     )
+    return len(dropped.all())
