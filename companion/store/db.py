@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from contextvars import ContextVar
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +20,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from companion.resources import migrations_dir
-
-log = logging.getLogger(__name__)
 
 
 def sync_url(url: str) -> str:
@@ -77,50 +72,6 @@ event.listen(Session, "after_commit", _run_after_commit)
 event.listen(Session, "after_soft_rollback", _forget_after_commit)
 
 
-# Whether this task (or the task that started it) is inside a SQLite session already.
-_IN_SESSION: ContextVar[bool] = ContextVar("companion_in_sqlite_session", default=False)
-# How long a session waits for its turn before going ahead anyway (SQLite's own locking still
-# keeps the data safe; the turn only spares the busy handler's sleeps).
-TURN_TIMEOUT_S = 2.0
-
-
-class _Turns:
-    """SQLite takes one writer at a time and makes the others sleep and retry (its busy
-    handler: 1, 2, 5 ... 100 ms), which wastes most of the time when several handlers write at
-    once. In one process it is cheaper to queue them: each session waits its turn here, woken
-    the moment the last one ends. Per event loop (tests run many)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        if _IN_SESSION.get():  # nested in one of ours: the outer session has the turn
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            self._locks = {
-                known: held for known, held in self._locks.items() if not known.is_closed()
-            }
-            lock = self._locks[loop] = asyncio.Lock()
-        try:
-            async with asyncio.timeout(TURN_TIMEOUT_S):
-                await lock.acquire()
-            acquired = True
-        except TimeoutError:  # never wait on a turn forever: SQLite's locking still holds
-            log.warning("event=sqlite_turn_timeout seconds=%s", TURN_TIMEOUT_S)
-            acquired = False
-        token = _IN_SESSION.set(True)
-        try:
-            yield
-        finally:
-            _IN_SESSION.reset(token)
-            if acquired:
-                lock.release()
-
-
 class Database:
     """Owns the engine and hands out sessions that commit on success and roll back on error."""
 
@@ -128,7 +79,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._turns = _Turns() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -136,11 +86,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._turn(), self._sessions() as session, session.begin():
+        async with self._sessions() as session, session.begin():
             yield session
-
-    def _turn(self) -> AbstractAsyncContextManager[None]:
-        return self._turns.turn() if self._turns is not None else nullcontext()
 
     @asynccontextmanager
     async def durable_session(self) -> AsyncIterator[AsyncSession]:
@@ -149,7 +96,7 @@ class Database:
             async with self.session() as session:  # PostgreSQL commits durably by default
                 yield session
             return
-        async with self._turn(), self._sessions() as session:
+        async with self._sessions() as session:
             # Before any write: the driver sends BEGIN only at the first write, and SQLite
             # refuses to change this inside a transaction.
             await session.execute(text("PRAGMA synchronous=FULL"))
