@@ -392,7 +392,6 @@ async def test_two_senders_draining_one_outbox_never_send_the_same_message(
                 replies=[Reply(f"to {chat}")],
                 lane=Lane.REPLY,
                 now=services.clock.now(),
-                flush=False,
             )
     sent = await asyncio.gather(services.sender.drain(), second.bot_data.services.sender.drain())
     assert sum(sent) == len(chats)

@@ -85,7 +85,7 @@ class Mail:
         self, chat_id: int, reply: Reply, lane: int, event: str, clinician_id: str | None
     ) -> None:
         services, alert, now = self.services, self.alert, self.services.clock.now()
-        [row] = await enqueue(
+        [key] = await enqueue(
             self.session,
             services.vault,
             chat_id=chat_id,
@@ -93,9 +93,8 @@ class Mail:
             lane=lane,
             now=now,
             mother_id=alert.mother_id,  # erased with her data, should she erase it first
-            flush=False,
         )
-        detail = sent_detail(row.key, lane, chat_id)
+        detail = sent_detail(key, lane, chat_id)
         audit(
             self.session,
             event,

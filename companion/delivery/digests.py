@@ -177,7 +177,6 @@ async def _queue(
         replies=replies,
         lane=Lane.CLINICIAN,
         now=now,
-        flush=False,
     )
     detail = f"flags={len(digest.flags)} results={len(digest.results)} silent={len(digest.silent)}"
     audit(session, DIGEST_QUEUED, now, clinician_id=clinician.id, detail=detail)

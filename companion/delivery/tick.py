@@ -239,7 +239,6 @@ async def _checkins_due(
             lane=Lane.SCHEDULED,
             now=now,
             mother_id=mother.id,
-            flush=False,
         )
 
 

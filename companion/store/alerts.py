@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
@@ -66,22 +66,26 @@ event.listen(Session, "after_soft_rollback", _forget_at_commit)
 # --- who is linked --------------------------------------------------------------------------
 
 
+# linked's query, built once: /help and every check-in result ask it, and building the statement
+# (and its cache key) each time costs more than the database takes to answer it.
+_LINKED = (
+    select(Share, Clinician)
+    .join(Clinician, Clinician.id == Share.clinician_id)
+    .where(
+        Share.mother_id == bindparam("mother_id"),
+        Share.revoked_at.is_(None),
+        Clinician.status == ClinicianStatus.ACTIVE,
+        Clinician.chat_id.is_not(None),
+    )
+    .order_by(Share.granted_at, Clinician.name)
+)
+
+
 async def linked(session: AsyncSession, mother_id: str) -> Linked:
     """Her shares in force with active clinicians who have a chat, one per clinician, oldest
     first."""
-    query = (
-        select(Share, Clinician)
-        .join(Clinician, Clinician.id == Share.clinician_id)
-        .where(
-            Share.mother_id == mother_id,
-            Share.revoked_at.is_(None),
-            Clinician.status == ClinicianStatus.ACTIVE,
-            Clinician.chat_id.is_not(None),
-        )
-        .order_by(Share.granted_at, Clinician.name)
-    )
     found: dict[str, tuple[Share, Clinician]] = {}
-    for share, clinician in (await session.execute(query)).all():
+    for share, clinician in (await session.execute(_LINKED, {"mother_id": mother_id})).all():
         found.setdefault(clinician.id, (share, clinician))
     return list(found.values())
 
