@@ -158,6 +158,37 @@ def test_every_snippet_fits_its_limits_and_names_a_source_and_review_date(
         assert content.has(locale, label), (locale, label)
 
 
+DATED_SOURCE = re.compile(r"\b(19|20)\d\d\b|year not verified|año no verificado", re.IGNORECASE)
+INTERNAL_SHEET = re.compile(r"companion.s clinical fact sheet|ficha clínica de companion", re.I)
+
+
+def source_problems(source: str) -> list[str]:
+    found = [] if DATED_SOURCE.search(source) else ["no year"]
+    return found + (["cites the internal fact sheet"] if INTERNAL_SHEET.search(source) else [])
+
+
+def test_every_source_has_a_year_and_none_cites_the_internal_fact_sheet(content: Content) -> None:
+    snippets = every_snippet(content)
+    assert {locale for locale, _ in snippets} == set(SHIPPED_LOCALES)
+    found = {
+        (loc, s.id): problems for loc, s in snippets if (problems := source_problems(s.source))
+    }
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("ACOG; LactMed", "no year"),
+        ("Cohort study of 763 new mothers", "no year"),
+        ("companion's clinical fact sheet (2026)", "cites the internal fact sheet"),
+        ("ficha clínica de companion (2026); CDC", "cites the internal fact sheet"),
+    ],
+)
+def test_the_source_check_catches_undated_and_internal_sources(source: str, problem: str) -> None:
+    assert problem in source_problems(source)
+
+
 def test_every_snippet_points_to_a_professional(content: Content) -> None:
     missing = [(loc, s.id) for loc, s in every_snippet(content) if not PROFESSIONAL.search(s.text)]
     assert missing == []
