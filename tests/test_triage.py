@@ -1,10 +1,14 @@
-"""Free-text triage: the safety net that must never regress.
+"""Free-text triage: the safety net that must never regress, in every language it reads.
 
 These are safety tests. An urgent or emergency message must never come out lower; the examples
 of /work/shared/clinical-facts.md ("Free-text triage: what goes wrong") appear verbatim. Each
 group below pins one rule: tiers, clause-scoped negation, idioms, "lol", third parties and media,
 past tense, the recent-messages rule, normalisation, lexicon validation, the CLI, the labelled
 evaluation set, and that the text she wrote is never logged.
+
+The English cases are listed here and the Spanish ones in tests/test_triage_es.py (with the tests
+only Spanish needs). A test whose body is the same in both languages stands here once,
+parametrised over locale ("en", "es"), and reads both lists.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,22 +44,23 @@ from companion.triage_lexicon import (
     lexicon_path,
     load_lexicon,
 )
-
-LABELLED = Path(__file__).parent / "triage" / "en_labelled.tsv"
-SHIPPED = lexicon_path("en")
+from tests import test_triage_es as es
+from tests.triage_helpers import (
+    LOCALES,
+    assert_at_least,
+    by_locale,
+    labelled_path,
+    labelled_rows,
+    rank,
+    serious_rows,
+    triage_in,
+    write_lexicon,
+)
 
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
     return default_lexicon("en")
-
-
-def rank(level: str) -> int:
-    return LEVELS.index(level)  # type: ignore[arg-type]
-
-
-def assert_at_least(result: Result, expected: Level, text: str) -> None:
-    assert rank(result.level) >= rank(expected), f"{text!r}: {result} is below {expected}"
 
 
 # --- the examples of clinical-facts.md, verbatim ----------------------------------------------
@@ -82,12 +88,14 @@ CLINICAL_FACTS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "level", "reasons", "ask"), CLINICAL_FACTS)
+@pytest.mark.parametrize(
+    ("locale", "text", "level", "reasons", "ask"), by_locale(CLINICAL_FACTS, es.CLINICAL_FACTS)
+)
 def test_clinical_facts_examples(
-    lexicon: Lexicon, text: str, level: str, reasons: set[str], ask: bool
+    locale: str, text: str, level: str, reasons: set[str], ask: bool
 ) -> None:
-    result = triage(text, lexicon)
-    assert result.level == level, text
+    result = triage_in(locale, text)
+    assert result.level == level, f"{text!r}: {result}"
     assert reasons <= set(result.reasons), result
     assert result.ask_clarifying is ask
 
@@ -144,9 +152,9 @@ EMERGENCY = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reasons"), EMERGENCY)
-def test_emergency(lexicon: Lexicon, text: str, reasons: set[str]) -> None:
-    result = triage(text, lexicon)
+@pytest.mark.parametrize(("locale", "text", "reasons"), by_locale(EMERGENCY, es.EMERGENCY))
+def test_emergency(locale: str, text: str, reasons: set[str]) -> None:
+    result = triage_in(locale, text)
     assert result.level == "emergency", f"{text!r}: {result}"
     assert reasons <= set(result.reasons), result
     assert result.ask_clarifying is False  # resources first, never wait for a reply
@@ -188,9 +196,9 @@ URGENT = [
 ]
 
 
-@pytest.mark.parametrize("text", URGENT)
-def test_urgent_is_never_lower(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+@pytest.mark.parametrize(("locale", "text"), by_locale(URGENT, es.URGENT))
+def test_urgent_is_never_lower(locale: str, text: str) -> None:
+    assert_at_least(triage_in(locale, text), "urgent", text)
 
 
 INTRUSIVE_THOUGHTS = [
@@ -202,17 +210,21 @@ INTRUSIVE_THOUGHTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "text", ["I can't promise I won't hurt myself", "I will not kill myself, I just need sleep"]
-)
-def test_a_negated_intent_word_is_not_intent(lexicon: Lexicon, text: str) -> None:
-    assert triage(text, lexicon).level != "emergency", text
+NEGATED_INTENT = [
+    "I can't promise I won't hurt myself",
+    "I will not kill myself, I just need sleep",
+]
 
 
-@pytest.mark.parametrize("text", INTRUSIVE_THOUGHTS)
-def test_unwanted_thoughts_of_harm_are_urgent_not_intent(lexicon: Lexicon, text: str) -> None:
+@pytest.mark.parametrize(("locale", "text"), by_locale(NEGATED_INTENT, es.NEGATED_INTENT))
+def test_a_negated_intent_word_is_not_intent(locale: str, text: str) -> None:
+    assert triage_in(locale, text).level != "emergency", text
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(INTRUSIVE_THOUGHTS, es.INTRUSIVE_THOUGHTS))
+def test_unwanted_thoughts_of_harm_are_urgent_not_intent(locale: str, text: str) -> None:
     """A fear of acting is an intrusive thought (urgent, non-shaming), not intent (emergency)."""
-    result = triage(text, lexicon)
+    result = triage_in(locale, text)
     assert result.level == "urgent", f"{text!r}: {result}"
     assert "harm_to_baby" in result.reasons
 
@@ -231,39 +243,39 @@ MEANS_ALONE = [
 ]
 
 
-@pytest.mark.parametrize("text", MEANS_ALONE)
-def test_method_or_means_alone_is_concern_and_asks(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
+@pytest.mark.parametrize(("locale", "text"), by_locale(MEANS_ALONE, es.MEANS_ALONE))
+def test_method_or_means_alone_is_concern_and_asks(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result.level == "concern", f"{text!r}: {result}"
     assert "method_or_means" in result.reasons
     assert result.ask_clarifying is True
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("took paracetamol for my headache, feeling better", "none"),
-        ("I took 2 paracetamol", "concern"),
-        ("I took 800 mg of ibuprofen", "concern"),
-        ("baby took the whole bottle tonight!", "none"),
-        ("I went back on the pill", "none"),
-    ],
-)
-def test_doses_and_feeds_are_not_overdoses(lexicon: Lexicon, text: str, level: str) -> None:
-    assert triage(text, lexicon).level == level
+DOSES = [
+    ("took paracetamol for my headache, feeling better", "none"),
+    ("I took 2 paracetamol", "concern"),
+    ("I took 800 mg of ibuprofen", "concern"),
+    ("baby took the whole bottle tonight!", "none"),
+    ("I went back on the pill", "none"),
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I want to die. Took paracetamol for my headache",
-        "took ibuprofen for the pain, I want to kill myself",
-    ],
-)
+@pytest.mark.parametrize(("locale", "text", "level"), by_locale(DOSES, es.DOSES))
+def test_doses_and_feeds_are_not_overdoses(locale: str, text: str, level: str) -> None:
+    assert triage_in(locale, text).level == level, text
+
+
+PLAIN_REASON = [
+    "I want to die. Took paracetamol for my headache",
+    "took ibuprofen for the pain, I want to kill myself",
+]
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(PLAIN_REASON, es.PLAIN_REASON))
 def test_a_plain_reason_for_a_painkiller_never_lowers_suicidal_words(
-    lexicon: Lexicon, text: str
+    locale: str, text: str
 ) -> None:
-    assert triage(text, lexicon).level == "emergency", text
+    assert triage_in(locale, text).level == "emergency", text
 
 
 # --- negation is clause-scoped ------------------------------------------------------------------
@@ -281,11 +293,11 @@ NEGATED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "topic"), NEGATED)
+@pytest.mark.parametrize(("locale", "text", "topic"), by_locale(NEGATED, es.NEGATED))
 def test_a_denial_becomes_a_clarifying_question_not_silence(
-    lexicon: Lexicon, text: str, topic: str
+    locale: str, text: str, topic: str
 ) -> None:
-    result = triage(text, lexicon)
+    result = triage_in(locale, text)
     assert result.level == "concern", f"{text!r}: {result}"
     assert {"negated_needs_clarifying", topic} <= set(result.reasons)
     assert result.ask_clarifying is True
@@ -315,9 +327,9 @@ NOT_A_DENIAL = [
 ]
 
 
-@pytest.mark.parametrize("text", NOT_A_DENIAL)
-def test_negation_does_not_reach_past_its_clause(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+@pytest.mark.parametrize(("locale", "text"), by_locale(NOT_A_DENIAL, es.NOT_A_DENIAL))
+def test_negation_does_not_reach_past_its_clause(locale: str, text: str) -> None:
+    assert_at_least(triage_in(locale, text), "urgent", text)
 
 
 # --- jokes and idioms ---------------------------------------------------------------------------
@@ -335,9 +347,9 @@ IDIOMS = [
 ]
 
 
-@pytest.mark.parametrize("text", IDIOMS)
-def test_idioms_alone_are_none(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
+@pytest.mark.parametrize(("locale", "text"), by_locale(IDIOMS, es.IDIOMS))
+def test_idioms_alone_are_none(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result == Result("none", ("idiom_ignored",), False), text
 
 
@@ -353,11 +365,13 @@ NEVER_CANCELLED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "level"), NEVER_CANCELLED)
-def test_lol_emoji_or_an_idiom_never_cancel_a_serious_phrase(
-    lexicon: Lexicon, text: str, level: Level
+@pytest.mark.parametrize(
+    ("locale", "text", "level"), by_locale(NEVER_CANCELLED, es.NEVER_CANCELLED)
+)
+def test_a_laugh_emoji_or_an_idiom_never_cancel_a_serious_phrase(
+    locale: str, text: str, level: Level
 ) -> None:
-    assert_at_least(triage(text, lexicon), level, text)
+    assert_at_least(triage_in(locale, text), level, text)
 
 
 # --- someone else, and the past -----------------------------------------------------------------
@@ -373,9 +387,9 @@ OTHERS = [
 ]
 
 
-@pytest.mark.parametrize("text", OTHERS)
-def test_third_party_and_media_are_concern_not_urgent(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
+@pytest.mark.parametrize(("locale", "text"), by_locale(OTHERS, es.OTHERS))
+def test_third_party_and_media_are_concern_not_urgent(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result.level == "concern", f"{text!r}: {result}"
     assert "third_party_or_media" in result.reasons
 
@@ -389,11 +403,9 @@ HER_OWN = [
 ]
 
 
-@pytest.mark.parametrize("text", HER_OWN)
-def test_someone_else_in_the_sentence_does_not_hide_her_own_words(
-    lexicon: Lexicon, text: str
-) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+@pytest.mark.parametrize(("locale", "text"), by_locale(HER_OWN, es.HER_OWN))
+def test_someone_else_in_the_sentence_does_not_hide_her_own_words(locale: str, text: str) -> None:
+    assert_at_least(triage_in(locale, text), "urgent", text)
 
 
 PAST = [
@@ -404,48 +416,54 @@ PAST = [
 ]
 
 
-@pytest.mark.parametrize("text", PAST)
-def test_past_tense_is_concern_and_asks_about_now(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
+@pytest.mark.parametrize(("locale", "text"), by_locale(PAST, es.PAST))
+def test_past_tense_is_concern_and_asks_about_now(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result.level == "concern", f"{text!r}: {result}"
     assert "past_tense_ask_about_now" in result.reasons
     assert result.ask_clarifying is True
 
 
+PAST_SAID_TO_BE_BACK = [
+    "I was suicidal after my first baby and I'm scared it's coming back",
+    "I used to self harm and I've started again",
+    "I was suicidal after my first baby. Now I want to die",
+]
+
+
 @pytest.mark.parametrize(
-    "text",
-    [
-        "I was suicidal after my first baby and I'm scared it's coming back",
-        "I used to self harm and I've started again",
-        "I was suicidal after my first baby. Now I want to die",
-    ],
+    ("locale", "text"), by_locale(PAST_SAID_TO_BE_BACK, es.PAST_SAID_TO_BE_BACK)
 )
-def test_a_past_episode_said_to_be_back_is_current(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+def test_a_past_episode_said_to_be_back_is_current(locale: str, text: str) -> None:
+    assert_at_least(triage_in(locale, text), "urgent", text)
 
 
 # --- who "him" and "her" are --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("my husband snores so loud I could kill him lol", "none"),
-        ("I could strangle my husband sometimes", "none"),
-        ("he won't stop crying, I could hurt him", "urgent"),
-        ("I want to hurt my son", "emergency"),
-        ("I could hurt him", "concern"),  # nobody named: ask
-        ("I want to hurt him", "emergency"),  # intent, nobody named: the baby may be at risk
-        ("she dropped her bottle on the floor", "none"),
-        ("I keep picturing dropping her", "urgent"),
-    ],
-)
-def test_harm_verbs_follow_whom_she_means(lexicon: Lexicon, text: str, level: Level) -> None:
-    assert triage(text, lexicon).level == level, text
+TARGETS = [
+    ("my husband snores so loud I could kill him lol", "none"),
+    ("I could strangle my husband sometimes", "none"),
+    ("he won't stop crying, I could hurt him", "urgent"),
+    ("I want to hurt my son", "emergency"),
+    ("I could hurt him", "concern"),  # nobody named: ask
+    ("I want to hurt him", "emergency"),  # intent, nobody named: the baby may be at risk
+    ("she dropped her bottle on the floor", "none"),
+    ("I keep picturing dropping her", "urgent"),
+]
 
 
-def test_an_unclear_target_asks(lexicon: Lexicon) -> None:
-    result = triage("I could hurt him", lexicon)
+@pytest.mark.parametrize(("locale", "text", "level"), by_locale(TARGETS, es.TARGETS))
+def test_harm_verbs_follow_whom_she_means(locale: str, text: str, level: Level) -> None:
+    assert triage_in(locale, text).level == level, text
+
+
+UNCLEAR_TARGET = "I could hurt him"
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale([UNCLEAR_TARGET], [es.UNCLEAR_TARGET]))
+def test_an_unclear_target_asks(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result.ask_clarifying is True
     assert "harm_to_baby" in result.reasons
 
@@ -453,18 +471,18 @@ def test_an_unclear_target_asks(lexicon: Lexicon) -> None:
 # --- hopelessness and weak burden ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("I can't do this anymore", "concern"),
-        ("everyone would be better off", "concern"),
-        ("I can't do this anymore, everyone would be better off", "urgent"),
-        ("I feel hopeless", "concern"),
-        ("I'm not depressed, just tired", "none"),
-    ],
-)
-def test_hopelessness_and_weak_burden(lexicon: Lexicon, text: str, level: Level) -> None:
-    assert triage(text, lexicon).level == level, text
+HOPELESSNESS = [
+    ("I can't do this anymore", "concern"),
+    ("everyone would be better off", "concern"),
+    ("I can't do this anymore, everyone would be better off", "urgent"),
+    ("I feel hopeless", "concern"),
+    ("I'm not depressed, just tired", "none"),
+]
+
+
+@pytest.mark.parametrize(("locale", "text", "level"), by_locale(HOPELESSNESS, es.HOPELESSNESS))
+def test_hopelessness_and_weak_burden(locale: str, text: str, level: Level) -> None:
+    assert triage_in(locale, text).level == level, text
 
 
 # --- several short messages ---------------------------------------------------------------------
@@ -482,31 +500,33 @@ RAISED_BY_RECENT = [
 ]
 
 
-@pytest.mark.parametrize(("recent", "text", "level"), RAISED_BY_RECENT)
+@pytest.mark.parametrize(
+    ("locale", "recent", "text", "level"), by_locale(RAISED_BY_RECENT, es.RAISED_BY_RECENT)
+)
 def test_recent_messages_together_raise_the_level(
-    lexicon: Lexicon, recent: list[str], text: str, level: Level
+    locale: str, recent: list[str], text: str, level: Level
 ) -> None:
-    alone = triage(text, lexicon)
-    together = triage(text, lexicon, recent)
+    alone = triage_in(locale, text)
+    together = triage_in(locale, text, recent)
     assert rank(alone.level) < rank(level), "the case must need the earlier messages"
     assert together.level == level, together
     assert "combined_recent_messages" in together.reasons
 
 
-@pytest.mark.parametrize(
-    ("recent", "text"),
-    [
-        (["I want to die"], "thanks for listening"),
-        (["I want to kill myself tonight"], "ok"),
-        (["I have the pills", "tonight"], "ok"),
-        (["I took all the pills"], "dying for coffee"),
-        (["I have the pills", "a", "b", "c"], "tonight"),  # only the last three are read
-    ],
-)
+HARMLESS_AFTER = [
+    (["I want to die"], "thanks for listening"),
+    (["I want to kill myself tonight"], "ok"),
+    (["I have the pills", "tonight"], "ok"),
+    (["I took all the pills"], "dying for coffee"),
+    (["I have the pills", "a", "b", "c"], "tonight"),  # only the last three are read
+]
+
+
+@pytest.mark.parametrize(("locale", "recent", "text"), by_locale(HARMLESS_AFTER, es.HARMLESS_AFTER))
 def test_an_earlier_message_alone_never_raises_a_harmless_one(
-    lexicon: Lexicon, recent: list[str], text: str
+    locale: str, recent: list[str], text: str
 ) -> None:
-    assert triage(text, lexicon, recent) == triage(text, lexicon)
+    assert triage_in(locale, text, recent) == triage_in(locale, text)
 
 
 def test_recent_messages_never_lower_the_current_one(lexicon: Lexicon) -> None:
@@ -522,79 +542,87 @@ def test_blank_recent_messages_are_ignored(lexicon: Lexicon) -> None:
 # --- normalisation ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "normalised"),
-    [
-        ("I don\u2019t want to be here anymore", "i do not want to be here anymore"),
-        ("I dont want to be here anymore", "i do not want to be here anymore"),
-        ("I DON'T WANT TO BE HERE ANYMORE!!!", "i do not want to be here anymore"),
-        ("I    want\tto  \u00a0die", "i want to die"),
-        ("I want to diiiiie", "i want to die"),
-        ("killllll myselffff", "kill myself"),
-        ("nooooo", "no"),
-        ("coooool", "cool"),  # an unknown word keeps at most a double letter
-        ("sleeeeeping", "sleeping"),
-        ("k i l l myself", "kill myself"),
-        ("k.i.l.l myself", "kill myself"),
-        ("killmyself", "kill myself"),
-        ("ki\u200bll myself", "kill myself"),
-        ("\uff4b\uff49\uff4c\uff4c myself", "kill myself"),
-        ("su1c1de", "suicide"),
-        ("s*icide", "suicide"),
-        ("k!ll myself", "kill myself"),
-        ("killing myslef", "killing myself"),
-        ("self-harm", "self harm"),
-        ("I just really want to die", "i want to die"),
-        ("wanna die", "want to die"),
-        ("💊⚰️🔪", "💊 ⚰ 🔪"),
-        ("pills💊", "pills 💊"),
-        ("There are people", "there are people"),
-        ("a day at the beach", "a day at the beach"),  # a real word is never "corrected"
-        ("800mg", "800 mg"),
-    ],
-)
-def test_normalisation(lexicon: Lexicon, text: str, normalised: str) -> None:
-    assert normalise(text, lexicon) == normalised
+NORMALISED = [
+    ("I don\u2019t want to be here anymore", "i do not want to be here anymore"),
+    ("I dont want to be here anymore", "i do not want to be here anymore"),
+    ("I DON'T WANT TO BE HERE ANYMORE!!!", "i do not want to be here anymore"),
+    ("I    want\tto  \u00a0die", "i want to die"),
+    ("I want to diiiiie", "i want to die"),
+    ("killllll myselffff", "kill myself"),
+    ("nooooo", "no"),
+    ("coooool", "cool"),  # an unknown word keeps at most a double letter
+    ("sleeeeeping", "sleeping"),
+    ("k i l l myself", "kill myself"),
+    ("k.i.l.l myself", "kill myself"),
+    ("killmyself", "kill myself"),
+    ("ki\u200bll myself", "kill myself"),
+    ("\uff4b\uff49\uff4c\uff4c myself", "kill myself"),
+    ("su1c1de", "suicide"),
+    ("s*icide", "suicide"),
+    ("k!ll myself", "kill myself"),
+    ("killing myslef", "killing myself"),
+    ("self-harm", "self harm"),
+    ("I just really want to die", "i want to die"),
+    ("wanna die", "want to die"),
+    ("💊⚰️🔪", "💊 ⚰ 🔪"),
+    ("pills💊", "pills 💊"),
+    ("There are people", "there are people"),
+    ("a day at the beach", "a day at the beach"),  # a real word is never "corrected"
+    ("800mg", "800 mg"),
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I don\u2019t want to live anymore",
-        "I don\u02bct want to live anymore",
-        "i  dont   want  to  live  anymore",
-        "I DONT WANT TO LIVE ANYMORE",
-        "i dont want to liiiive anymore",
-        "I want to d i e",
-        "unal!ve myself",
-        "s3wer sl1de",
-    ],
-)
-def test_odd_spelling_does_not_break_matching(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+@pytest.mark.parametrize(("locale", "text", "normalised"), by_locale(NORMALISED, es.NORMALISED))
+def test_normalisation(locale: str, text: str, normalised: str) -> None:
+    assert normalise(text, default_lexicon(locale)) == normalised
 
 
-def test_an_empty_message_is_none(lexicon: Lexicon) -> None:
-    assert triage("", lexicon) == Result("none", (), False)
-    assert triage("   \n ", lexicon) == Result("none", (), False)
+ODD_SPELLING = [
+    "I don\u2019t want to live anymore",
+    "I don\u02bct want to live anymore",
+    "i  dont   want  to  live  anymore",
+    "I DONT WANT TO LIVE ANYMORE",
+    "i dont want to liiiive anymore",
+    "I want to d i e",
+    "unal!ve myself",
+    "s3wer sl1de",
+]
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(ODD_SPELLING, es.ODD_SPELLING))
+def test_odd_spelling_does_not_break_matching(locale: str, text: str) -> None:
+    assert_at_least(triage_in(locale, text), "urgent", text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_empty_message_is_none(locale: str) -> None:
+    assert triage_in(locale, "") == Result("none", (), False)
+    assert triage_in(locale, "   \n ") == Result("none", (), False)
 
 
 # --- the result itself --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text", ["I want to die tonight", "I would never hurt my baby", "dying for coffee", "hello"]
-)
-def test_reasons_are_known_codes_in_order(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
+REASON_SAMPLES = [
+    "I want to die tonight",
+    "I would never hurt my baby",
+    "dying for coffee",
+    "hello",
+]
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(REASON_SAMPLES, es.REASON_SAMPLES))
+def test_reasons_are_known_codes_in_order(locale: str, text: str) -> None:
+    result = triage_in(locale, text)
     assert result.level in LEVELS
     assert set(result.reasons) <= set(REASONS)
     assert list(result.reasons) == sorted(result.reasons, key=REASONS.index)
 
 
-def test_only_concern_ever_asks_first(lexicon: Lexicon) -> None:
-    for row in _labelled_rows():
-        result = triage(row[1], lexicon)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_only_concern_ever_asks_first(locale: str) -> None:
+    for row in labelled_rows(locale):
+        result = triage_in(locale, row[1])
         if result.ask_clarifying:
             assert result.level == "concern", row
 
@@ -602,13 +630,18 @@ def test_only_concern_ever_asks_first(lexicon: Lexicon) -> None:
 # --- privacy ------------------------------------------------------------------------------------
 
 
-def test_triage_never_logs(lexicon: Lexicon, caplog: pytest.LogCaptureFixture) -> None:
-    secret = "I want to die tonight, my name is Alexandra Quill"
+PRIVATE = ("I want to die tonight, my name is Alexandra Quill", ["I have the pills"])
+
+
+@pytest.mark.parametrize(("locale", "secret", "recent"), by_locale([PRIVATE], [es.PRIVATE]))
+def test_triage_never_logs(
+    locale: str, secret: str, recent: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG):
-        triage(secret, lexicon, ["I have the pills"])
-        load_lexicon(SHIPPED)
+        triage_in(locale, secret, recent)
+        load_lexicon(lexicon_path(locale))
     assert caplog.records == []
-    assert "Alexandra" not in repr(triage(secret, lexicon))
+    assert "Alexandra" not in repr(triage_in(locale, secret))
 
 
 TRIAGE_CORE = sorted((Path(__file__).parent.parent / "companion" / "core").glob("triage*.py"))
@@ -637,29 +670,22 @@ def test_core_triage_is_pure(path: Path) -> None:
 # --- the lexicon --------------------------------------------------------------------------------
 
 
-def test_the_shipped_lexicon_loads_from_messages(lexicon: Lexicon) -> None:
-    assert lexicon_path("en") == messages_dir() / "en" / "triage" / "lexicon.toml"
-    assert lexicon.locale == "en"
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_shipped_lexicon_loads_from_messages(locale: str) -> None:
+    lexicon = default_lexicon(locale)
+    assert lexicon_path(locale) == messages_dir() / locale / "triage" / "lexicon.toml"
+    assert lexicon.locale == locale
     assert set(lexicon.phrases) == set(CATEGORIES)
     assert all(lexicon.phrases[category] for category in CATEGORIES)
     assert lexicon.overdose_count == 10
 
 
-def test_the_content_loader_ignores_the_triage_folder() -> None:
-    content = load_content(messages_dir(), "en")
-    assert not [key for key in content.strings["en"] if key.startswith(("lexicon.", "triage."))]
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_content_loader_ignores_the_triage_folder(locale: str) -> None:
+    content = load_content(messages_dir(), locale)
+    strings = content.strings[locale]
+    assert not [key for key in strings if key.startswith(("lexicon.", "triage."))]
     assert "triage" not in content.locales
-
-
-def _shipped_text() -> str:
-    return SHIPPED.read_text(encoding="utf-8")
-
-
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "en" / "triage" / "lexicon.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _drop_category(text: str, category: str) -> str:
@@ -710,24 +736,33 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize(("name", "edit", "message"), BROKEN, ids=[case[0] for case in BROKEN])
+BROKEN_CASES = by_locale(BROKEN, es.BROKEN)
+
+
+@pytest.mark.parametrize(
+    ("locale", "name", "edit", "message"),
+    BROKEN_CASES,
+    ids=[f"{case[0]}-{case[1]}" for case in BROKEN_CASES],
+)
 def test_a_broken_lexicon_is_refused_with_a_clear_message(
-    tmp_path: Path, name: str, edit: object, message: str
+    tmp_path: Path, locale: str, name: str, edit: Callable[[str], str], message: str
 ) -> None:
-    assert callable(edit)
-    edited = edit(_shipped_text())
-    assert edited != _shipped_text(), "the edit must change the file"
-    path = _write(tmp_path, edited)
+    shipped = lexicon_path(locale).read_text(encoding="utf-8")
+    edited = edit(shipped)
+    assert edited != shipped, "the edit must change the file"
+    path = write_lexicon(tmp_path, locale, edited)
     with pytest.raises(FileLexiconError, match=re.escape(message)):
         load_lexicon(path)
 
 
-def test_an_unchanged_copy_loads(tmp_path: Path) -> None:
-    """The editing helpers above only break what they mean to: a plain copy loads."""
-    path = _write(tmp_path, _shipped_text())
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_unchanged_copy_loads(tmp_path: Path, locale: str) -> None:
+    """The editing helpers of both lists only break what they mean to: a plain copy loads."""
+    path = write_lexicon(tmp_path, locale, lexicon_path(locale).read_text(encoding="utf-8"))
     copy = load_lexicon(path)
-    assert copy.locale == "en"
-    assert copy.phrases == default_lexicon("en").phrases
+    assert copy.locale == locale
+    assert copy.phrases == default_lexicon(locale).phrases
+    assert copy.syntax == default_lexicon(locale).syntax
 
 
 def test_a_missing_lexicon_file(tmp_path: Path) -> None:
@@ -752,19 +787,41 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
 
 
+CLI = (
+    ["triage"],  # English by default
+    "I want to die\ndying for coffee\n\nI would never hurt my little one\n",
+    [
+        {"level": "urgent", "reasons": ["suicidal_ideation"], "ask_clarifying": False},
+        {"level": "none", "reasons": ["idiom_ignored"], "ask_clarifying": False},
+        {"level": "none", "reasons": [], "ask_clarifying": False},
+        {
+            "level": "concern",
+            "reasons": ["harm_to_baby", "negated_needs_clarifying"],
+            "ask_clarifying": True,
+        },
+    ],
+    ["coffee", "little one"],
+)
+
+
+@pytest.mark.parametrize(
+    ("locale", "args", "stdin", "printed", "unsaid"), by_locale([CLI], [es.CLI])
+)
 def test_cli_prints_one_json_object_per_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    locale: str,
+    args: list[str],
+    stdin: str,
+    printed: list[dict[str, object]],
+    unsaid: list[str],
 ) -> None:
-    _stdin(monkeypatch, "I want to die\ndying for coffee\n\nI would never hurt my little one\n")
-    assert main(["triage"]) == 0
+    _stdin(monkeypatch, stdin)
+    assert main(args) == 0
     lines = capsys.readouterr().out.splitlines()
-    results = [json.loads(line) for line in lines]
-    assert [result["level"] for result in results] == ["urgent", "none", "none", "concern"]
-    assert results[0]["reasons"] == ["suicidal_ideation"]
-    assert results[1]["reasons"] == ["idiom_ignored"]
-    assert results[3]["ask_clarifying"] is True
-    assert "coffee" not in "".join(lines)  # never the text
-    assert "little one" not in "".join(lines)
+    assert [json.loads(line) for line in lines] == printed
+    for words in unsaid:
+        assert words not in "".join(lines)  # never the text
 
 
 def test_cli_treats_lines_independently_by_default(
@@ -839,7 +896,8 @@ def test_cli_eval_refuses_a_bad_file_in_one_line(
 def test_cli_refuses_a_broken_lexicon_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path, _drop_category(_shipped_text(), "idioms"))
+    shipped = lexicon_path("en").read_text(encoding="utf-8")
+    path = write_lexicon(tmp_path, "en", _drop_category(shipped, "idioms"))
     assert main(["triage", "--lexicon", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
@@ -849,18 +907,10 @@ def test_cli_refuses_a_broken_lexicon_in_one_line(
 # --- the labelled set ---------------------------------------------------------------------------
 
 
-def _labelled_rows() -> list[tuple[str, str]]:
-    rows = []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            level, _, text = line.partition("\t")
-            rows.append((level, text))
-    return rows
-
-
-def test_the_labelled_set_is_large_and_covers_every_level() -> None:
-    rows = _labelled_rows()
-    assert len(rows) >= 150
+@pytest.mark.parametrize(("locale", "minimum"), [("en", 150), ("es", 300)])
+def test_the_labelled_set_is_large_and_covers_every_level(locale: str, minimum: int) -> None:
+    rows = labelled_rows(locale)
+    assert len(rows) >= minimum
     for level in LEVELS:
         assert sum(1 for row in rows if row[0] == level) >= 30, level
     texts = [text for _, text in rows]
@@ -870,20 +920,18 @@ def test_the_labelled_set_is_large_and_covers_every_level() -> None:
     assert any(ord(ch) > 0x2600 for text in texts for ch in text)  # emoji
 
 
-SERIOUS = [(level, text) for level, text in _labelled_rows() if level in ("urgent", "emergency")]
-
-
-@pytest.mark.parametrize(("level", "text"), SERIOUS)
+@pytest.mark.parametrize(("locale", "level", "text"), serious_rows())
 def test_every_labelled_urgent_and_emergency_line_is_caught(
-    lexicon: Lexicon, level: Level, text: str
+    locale: str, level: Level, text: str
 ) -> None:
-    assert_at_least(triage(text, lexicon), level, text)
+    assert_at_least(triage_in(locale, text), level, text)
 
 
-def test_eval_over_the_labelled_set(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["triage", "--eval", str(LABELLED)]) == 0
+@pytest.mark.parametrize("locale", LOCALES)
+def test_eval_over_the_labelled_set(locale: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--locale", locale, "--eval", str(labelled_path(locale))]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["lines"] == len(_labelled_rows())
+    assert report["lines"] == len(labelled_rows(locale))
     assert report["recall"]["urgent"] == 1.0
     assert report["recall"]["emergency"] == 1.0
     assert report["urgent_or_emergency_recall"] == 1.0

@@ -1,39 +1,29 @@
-"""Free-text triage in Spanish: the same safety net as tests/test_triage.py, in Spanish.
+"""Free-text triage in Spanish: the Spanish cases of the safety net, and what only Spanish has.
 
-Spanish equivalents of the clinical-facts examples ("Free-text triage: what goes wrong"), tiers,
-clause-scoped negation, idioms and jokes, "jaja" and emoji, third parties and media, past tense,
-recent messages, Spanish grammar (pronouns on and before verbs, "¿" and "¡"), the lexicon's
-Spanish settings, and the labelled set (tests/triage/es_labelled.tsv) at the English thresholds.
+The lists below are the Spanish equivalents of the English lists of tests/test_triage.py (the
+clinical-facts examples of "Free-text triage: what goes wrong", tiers, clause-scoped negation,
+idioms and jokes, "jaja" and emoji, third parties and media, past tense, recent messages,
+normalisation, broken lexicons, the command); the tests there read both languages' lists,
+parametrised over locale, and hold this labelled set (tests/triage/es_labelled.tsv) to the
+English thresholds. The tests here are Spanish only: pronouns on and before verbs, "¿" and "¡",
+the lexicon's Spanish settings, and what the Spanish labelled set must contain.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import re
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from companion.cli import main
-from companion.core.triage import LEVELS, Level, Lexicon, Result, Syntax, normalise, triage
-from companion.triage_lexicon import LexiconError, default_lexicon, lexicon_path, load_lexicon
-
-LABELLED = Path(__file__).parent / "triage" / "es_labelled.tsv"
-SHIPPED = lexicon_path("es")
+from companion.core.triage import Lexicon, Syntax, triage
+from companion.triage_lexicon import default_lexicon
+from tests.triage_helpers import assert_at_least, labelled_rows
 
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
     return default_lexicon("es")
-
-
-def rank(level: str) -> int:
-    return LEVELS.index(level)  # type: ignore[arg-type]
-
-
-def assert_at_least(result: Result, expected: Level, text: str) -> None:
-    assert rank(result.level) >= rank(expected), f"{text!r}: {result} is below {expected}"
 
 
 # --- the examples of clinical-facts.md, in Spanish ----------------------------------------------
@@ -67,16 +57,6 @@ CLINICAL_FACTS = [
     ("ibuprofeno", "concern", {"method_or_means"}, True),
     ("800mg", "concern", {"method_or_means"}, True),
 ]
-
-
-@pytest.mark.parametrize(("text", "level", "reasons", "ask"), CLINICAL_FACTS)
-def test_clinical_facts_examples(
-    lexicon: Lexicon, text: str, level: str, reasons: set[str], ask: bool
-) -> None:
-    result = triage(text, lexicon)
-    assert result.level == level, f"{text!r}: {result}"
-    assert reasons <= set(result.reasons), result
-    assert result.ask_clarifying is ask
 
 
 # --- emergency ----------------------------------------------------------------------------------
@@ -129,14 +109,6 @@ EMERGENCY = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reasons"), EMERGENCY)
-def test_emergency(lexicon: Lexicon, text: str, reasons: set[str]) -> None:
-    result = triage(text, lexicon)
-    assert result.level == "emergency", f"{text!r}: {result}"
-    assert reasons <= set(result.reasons), result
-    assert result.ask_clarifying is False  # resources first, never wait for a reply
-
-
 # --- urgent -------------------------------------------------------------------------------------
 
 URGENT = [
@@ -177,12 +149,6 @@ URGENT = [
     "me imagino que se ahoga en la bañera",
 ]
 
-
-@pytest.mark.parametrize("text", URGENT)
-def test_urgent_is_never_lower(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
-
-
 INTRUSIVE_THOUGHTS = [
     "me da miedo sacudirlo cuando no deja de llorar",
     "tengo miedo de lastimar al bebé",
@@ -194,20 +160,7 @@ INTRUSIVE_THOUGHTS = [
     "pienso en sacudirla y me da horror",
 ]
 
-
-@pytest.mark.parametrize("text", INTRUSIVE_THOUGHTS)
-def test_unwanted_thoughts_of_harm_are_urgent_not_intent(lexicon: Lexicon, text: str) -> None:
-    """A fear of acting is an intrusive thought (urgent, non-shaming), not intent (emergency)."""
-    result = triage(text, lexicon)
-    assert result.level == "urgent", f"{text!r}: {result}"
-    assert "harm_to_baby" in result.reasons
-
-
-@pytest.mark.parametrize(
-    "text", ["no me voy a matar, solo necesito dormir", "no voy a lastimarme, te lo prometo"]
-)
-def test_a_negated_intent_word_is_not_intent(lexicon: Lexicon, text: str) -> None:
-    assert triage(text, lexicon).level != "emergency", text
+NEGATED_INTENT = ["no me voy a matar, solo necesito dormir", "no voy a lastimarme, te lo prometo"]
 
 
 def test_a_promise_she_cannot_make_is_not_a_denial(lexicon: Lexicon) -> None:
@@ -231,41 +184,19 @@ MEANS_ALONE = [
     "tengo las pastillas que me dio el doctor",
 ]
 
+DOSES = [
+    ("me tomé un paracetamol para el dolor de cabeza, ya me siento mejor", "none"),
+    ("me tomé 2 paracetamoles", "concern"),
+    ("me tomé 800 mg de ibuprofeno", "concern"),
+    ("¡el bebé se tomó todo el biberón!", "none"),
+    ("volví a tomar la pastilla anticonceptiva", "none"),
+    ("el doctor me dijo que tome todas las pastillas del antibiótico", "none"),
+]
 
-@pytest.mark.parametrize("text", MEANS_ALONE)
-def test_method_or_means_alone_is_concern_and_asks(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
-    assert result.level == "concern", f"{text!r}: {result}"
-    assert "method_or_means" in result.reasons
-    assert result.ask_clarifying is True
-
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("me tomé un paracetamol para el dolor de cabeza, ya me siento mejor", "none"),
-        ("me tomé 2 paracetamoles", "concern"),
-        ("me tomé 800 mg de ibuprofeno", "concern"),
-        ("¡el bebé se tomó todo el biberón!", "none"),
-        ("volví a tomar la pastilla anticonceptiva", "none"),
-        ("el doctor me dijo que tome todas las pastillas del antibiótico", "none"),
-    ],
-)
-def test_doses_and_feeds_are_not_overdoses(lexicon: Lexicon, text: str, level: str) -> None:
-    assert triage(text, lexicon).level == level, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "me quiero morir. Me tomé un paracetamol para el dolor de cabeza",
-        "me tomé ibuprofeno para el dolor, me quiero matar",
-    ],
-)
-def test_a_plain_reason_for_a_painkiller_never_lowers_suicidal_words(
-    lexicon: Lexicon, text: str
-) -> None:
-    assert triage(text, lexicon).level == "emergency", text
+PLAIN_REASON = [
+    "me quiero morir. Me tomé un paracetamol para el dolor de cabeza",
+    "me tomé ibuprofeno para el dolor, me quiero matar",
+]
 
 
 # --- negation is clause-scoped ------------------------------------------------------------------
@@ -282,17 +213,6 @@ NEGATED = [
     ("nunca pienso en hacerme daño, solo me siento sola", "self_harm"),
     ("ni loca me haría daño", "self_harm"),
 ]
-
-
-@pytest.mark.parametrize(("text", "topic"), NEGATED)
-def test_a_denial_becomes_a_clarifying_question_not_silence(
-    lexicon: Lexicon, text: str, topic: str
-) -> None:
-    result = triage(text, lexicon)
-    assert result.level == "concern", f"{text!r}: {result}"
-    assert {"negated_needs_clarifying", topic} <= set(result.reasons)
-    assert result.ask_clarifying is True
-
 
 NOT_A_DENIAL = [
     # a disclosure in another clause
@@ -320,11 +240,6 @@ NOT_A_DENIAL = [
 ]
 
 
-@pytest.mark.parametrize("text", NOT_A_DENIAL)
-def test_negation_does_not_reach_past_its_clause(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
-
-
 def test_an_inverted_mark_opens_a_clause(lexicon: Lexicon) -> None:
     assert triage("no me quiero morir", lexicon).level == "concern"
     assert triage("no ¡me quiero morir!", lexicon).level == "urgent"
@@ -345,13 +260,6 @@ IDIOMS = [
     "se me quemó el pan otra vez jaja",
 ]
 
-
-@pytest.mark.parametrize("text", IDIOMS)
-def test_idioms_alone_are_none(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
-    assert result == Result("none", ("idiom_ignored",), False), text
-
-
 NEVER_CANCELLED = [
     ("me quiero morir jaja", "urgent"),
     ("quiero morirme 😂", "urgent"),
@@ -363,13 +271,6 @@ NEVER_CANCELLED = [
     ("me muero por un café y me quiero morir", "urgent"),
     ("me muero de sueño, quiero morirme", "urgent"),
 ]
-
-
-@pytest.mark.parametrize(("text", "level"), NEVER_CANCELLED)
-def test_jaja_emoji_or_an_idiom_never_cancel_a_serious_phrase(
-    lexicon: Lexicon, text: str, level: Level
-) -> None:
-    assert_at_least(triage(text, lexicon), level, text)
 
 
 # --- someone else, and the past -----------------------------------------------------------------
@@ -385,14 +286,6 @@ OTHERS = [
     "mi esposo dice que a veces quiere desaparecer",
 ]
 
-
-@pytest.mark.parametrize("text", OTHERS)
-def test_third_party_and_media_are_concern_not_urgent(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
-    assert result.level == "concern", f"{text!r}: {result}"
-    assert "third_party_or_media" in result.reasons
-
-
 HER_OWN = [
     "mi esposo no sabe que me quiero morir",
     "mi esposo me dijo que me matara",
@@ -400,14 +293,6 @@ HER_OWN = [
     "vi un documental sobre el suicidio y ahora quiero morir",
     "mi amiga dice que no sabe que quiero morirme",
 ]
-
-
-@pytest.mark.parametrize("text", HER_OWN)
-def test_someone_else_in_the_sentence_does_not_hide_her_own_words(
-    lexicon: Lexicon, text: str
-) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
-
 
 PAST = [
     "Después de mi primer bebé pensé en suicidarme",
@@ -417,73 +302,43 @@ PAST = [
     "hace tres años intenté suicidarme, ahora estoy bien",
 ]
 
-
-@pytest.mark.parametrize("text", PAST)
-def test_past_tense_is_concern_and_asks_about_now(lexicon: Lexicon, text: str) -> None:
-    result = triage(text, lexicon)
-    assert result.level == "concern", f"{text!r}: {result}"
-    assert "past_tense_ask_about_now" in result.reasons
-    assert result.ask_clarifying is True
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Después de mi primer bebé pensé en suicidarme y tengo miedo de que esté regresando",
-        "de adolescente me cortaba y me volví a cortar",
-        "con mi primer hijo quería morirme. Ahora quiero morirme otra vez",
-    ],
-)
-def test_a_past_episode_said_to_be_back_is_current(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+PAST_SAID_TO_BE_BACK = [
+    "Después de mi primer bebé pensé en suicidarme y tengo miedo de que esté regresando",
+    "de adolescente me cortaba y me volví a cortar",
+    "con mi primer hijo quería morirme. Ahora quiero morirme otra vez",
+]
 
 
 # --- whom "lo", "la" and "le" mean --------------------------------------------------------------
 
+TARGETS = [
+    ("mi esposo ronca tanto que lo quiero matar jaja", "none"),
+    ("mi suegra me saca de quicio, la quiero matar jaja", "none"),
+    ("a veces quiero ahorcar a mi esposo jaja", "none"),
+    ("le quiero pegar a mi esposo", "none"),
+    ("no deja de llorar, lo podría lastimar", "urgent"),
+    ("quiero lastimar a mi hijo", "emergency"),
+    ("lo podría lastimar", "concern"),  # nobody named: ask
+    ("quiero lastimarlo", "emergency"),  # intent, nobody named: the baby may be at risk
+    ("le sacudí la sonaja y se rió", "none"),  # the rattle is what was shaken
+    ("tuvimos que tirar todos sus biberones viejos", "none"),
+    ("lo tiré a la basura", "none"),
+    ("no dejo de imaginar que la dejo caer", "urgent"),
+    ("mi bebé se ahogó con la leche pero ya está bien", "none"),
+]
 
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("mi esposo ronca tanto que lo quiero matar jaja", "none"),
-        ("mi suegra me saca de quicio, la quiero matar jaja", "none"),
-        ("a veces quiero ahorcar a mi esposo jaja", "none"),
-        ("le quiero pegar a mi esposo", "none"),
-        ("no deja de llorar, lo podría lastimar", "urgent"),
-        ("quiero lastimar a mi hijo", "emergency"),
-        ("lo podría lastimar", "concern"),  # nobody named: ask
-        ("quiero lastimarlo", "emergency"),  # intent, nobody named: the baby may be at risk
-        ("le sacudí la sonaja y se rió", "none"),  # the rattle is what was shaken
-        ("tuvimos que tirar todos sus biberones viejos", "none"),
-        ("lo tiré a la basura", "none"),
-        ("no dejo de imaginar que la dejo caer", "urgent"),
-        ("mi bebé se ahogó con la leche pero ya está bien", "none"),
-    ],
-)
-def test_harm_verbs_follow_whom_she_means(lexicon: Lexicon, text: str, level: Level) -> None:
-    assert triage(text, lexicon).level == level, text
-
-
-def test_an_unclear_target_asks(lexicon: Lexicon) -> None:
-    result = triage("lo podría lastimar", lexicon)
-    assert result.ask_clarifying is True
-    assert "harm_to_baby" in result.reasons
+UNCLEAR_TARGET = "lo podría lastimar"
 
 
 # --- hopelessness and weak burden ---------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("text", "level"),
-    [
-        ("ya no puedo más", "concern"),
-        ("todos estarían mejor", "concern"),
-        ("ya no puedo más, todos estarían mejor", "urgent"),
-        ("me siento sin esperanza", "concern"),
-        ("no estoy deprimida, solo cansada", "none"),
-    ],
-)
-def test_hopelessness_and_weak_burden(lexicon: Lexicon, text: str, level: Level) -> None:
-    assert triage(text, lexicon).level == level, text
+HOPELESSNESS = [
+    ("ya no puedo más", "concern"),
+    ("todos estarían mejor", "concern"),
+    ("ya no puedo más, todos estarían mejor", "urgent"),
+    ("me siento sin esperanza", "concern"),
+    ("no estoy deprimida, solo cansada", "none"),
+]
 
 
 # --- several short messages ---------------------------------------------------------------------
@@ -498,79 +353,58 @@ RAISED_BY_RECENT = [
     (["después de mi primer bebé pensé en suicidarme"], "y creo que está volviendo", "urgent"),
 ]
 
-
-@pytest.mark.parametrize(("recent", "text", "level"), RAISED_BY_RECENT)
-def test_recent_messages_together_raise_the_level(
-    lexicon: Lexicon, recent: list[str], text: str, level: Level
-) -> None:
-    alone = triage(text, lexicon)
-    together = triage(text, lexicon, recent)
-    assert rank(alone.level) < rank(level), "the case must need the earlier messages"
-    assert together.level == level, together
-    assert "combined_recent_messages" in together.reasons
-
-
-@pytest.mark.parametrize(
-    ("recent", "text"),
-    [
-        (["me quiero morir"], "gracias por escucharme"),
-        (["me voy a matar esta noche"], "ok"),
-        (["me tomé todas las pastillas"], "me muero por un café"),
-    ],
-)
-def test_an_earlier_message_alone_never_raises_a_harmless_one(
-    lexicon: Lexicon, recent: list[str], text: str
-) -> None:
-    assert triage(text, lexicon, recent) == triage(text, lexicon)
+HARMLESS_AFTER = [
+    (["me quiero morir"], "gracias por escucharme"),
+    (["me voy a matar esta noche"], "ok"),
+    (["me tomé todas las pastillas"], "me muero por un café"),
+]
 
 
 # --- normalisation ------------------------------------------------------------------------------
 
+NORMALISED = [
+    ("Quiero MATARME", "quiero matar me"),
+    ("no dejo de imaginármela ahogándose", "no dejo de imaginar me la ahogando se"),
+    ("hacérselo", "hacer se lo"),
+    ("pienso en la muerte", "pienso en la muerte"),  # "muer" is too short to be a verb form
+    ("hola, ¿qué tal?", "hola que tal"),
+    ("Ya no quiero vivir", "ya no quiero vivir"),
+    ("toy cansada d todo q kiero morirrrr", "estoy cansada de todo que quiero morir"),
+    ("xq sigo viva", "sigo viva"),  # "porque" opens a clause and is dropped
+    ("mi bb", "mi bebe"),
+    ("daño, niña, acción", "dano nina accion"),
+    ("me    quiero   morir", "me quiero morir"),
+    ("💊💊", "💊 💊"),
+]
 
-@pytest.mark.parametrize(
-    ("text", "normalised"),
-    [
-        ("Quiero MATARME", "quiero matar me"),
-        ("no dejo de imaginármela ahogándose", "no dejo de imaginar me la ahogando se"),
-        ("hacérselo", "hacer se lo"),
-        ("pienso en la muerte", "pienso en la muerte"),  # "muer" is too short to be a verb form
-        ("hola, ¿qué tal?", "hola que tal"),
-        ("Ya no quiero vivir", "ya no quiero vivir"),
-        ("toy cansada d todo q kiero morirrrr", "estoy cansada de todo que quiero morir"),
-        ("xq sigo viva", "sigo viva"),  # "porque" opens a clause and is dropped
-        ("mi bb", "mi bebe"),
-        ("daño, niña, acción", "dano nina accion"),
-        ("me    quiero   morir", "me quiero morir"),
-        ("💊💊", "💊 💊"),
-    ],
-)
-def test_normalisation(lexicon: Lexicon, text: str, normalised: str) -> None:
-    assert normalise(text, lexicon) == normalised
+ODD_SPELLING = [
+    "ME QUIERO MORIR",
+    "me kiero morir",
+    "m kiero matarrrr",
+    "qiero suicidarme",
+    "ya no kiero vivir",
+    "no quiero vivir mas",
+    "yo ya no quiero vivir",
+    "Me\u00a0quiero\u2003morir",
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "ME QUIERO MORIR",
-        "me kiero morir",
-        "m kiero matarrrr",
-        "qiero suicidarme",
-        "ya no kiero vivir",
-        "no quiero vivir mas",
-        "yo ya no quiero vivir",
-        "Me\u00a0quiero\u2003morir",
-    ],
-)
-def test_odd_spelling_does_not_break_matching(lexicon: Lexicon, text: str) -> None:
-    assert_at_least(triage(text, lexicon), "urgent", text)
+# --- the result itself and privacy --------------------------------------------------------------
+
+REASON_SAMPLES = [
+    "me quiero morir esta noche",
+    "Nunca lastimaría a mi bebé",
+    "me muero por un café",
+    "hola",
+]
+
+PRIVATE = ("me quiero morir esta noche, me llamo Alexandra Quill", ["tengo las pastillas"])
 
 
 # --- the lexicon and its Spanish settings -------------------------------------------------------
 
 
-def test_the_shipped_lexicon_loads_with_its_spanish_settings(lexicon: Lexicon) -> None:
-    assert lexicon.locale == "es"
-    assert lexicon.overdose_count == 10
+def test_the_shipped_lexicon_has_its_spanish_settings(lexicon: Lexicon) -> None:
     syntax = lexicon.syntax
     assert syntax.clause_openers == "¿¡"
     assert {"me", "lo", "la", "le"} <= set(syntax.enclitics)
@@ -583,117 +417,57 @@ def test_english_uses_none_of_the_spanish_settings() -> None:
     assert default_lexicon("en").syntax == Syntax()
 
 
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "es" / "triage" / "lexicon.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+def _replace(old: str, new: str) -> Callable[[str], str]:
+    return lambda text: text.replace(old, new, 1)
 
 
-BROKEN_SETTINGS = [
-    ("unknown setting", "clitic_doubling = true\n", "clitic_dubling = true\n", "unknown settings"),
+BROKEN = [
+    (
+        "unknown setting",
+        _replace("clitic_doubling = true\n", "clitic_dubling = true\n"),
+        "unknown settings",
+    ),
     (
         "pronouns without verb endings",
-        'enclitic_hosts = ["ar", "er", "ir", "ndo"]\n',
-        "",
+        _replace('enclitic_hosts = ["ar", "er", "ir", "ndo"]\n', ""),
         "enclitics and enclitic_hosts go together",
     ),
     (
         "a bridge that is not a word",
-        '"quiero", "queria",',
-        '"quiero dormir", "queria",',
+        _replace('"quiero", "queria",', '"quiero dormir", "queria",'),
         "proclitic_bridges must be a list of single words",
     ),
-    ("a switch that is not a switch", "subject_optional = true", 'subject_optional = "si"', "true"),
-    ("letters as clause openers", 'clause_openers = "¿¡"', 'clause_openers = "¿a"', "punctuation"),
+    (
+        "a switch that is not a switch",
+        _replace("subject_optional = true", 'subject_optional = "si"'),
+        "true",
+    ),
+    (
+        "letters as clause openers",
+        _replace('clause_openers = "¿¡"', 'clause_openers = "¿a"'),
+        "punctuation",
+    ),
 ]
-
-
-@pytest.mark.parametrize(
-    ("name", "old", "new", "message"), BROKEN_SETTINGS, ids=[case[0] for case in BROKEN_SETTINGS]
-)
-def test_broken_settings_are_refused_with_a_clear_message(
-    tmp_path: Path, name: str, old: str, new: str, message: str
-) -> None:
-    shipped = SHIPPED.read_text(encoding="utf-8")
-    assert old in shipped
-    path = _write(tmp_path, shipped.replace(old, new, 1))
-    with pytest.raises(LexiconError, match=re.escape(message)):
-        load_lexicon(path)
-
-
-def test_an_unchanged_copy_loads(tmp_path: Path) -> None:
-    path = _write(tmp_path, SHIPPED.read_text(encoding="utf-8"))
-    copy = load_lexicon(path)
-    assert copy.locale == "es"
-    assert copy.syntax == default_lexicon("es").syntax
 
 
 # --- the command --------------------------------------------------------------------------------
 
-
-def test_cli_reads_spanish_with_locale_es(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("me quiero morir\nme muero por un café\n"))
-    assert main(["triage", "--locale", "es"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    results = [json.loads(line) for line in lines]
-    assert [result["level"] for result in results] == ["urgent", "none"]
-    assert "café" not in "".join(lines)  # never the text
+CLI = (
+    ["triage", "--locale", "es"],
+    "me quiero morir\nme muero por un café\n",
+    [
+        {"level": "urgent", "reasons": ["suicidal_ideation"], "ask_clarifying": False},
+        {"level": "none", "reasons": ["idiom_ignored"], "ask_clarifying": False},
+    ],
+    ["café"],
+)
 
 
 # --- the labelled set ---------------------------------------------------------------------------
 
 
-def _labelled_rows() -> list[tuple[str, str]]:
-    rows = []
-    for line in LABELLED.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            level, _, text = line.partition("\t")
-            rows.append((level, text))
-    return rows
-
-
-def test_the_labelled_set_is_large_and_covers_every_level() -> None:
-    rows = _labelled_rows()
-    assert len(rows) >= 300
-    for level in LEVELS:
-        assert sum(1 for row in rows if row[0] == level) >= 30, level
-    texts = [text for _, text in rows]
-    assert len(texts) == len(set(texts)), "a line appears twice"
-    assert any("\u2019" in text for text in texts)  # curly apostrophes
-    assert any(re.search(r"\S {2,}\S", text) for text in texts)  # odd spacing
-    assert any(ord(ch) > 0x2600 for text in texts for ch in text)  # emoji
+def test_the_labelled_set_has_sms_spelling_missing_accents_and_spanglish() -> None:
+    texts = [text for _, text in labelled_rows("es")]
     assert any(re.search(r"\b(q|xq|toy|kiero|bb)\b", text) for text in texts)  # SMS spelling
     assert any("me tome todas" in text for text in texts)  # accents left out
     assert any(re.search(r"\b(I'm|I want|this baby)\b", text) for text in texts)  # Spanglish
-
-
-SERIOUS = [(level, text) for level, text in _labelled_rows() if level in ("urgent", "emergency")]
-
-
-@pytest.mark.parametrize(("level", "text"), SERIOUS)
-def test_every_labelled_urgent_and_emergency_line_is_caught(
-    lexicon: Lexicon, level: Level, text: str
-) -> None:
-    assert_at_least(triage(text, lexicon), level, text)
-
-
-def test_only_concern_ever_asks_first(lexicon: Lexicon) -> None:
-    for row in _labelled_rows():
-        result = triage(row[1], lexicon)
-        if result.ask_clarifying:
-            assert result.level == "concern", row
-
-
-def test_eval_over_the_labelled_set_passes_the_english_thresholds(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["triage", "--locale", "es", "--eval", str(LABELLED)]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["lines"] == len(_labelled_rows())
-    assert report["recall"]["urgent"] == 1.0
-    assert report["recall"]["emergency"] == 1.0
-    assert report["urgent_or_emergency_recall"] == 1.0
-    assert report["false_alarm_rate"] <= 0.10
