@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from companion.app import build_services
@@ -526,6 +526,18 @@ async def test_summary_finds_her_by_name_or_offers_a_choice(
         'No one sharing with you is called "Zoe". /patients lists everyone sharing with you now.'
     )
     assert none.buttons == []
+
+
+async def test_a_clinician_quoting_a_patient_after_a_command_gets_no_crisis_reply(
+    services: Services, world: World, rivera: ChatDriver
+) -> None:
+    count = select(func.count()).select_from(Flag)
+    async with services.db.session() as session:
+        flags_before = await session.scalar(count)
+    [answer] = await rivera.say("/summary Zoe said I want to kill myself")
+    assert answer.text.startswith('No one sharing with you is called "Zoe said')
+    async with services.db.session() as session:
+        assert await session.scalar(count) == flags_before
 
 
 async def test_a_forged_summary_button_for_another_clinicians_patient_is_refused(

@@ -27,6 +27,7 @@ from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
 from companion.delivery.outbox import drop_scheduled
 from companion.store.alerts import FLAG, create_alert, linked
+from companion.store.clinicians import clinician_by_user
 from companion.store.flags import raise_flag, recent_messages, remember_message
 from companion.store.models import Lane, Mother
 
@@ -231,6 +232,8 @@ async def check_side_text(update: Update, context: Ctx) -> None:
         )
         if risk is None or risk.level not in URGENT_LEVELS:
             return  # nothing else answers these, so a mild concern here waits for her next message
+        if mother is None and await clinician_by_user(session, user.id) is not None:
+            return  # a clinician quoting a patient ("/summary ... she said she wants to die")
         response = await respond_to_risk(services, session, mother, locale, risk)
         if response is not None:
             await send(
