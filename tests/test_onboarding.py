@@ -801,7 +801,7 @@ async def test_a_spanish_speaking_mother_types_every_answer_in_spanish(
     assert texts(replies) == [es(services, "onboarding.country.other_prompt")]
     replies = await mother.say("México")
     assert texts(replies) == [
-        es(services, "onboarding.country.saved", country="Mexico"),
+        es(services, "onboarding.country.saved", country="México"),
         es(services, "onboarding.timezone.location_hint"),
         es(services, "onboarding.timezone.prompt_type"),
     ]
