@@ -97,6 +97,8 @@ class Worker:
         if self.stopped:
             return
         self.stopped = True
+        for task in self.tasks[1:]:  # sending stops at once, as in a process that exits
+            task.cancel()
         self.stopping.set()  # a tick under way finishes (cancelled, it would roll back anyway)
         await asyncio.gather(*self.tasks[:1], return_exceptions=True)
         for task in self.tasks:
