@@ -21,8 +21,7 @@ from companion.bot.alert_text import Facts, clock_time, emergency_number, taken_
 from companion.bot.context import Ctx, Services, pressed
 from companion.bot.flows import mark_answered
 from companion.bot.replies import Reply
-from companion.delivery.alert_repeats import ACK, WILL_CALL, Mail, read_facts
-from companion.delivery.outbox import enqueue
+from companion.delivery.alert_repeats import ACK, WILL_CALL, Mail, read_facts, tell_her
 from companion.store.alerts import (
     CALLBACK,
     FLAG,
@@ -35,7 +34,6 @@ from companion.store.alerts import (
 )
 from companion.store.clinician_models import Alert, Clinician
 from companion.store.clinicians import audit, clinician_by_user, read_display_name
-from companion.store.db import after_commit
 from companion.store.models import Lane, Mother
 
 log = logging.getLogger(__name__)
@@ -161,16 +159,7 @@ async def _tell_her(
         clinician=clinician.name,
         emergency=emergency_number(services, mother),
     )
-    await enqueue(
-        session,
-        services.vault,
-        chat_id=mother.chat_id,
-        replies=[Reply(text)],
-        lane=Lane.REPLY,
-        now=services.clock.now(),
-        mother_id=mother.id,
-    )
-    after_commit(session, services.sender.wake)
+    await tell_her(services, session, mother, text)
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

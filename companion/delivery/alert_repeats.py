@@ -202,6 +202,11 @@ async def _tell_her_still_waiting(
         clinicians=names,
         emergency=emergency_number(services, mother),
     )
+    await tell_her(services, session, mother, text)
+
+
+async def tell_her(services: Services, session: AsyncSession, mother: Mother, text: str) -> None:
+    """Queue a word about her alert to her, in her reply lane, sent once this commits."""
     await enqueue(
         session,
         services.vault,
@@ -211,3 +216,4 @@ async def _tell_her_still_waiting(
         now=services.clock.now(),
         mother_id=mother.id,
     )
+    after_commit(session, services.sender.wake)
