@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from companion.resources import migrations_dir
+from companion.store.sqlite_driver import async_creator
 
 
 def sync_url(url: str) -> str:
@@ -44,9 +45,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _connect_args(engine: AsyncEngine) -> tuple[Sequence[Any], Mapping[str, Any]]:
+    sync = engine.sync_engine
+    return sync.dialect.create_connect_args(sync.url)
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        # aiosqlite, with one trip to its thread per statement (see sqlite_driver); the
+        # connection arguments are still the dialect's reading of the URL.
+        engine = create_async_engine(
+            url, async_creator=async_creator(lambda: _connect_args(engine))
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

@@ -1,0 +1,166 @@
+"""aiosqlite with one trip to its thread per statement, for SQLAlchemy's aiosqlite dialect.
+
+aiosqlite runs every sqlite3 call on a thread of its own, so a slow disk never blocks the event
+loop. Through SQLAlchemy each statement used to make four trips there and back (open a cursor,
+execute, fetch, close), and each connection going back to the pool one more (a rollback, even
+after a commit). A trip costs a thread wake-up each way, far more than a small statement itself:
+at a few hundred replies a second it was most of the time spent.
+
+Here a statement's steps run in one trip: execute, read every row, note what the cursor reports
+(description, rowcount, lastrowid), close. The rows are then handed out from memory. A commit or
+rollback with no transaction open (sqlite3 would do nothing) makes no trip. Everything else is
+aiosqlite's: the same thread per connection, one call at a time in order, the same sqlite3
+errors. It plugs in through SQLAlchemy's public `async_creator` (see make_engine in db.py).
+
+Companion reads whole results (it never streams), so holding the rows in memory changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import aiosqlite
+
+Outcome = tuple[Any, int, int | None, list[Any]]
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors make one trip per statement."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        # As SQLAlchemy's dialect does for aiosqlite's own connections: a connection left open
+        # (the process stopping) must not keep the process alive.
+        self._thread.daemon = True
+        # Whether sqlite3 had a transaction open after the last call that ran on the thread, and
+        # how many calls were sent there / have finished there. Each counter is written by one
+        # side only. A call whose caller was cancelled still runs (and records) on the thread,
+        # so the flag is only trusted when nothing is outstanding.
+        self._open_transaction = False
+        self._sent = 0
+        self._finished = 0
+
+    async def _trip(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run `function(sqlite3 connection)` on the connection's thread, in order."""
+        self._sent += 1
+        # aiosqlite's own way onto the thread (its cursors call it too); it is not annotated.
+        return await self._execute(self._on_thread, function)  # type: ignore[no-untyped-call]
+
+    def _on_thread(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
+        raw = self._conn
+        try:
+            return function(raw)
+        finally:
+            self._open_transaction = raw.in_transaction
+            self._finished += 1
+
+    def _surely_idle(self) -> bool:
+        """No transaction open, and no call on its way that could open one."""
+        return self._finished == self._sent and not self._open_transaction
+
+    def cursor(self) -> OneTripCursor:  # type: ignore[override]
+        # SQLAlchemy enters the cursor with `await cursor.__aenter__()`; no trip is needed.
+        return OneTripCursor(self)
+
+    async def commit(self) -> None:
+        if self._running and self._connection is not None and self._surely_idle():
+            return
+        await self._trip(sqlite3.Connection.commit)
+
+    async def rollback(self) -> None:
+        if self._running and self._connection is not None and self._surely_idle():
+            return
+        await self._trip(sqlite3.Connection.rollback)
+
+
+def _run_statement(
+    operation: str, parameters: Any, many: bool, connection: sqlite3.Connection
+) -> Outcome:
+    """On the connection's thread: execute, read every row (if any), close."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        else:
+            cursor.execute(operation, () if parameters is None else parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor:
+    """The asyncio cursor SQLAlchemy's adapter drives: execute is one trip; the rest is local."""
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._rows: deque[Any] = deque()
+        self.arraysize = 1
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def _run(self, operation: str, parameters: Any, many: bool) -> OneTripCursor:
+        outcome: Outcome = await self._connection._trip(
+            partial(_run_statement, operation, parameters, many)
+        )
+        self.description, self.rowcount, self.lastrowid, rows = outcome
+        self._rows = deque(rows)
+        return self
+
+    async def execute(self, operation: str, parameters: Any = None) -> OneTripCursor:
+        return await self._run(operation, parameters, many=False)
+
+    async def executemany(self, operation: str, seq_of_parameters: Any) -> OneTripCursor:
+        return await self._run(operation, seq_of_parameters, many=True)
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
+        rows = self._rows
+        return [rows.popleft() for _ in range(min(size or self.arraysize, len(rows)))]
+
+    async def fetchall(self) -> Sequence[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def setinputsizes(self, *_: Any) -> None:
+        pass
+
+    async def close(self) -> None:
+        self._rows.clear()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._each()
+
+    async def _each(self) -> AsyncIterator[Any]:
+        while self._rows:
+            yield self._rows.popleft()
+
+
+def async_creator(
+    connect_args: Callable[[], tuple[Sequence[Any], Mapping[str, Any]]],
+) -> Callable[[], Awaitable[OneTripConnection]]:
+    """For create_async_engine(async_creator=...): connections opened with the arguments the
+    dialect reads from the URL (`connect_args()`, called at each connect)."""
+
+    async def connect() -> OneTripConnection:
+        args, kwargs = connect_args()
+        connection = OneTripConnection(partial(sqlite3.connect, *args, **kwargs))
+        await connection  # starts its thread and connects there
+        return connection
+
+    return connect
