@@ -24,6 +24,7 @@ from companion.delivery.alert_repeats import repeat_unacknowledged
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, FaultResult, SentMessage, blocked
+from companion.store.alerts import create_alert
 from companion.store.clinician_models import Alert, AuditEntry, Clinician, Share
 from companion.store.models import Lane, OutboxMessage
 from tests.chat_helpers import snapshot, t, texts
@@ -600,3 +601,110 @@ def test_every_reason_and_source_has_clinical_words(services: Services) -> None:
     assert [s for s in typed if not content.has("en", f"alerts.source.{s}")] == []
     for instrument in content.instruments["en"].values():  # questionnaires name their own item
         assert not content.has("en", f"alerts.source.{instrument.id}")
+
+
+# --- 7. alerts nobody has acknowledged come back in each clinician's daily digest ---------------
+
+
+def digest_of(driver: ChatDriver) -> tuple[str, list[SentMessage]]:
+    """The digest's text and the button messages after it, from what she has not read yet."""
+    [digest, *buttons] = driver.new_messages()
+    assert digest.text.startswith("Daily summary, ")
+    return digest.text, buttons
+
+
+async def test_alerts_nobody_acknowledged_come_back_in_the_digest_with_their_buttons(
+    world: World, services: Services, clock: ManualClock
+) -> None:
+    await raise_urgent(world, world.a)  # to Dr Rivera
+    clock.set(START + timedelta(minutes=1))
+    [help_shown] = await world.b.say("/help")
+    await world.b.tap_on(help_shown, CALL_ME)  # to both
+    clock.set(START + timedelta(minutes=15))
+    await tick(services)  # the urgent alert is repeated; her request is not
+    for driver in (world.a, world.b, world.rivera, world.okafor):
+        driver.new_messages()
+
+    clock.set(at(21, 8))  # both digests are due at 08:00 London
+    await tick(services)
+    text, buttons = digest_of(world.rivera)
+    assert text.startswith(
+        "Daily summary, 21 November 2026\n\n"
+        "Alerts nobody has acknowledged yet (2):\n"
+        "• Ana R.: urgent alert, sent 20 h ago\n"
+        "• Bea K.: her request to be contacted, sent 19 h ago\n\n"
+        "Open flags (1):\n"
+    )
+    assert [(m.text, m.button_labels, m.protect_content) for m in buttons] == [
+        (
+            "Ana R.: urgent alert, sent 20 h ago. Nobody has acknowledged it yet.",
+            [ACKNOWLEDGE, WILL_CALL],
+            True,
+        ),
+        (
+            "Bea K.: her request to be contacted, sent 19 h ago. Nobody has acknowledged it yet.",
+            [ACKNOWLEDGE],
+            True,
+        ),
+    ]
+    text, okafors = digest_of(world.okafor)  # Bea's request only; and not "all quiet"
+    assert text.startswith(
+        "Daily summary, 21 November 2026\n\n"
+        "Alerts nobody has acknowledged yet (1):\n"
+        "• Bea K.: her request to be contacted, sent 19 h ago\n\n/patients"
+    )
+    assert [m.text for m in okafors] == [buttons[1].text]
+
+    # Acknowledged from the digest: as from the alert itself.
+    assert await world.rivera.tap_on(buttons[0], ACKNOWLEDGE) == []
+    assert buttons[0].buttons == []
+    assert buttons[0].text.endswith("\n\n✓ Acknowledged by you at 08:00.")
+    [seen] = [m for m in world.a.new_messages() if m.text.startswith("Dr Rivera")]
+    assert seen.text.startswith("Dr Rivera has seen my alert about how you're feeling.")
+    urgent, request = await alerts(services)
+    assert (urgent.status, urgent.acknowledged_by) == ("acknowledged", world.ids["rivera"])
+    assert request.status == "open"
+
+    clock.set(at(22, 8))
+    await tick(services)
+    text, buttons = digest_of(world.rivera)
+    assert "Alerts nobody has acknowledged yet (1):\n• Bea K.: her request" in text
+    assert "Ana R.: urgent alert" not in text
+    _, okafors = digest_of(world.okafor)
+    assert [m.text for m in okafors] == [m.text for m in buttons]
+    await world.okafor.tap_on(okafors[0], ACKNOWLEDGE)
+    [seen] = [m for m in world.b.new_messages() if m.text.startswith("Dr Okafor")]
+    assert seen.text == "Dr Okafor has seen your request and will contact you."
+    [notice] = world.rivera.new_messages()
+    assert notice.text == (
+        "✓ Call-back request from Bea K. (20 November 12:01 (her time)) acknowledged by Dr Okafor."
+    )
+
+    clock.set(at(23, 8))
+    await tick(services)
+    for driver in (world.rivera, world.okafor):
+        text, buttons = digest_of(driver)
+        assert "acknowledged" not in text
+        assert buttons == []
+
+
+async def test_a_digest_names_every_waiting_alert_and_repeats_the_oldest_five_with_buttons(
+    world: World, services: Services, clock: ManualClock
+) -> None:
+    async with services.db.session() as session:
+        for minutes in range(1, 8):
+            await create_alert(
+                session, mother_id=world.ids["A"], kind="callback",
+                now=START + timedelta(minutes=minutes),
+            )  # fmt: skip
+    await tick(services)  # the first tick schedules the digests: 08:00 London tomorrow
+    clock.set(at(21, 8))
+    await tick(services)
+    text, buttons = digest_of(world.rivera)
+    assert "Alerts nobody has acknowledged yet (7):\n" in text
+    assert text.count("• Ana R.: her request to be contacted, sent 19 h ago") == 7
+    assert "… and 2 more, each with its buttons in the message that first brought it.\n" in text
+    assert len(buttons) == 5
+    assert all(m.button_labels == [ACKNOWLEDGE] for m in buttons)
+    oldest_five = [alert.id for alert in await alerts(services)][:5]
+    assert [m.buttons[0][0]["callback_data"] for m in buttons] == [f"ack|{i}" for i in oldest_five]

@@ -107,7 +107,9 @@ class Mail:
         after_commit(self.session, services.sender.wake)
 
 
-def _buttons(services: Services, locale: str, alert: Alert) -> list[list[Button]]:
+def alert_buttons(services: Services, locale: str, alert: Alert) -> list[list[Button]]:
+    """Acknowledge, and for a flag I'll call her back: on the alert, and in the digest while
+    nobody has acknowledged it."""
     t = services.content.text
     ack = Button(t(locale, "alerts.clinician.button.acknowledge"), f"{ACK}|{alert.id}")
     if alert.kind == CALLBACK:
@@ -147,7 +149,7 @@ async def queue_alert(
         name, locale = read_display_name(share, services.vault), clinician.locale
         shown = words if share.include_notes else None
         text = alert_text(services, locale, facts, mother, name, words=shown, repeat=repeat)
-        reply = Reply(text, _buttons(services, locale, alert), protect=True)
+        reply = Reply(text, alert_buttons(services, locale, alert), protect=True)
         assert clinician.chat_id is not None  # linked() keeps only clinicians with a chat
         await mail.send(clinician.chat_id, reply, lane, event, clinician.id)
     backup = services.settings.backup_chat_id

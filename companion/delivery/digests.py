@@ -10,6 +10,8 @@ mothers sharing with her now appear; her notes only where she chose to share the
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.context import Services
 from companion.bot.patient_facts import (
+    K,
     age_words,
     clinician_locale,
     day_count,
@@ -40,11 +43,13 @@ from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
 from companion.core.trends import WEEK
 from companion.core.zones import tzinfo_for
+from companion.delivery.alert_repeats import alert_buttons
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
-from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus
-from companion.store.clinicians import audit, shared_with
-from companion.store.models import Lane
+from companion.store.alerts import CALLBACK, unacknowledged
+from companion.store.clinician_models import Alert, AuditEntry, Clinician, ClinicianStatus, Share
+from companion.store.clinicians import audit, read_display_name, shared_with
+from companion.store.models import Lane, Mother
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,7 @@ DIGEST_QUEUED = "digest_queued"  # the audit event; its time is "since the last 
 WEEKLY_ON = 0  # Monday's digest carries the weekly summaries
 TEXT_LIMIT = 4000  # below Telegram's 4,096
 FIRST_LOOKBACK = timedelta(days=7)  # a first digest's "new results": those of the past week
+WAITING_WITH_BUTTONS = 5  # unacknowledged alerts repeated with their buttons after a digest
 
 
 def clinician_zone(clinician: Clinician) -> tzinfo:
@@ -161,7 +167,10 @@ async def _queue(
     digest = build_digest(facts, since=since, silent_days=services.settings.silent_days)
     zone = clinician_zone(clinician)
     today = now.astimezone(zone).date()
-    replies = [Reply(text, protect=True) for text in digest_texts(services, locale, digest, today)]
+    waiting = await _waiting(services, session, pairs)
+    texts = digest_texts(services, locale, digest, today, waiting)
+    replies = [Reply(text, protect=True) for text in texts]
+    replies += _waiting_buttons(services, locale, waiting)
     weekly = [(share, mother) for share, mother in pairs if share.weekly_summary]
     if weekly and due.astimezone(zone).weekday() == WEEKLY_ON:
         last = today - timedelta(days=1)
@@ -178,18 +187,85 @@ async def _queue(
         lane=Lane.CLINICIAN,
         now=now,
     )
-    detail = f"flags={len(digest.flags)} results={len(digest.results)} silent={len(digest.silent)}"
+    detail = (
+        f"flags={len(digest.flags)} results={len(digest.results)} silent={len(digest.silent)} "
+        f"unacknowledged={len(waiting)}"
+    )
     audit(session, DIGEST_QUEUED, now, clinician_id=clinician.id, detail=detail)
     log.info("event=digest_queued clinician=%s messages=%d", clinician.id, len(replies))
     return True
 
 
-def digest_texts(services: Services, locale: str, digest: Digest, today: date) -> list[str]:
-    """The digest as one or more texts: title, open flags, new results of note, silent
-    mothers (or the all-quiet line), the caveat when a PHQ-9 is listed, the commands."""
+@dataclass(frozen=True)
+class Waiting:
+    """An alert nobody has acknowledged yet, as her clinician's digest names it."""
+
+    alert: Alert
+    name: str  # the name she chose to show this clinician
+    level: str | None  # the flag's; None for a call-back request
+
+
+async def _waiting(
+    services: Services, session: AsyncSession, pairs: Sequence[tuple[Share, Mother]]
+) -> list[Waiting]:
+    names = {mother.id: read_display_name(share, services.vault) for share, mother in pairs}
+    found = await unacknowledged(session, list(names))
+    return [Waiting(alert, names[alert.mother_id], level) for alert, level in found]
+
+
+def _what(content: Content, locale: str, waiting: Waiting) -> str:
+    kind = "callback" if waiting.alert.kind == CALLBACK else waiting.level or ""
+    if content.has(locale, f"{K}digest.what.{kind}"):
+        return say(content, locale, f"digest.what.{kind}")
+    return level_word(content, locale, kind)
+
+
+def _waiting_words(services: Services, locale: str, waiting: Waiting) -> dict[str, str]:
+    content, now = services.content, services.clock.now()
+    return {
+        "name": waiting.name,
+        "what": _what(content, locale, waiting),
+        "age": age_words(content, locale, waiting.alert.created_at, now),
+    }
+
+
+def _waiting_buttons(services: Services, locale: str, waiting: list[Waiting]) -> list[Reply]:
+    """After the digest, the oldest few waiting alerts again, each with its buttons, so she can
+    acknowledge without scrolling back to the alert."""
+    return [
+        Reply(
+            say(
+                services.content,
+                locale,
+                "digest.waiting_buttons",
+                **_waiting_words(services, locale, one),
+            ),
+            alert_buttons(services, locale, one.alert),
+            protect=True,
+        )
+        for one in waiting[:WAITING_WITH_BUTTONS]
+    ]
+
+
+def digest_texts(
+    services: Services, locale: str, digest: Digest, today: date, waiting: Sequence[Waiting] = ()
+) -> list[str]:
+    """The digest as one or more texts: title, alerts nobody has acknowledged, open flags, new
+    results of note, silent mothers (or the all-quiet line), the caveat when a PHQ-9 is
+    listed, the commands."""
     content, now = services.content, services.clock.now()
     silent_days = services.settings.silent_days
     lines = [say(content, locale, "digest.title", date=when(content, locale, today)), ""]
+    if waiting:
+        lines.append(say(content, locale, "digest.waiting", count=len(waiting)))
+        for one in waiting:
+            lines.append(
+                say(content, locale, "digest.waiting_line", **_waiting_words(services, locale, one))
+            )
+        if len(waiting) > WAITING_WITH_BUTTONS:
+            more = len(waiting) - WAITING_WITH_BUTTONS
+            lines.append(say(content, locale, "digest.waiting_more", count=more))
+        lines.append("")
     if digest.flags:
         lines.append(say(content, locale, "digest.flags", count=len(digest.flags)))
         for line in digest.flags:
@@ -231,7 +307,7 @@ def digest_texts(services: Services, locale: str, digest: Digest, today: date) -
                 say(content, locale, key, name=silent.name, days=count, status=status, **extra)
             )
         lines.append("")
-    if digest.quiet:
+    if digest.quiet and not waiting:
         lines += [
             say(content, locale, "digest.quiet", days=day_count(content, locale, silent_days)),
             "",

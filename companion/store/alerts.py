@@ -9,7 +9,7 @@ the handler queued for her, so her crisis reply always goes out before any alert
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, event, select, update
@@ -27,6 +27,7 @@ from companion.store.clinician_models import (
 )
 from companion.store.clinicians import audit
 from companion.store.models import Mother, MotherStatus, new_id
+from companion.store.safety_models import Flag
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,22 @@ async def pending_callback(session: AsyncSession, mother_id: str, now: datetime)
         .order_by(Alert.created_at.desc())
         .limit(1)
     )
+
+
+async def unacknowledged(
+    session: AsyncSession, mother_ids: Sequence[str]
+) -> list[tuple[Alert, str | None]]:
+    """These mothers' alerts nobody has acknowledged yet, oldest first, each with its flag's
+    level (None for a call-back request). For the daily digest."""
+    if not mother_ids:
+        return []
+    query = (
+        select(Alert, Flag.level)
+        .outerjoin(Flag, Flag.id == Alert.flag_id)
+        .where(Alert.mother_id.in_(mother_ids), Alert.status == AlertStatus.OPEN)
+        .order_by(Alert.created_at, Alert.id)
+    )
+    return [(alert, level) for alert, level in (await session.execute(query)).all()]
 
 
 async def claim_due_repeats(
