@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+import signal
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
@@ -159,12 +161,15 @@ async def serve(application: CompanionApp, *receivers: Receiver) -> None:
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
     await application.start()  # the JobQueue
+    terminated = asyncio.Event()
     workers = [
         asyncio.create_task(services.sender.run(), name="sender"),
         *(asyncio.create_task(receiver()) for receiver in receivers),
+        asyncio.create_task(terminated.wait(), name="terminated"),
     ]
     try:
-        done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
+        with on_sigterm(terminated.set):
+            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a crashed worker stops the process, so the platform restarts it
     finally:
@@ -174,6 +179,30 @@ async def serve(application: CompanionApp, *receivers: Receiver) -> None:
         await application.stop()
         await application.shutdown()
         await services.db.dispose()
+
+
+@contextmanager
+def on_sigterm(callback: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM, how a platform stops a process (a deploy, a restart), calls `callback` instead
+    of ending the process at once, so serving stops as it does on Ctrl-C: updates being handled
+    are cancelled and their claims released for the next worker at once (not after the lease),
+    the leader's lock is let go, and connections are closed. Uvicorn catches SIGTERM while it
+    serves and raises it again once it has stopped, which then lands here."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, _stopping, callback)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _stopping(callback: Callable[[], None]) -> None:
+    log.info("event=stopping signal=SIGTERM")
+    callback()
 
 
 def build_application(services: Services, request: BaseRequest | None = None) -> CompanionApp:

@@ -160,10 +160,11 @@ async def serve_webhook(
     async def listen() -> None:
         try:
             await server.serve()
-        finally:
-            if server.started and not server.should_exit:  # cancelled: close connections
+        except asyncio.CancelledError:  # stopping (Ctrl-C, SIGTERM): close connections first
+            if server.started:
                 server.should_exit = True
                 await server.shutdown()
+            raise
 
     await serve(application, listen, inbox.run)
 

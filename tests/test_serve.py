@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+
+import pytest
 
 from companion.app import build_application, build_services, serve_polling
 from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.devtools.fake_telegram import FakeTelegram, Person
+from tests.signal_helpers import send_sigterm, sigterm_behind
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -39,3 +43,24 @@ async def test_serve_polling_answers_a_mother_and_stops_cleanly(
         server.cancel()
         await asyncio.gather(server, return_exceptions=True)
     assert not application.running
+
+
+async def test_sigterm_stops_serving_cleanly_as_ctrl_c_does(
+    settings_values: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="companion")
+    settings: Settings = load_settings({**settings_values, "tick_seconds": 1})
+    telegram = FakeTelegram()
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=telegram)
+    telegram.push_update(Person(application.bot, 1001).text("/start"))
+    with sigterm_behind() as unhandled:
+        server = asyncio.create_task(serve_polling(application))
+        await _until(lambda: len(telegram.sent_to(1001)) >= 2)
+        send_sigterm()
+        async with asyncio.timeout(10):
+            await server  # it ends by itself, without an error: the process exits with 0
+    assert unhandled == []
+    assert not application.running
+    assert "event=stopping signal=SIGTERM" in caplog.text
+    assert len(telegram.sent_to(1001)) == 2

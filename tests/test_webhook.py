@@ -30,6 +30,7 @@ from companion.delivery.outgoing import Reply
 from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store.models import InboxUpdate, Lane
 from companion.webhook import SECRET_HEADER, create_app, serve_webhook, web_server
+from tests.signal_helpers import send_sigterm, sigterm_behind
 
 URL = "https://bot.example.org/telegram/hook-7f3a"
 PATH = "/telegram/hook-7f3a"
@@ -345,3 +346,28 @@ def test_webhook_settings_defaults_and_a_local_http_url() -> None:
     assert load_settings({"webhook_url": "https://bot.example.org"}).webhook_path == "/"
     with pytest.raises(ConfigError, match=r"^PORT: "):
         load_settings({"port": 70000})
+
+
+async def test_sigterm_stops_the_worker_cleanly_and_what_was_posted_is_kept(
+    settings: Settings,
+) -> None:
+    """Uvicorn takes SIGTERM while it serves and raises it again once it has stopped:
+    companion takes it then, and stops as on Ctrl-C (nothing kills the process mid clean-up)."""
+    telegram = FakeTelegram()
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=telegram)
+    port = free_port()
+    update = Person(application.bot, 1001).text("/start")
+    with sigterm_behind() as unhandled:
+        task = asyncio.create_task(serve_webhook(application, host="127.0.0.1", port=port))
+        await until(lambda: task.done() or _answers(port))
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await post(client, update.to_dict())).status_code == 200
+        send_sigterm()
+        async with asyncio.timeout(15):
+            await task  # it ends by itself, without an error
+    assert unhandled == []
+    assert not application.running
+    assert not _answers(port)
+    assert [row.update_id for row in await inbox_rows(services)] == [update.update_id]
+    await services.db.dispose()
