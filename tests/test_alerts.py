@@ -294,6 +294,23 @@ async def test_nobody_acknowledging_repeats_it_once_at_fifteen_minutes(
     assert len(backup_messages(telegram)) == 1
 
 
+@pytest.mark.parametrize("settings_overrides", [{"backup_chat_id": -1001234567890}])
+async def test_the_repeat_reaches_a_backup_group_with_only_name_level_and_time(
+    world: World, services: Services, telegram: FakeTelegram, clock: ManualClock
+) -> None:
+    await raise_urgent(world, world.a, "I want to die")
+    clock.set(START + timedelta(minutes=15))
+    assert (await tick(services)).alerts_repeated == 1
+    [to_group] = telegram.sent_to(-1001234567890)
+    assert to_group.text.startswith("🔁 REPEAT, NOT YET ACKNOWLEDGED: ⚠️ URGENT — Ana R.\n")
+    assert "die" not in to_group.text
+    assert to_group.protect_content
+    assert to_group.buttons == []
+    assert [line.text for line in world.a.new_messages()][-1] == t(
+        services, "alerts.mother.repeated_with_team", clinicians="Dr Rivera", emergency="999"
+    )
+
+
 async def test_two_ticks_at_once_repeat_it_once(
     world: World, services: Services, telegram: FakeTelegram, clock: ManualClock
 ) -> None:

@@ -91,6 +91,47 @@ async def test_being_made_admin_of_a_group_still_leaves(
     await assert_nothing_stored(services)
 
 
+# The clinic's backup chat for repeated alerts may be a group: companion stays there, says what
+# it is for, and reads nothing written in it. Every other group is still refused and left.
+AS_BACKUP = [{"backup_chat_id": GROUP_ID}]
+
+
+@pytest.mark.parametrize("settings_overrides", AS_BACKUP)
+@pytest.mark.parametrize("chat_type", ["group", "supergroup"])
+async def test_the_clinics_backup_group_is_greeted_not_left_and_never_read(
+    person_factory: Callable[..., ChatDriver],
+    services: Services,
+    telegram: FakeTelegram,
+    chat_type: str,
+) -> None:
+    group = person_factory(1001, chat_type=chat_type, chat_id=GROUP_ID)
+    [greeting] = await group.deliver(group.person.added_to_group())
+    assert greeting.text == t(services, "common.backup_group", minutes=15)
+    assert "within 15 minutes, it is repeated here once" in greeting.text
+    for said in ("hello everyone", "/start", "/help", "I want to die"):
+        assert await group.say(said) == []
+    assert telegram.left_chats == []
+    assert telegram.sent_to(1001) == []
+    await assert_nothing_stored(services)
+
+
+@pytest.mark.parametrize("settings_overrides", AS_BACKUP)
+async def test_with_a_backup_group_set_any_other_group_is_still_left(
+    person_factory: Callable[..., ChatDriver],
+    services: Services,
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="companion")
+    other = person_factory(1001, chat_type="supergroup", chat_id=GROUP_ID - 1)
+    replies = await other.deliver(other.person.added_to_group())
+    assert texts(replies) == [t(services, "common.group_refusal")]
+    assert telegram.left_chats == [GROUP_ID - 1]
+    # The id a clinic needs to name its group as the backup chat is in the log.
+    assert f"event=left_non_private_chat chat_type=supergroup chat_id={GROUP_ID - 1}" in caplog.text
+    await assert_nothing_stored(services)
+
+
 @pytest.mark.parametrize("gone", [ChatMemberLeft(BOT), ChatMemberBanned(BOT, until_date=FOREVER)])
 async def test_being_removed_from_a_group_sends_nothing(
     person_factory: Callable[..., ChatDriver],

@@ -1,4 +1,9 @@
-"""Private chats only: in a group or channel companion says so, stores nothing, and leaves."""
+"""Private chats only: in a group or channel companion says so, stores nothing, and leaves.
+
+One exception: the group the clinic named as its backup chat for repeated alerts
+(COMPANION_BACKUP_CHAT_ID). companion stays there, says what the group is for when it is added,
+and reads nothing written in it.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +30,41 @@ async def refuse_non_private(update: Update, context: Ctx) -> None:
             raise ApplicationHandlerStop
         await _refuse_empty_button(update, context)
         return
+    if chat is not None and _is_backup_group(chat, context):
+        if _added(update):
+            await _greet_backup_group(context, chat)
+        raise ApplicationHandlerStop  # nothing in it is read or stored
     if chat is not None and not _removed(update):
         await _say_goodbye(update, context, chat)
     raise ApplicationHandlerStop
+
+
+def _is_backup_group(chat: Chat, context: Ctx) -> bool:
+    backup = context.services.settings.backup_chat_id
+    return chat.id == backup and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def _added(update: Update) -> bool:
+    member = update.my_chat_member
+    return (
+        member is not None
+        and member.old_chat_member.status in GONE
+        and member.new_chat_member.status not in GONE
+    )
+
+
+async def _greet_backup_group(context: Ctx, chat: Chat) -> None:
+    services = context.services
+    text = services.content.text(
+        services.content.default_locale,
+        "common.backup_group",
+        minutes=services.settings.alert_repeat_minutes,
+    )
+    try:
+        await context.bot.send_message(chat.id, text)
+    except TelegramError as error:
+        log.info("event=backup_greeting_failed error=%s", type(error).__name__)
+    log.info("event=joined_backup_group chat_type=%s", chat.type)
 
 
 async def _refuse_empty_button(update: Update, context: Ctx) -> None:
@@ -55,7 +92,13 @@ async def _say_goodbye(update: Update, context: Ctx, chat: Chat) -> None:
         await context.bot.leave_chat(chat.id)
     except TelegramError as error:
         log.info("event=leave_chat_failed chat_type=%s error=%s", chat.type, type(error).__name__)
-    log.info("event=left_non_private_chat chat_type=%s update_id=%s", chat.type, update.update_id)
+    # The chat's id is logged so a clinic can name its group as the backup chat (README).
+    log.info(
+        "event=left_non_private_chat chat_type=%s chat_id=%s update_id=%s",
+        chat.type,
+        chat.id,
+        update.update_id,
+    )
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
