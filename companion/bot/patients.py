@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from companion.bot.context import Ctx, Services, pressed, sender
+from companion.bot.digest_texts import TEXT_LIMIT
 from companion.bot.help import answer_unknown_command
 from companion.bot.patient_facts import (
     clinician_locale,
@@ -40,7 +41,7 @@ from companion.core.clinician_summary import (
 from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
 from companion.core.schedule import next_checkin_at
 from companion.core.trends import last_days
-from companion.delivery.digests import TEXT_LIMIT, clinician_zone
+from companion.delivery.digests import clinician_zone
 from companion.store.clinician_models import Clinician, Share
 from companion.store.clinicians import (
     audit,
