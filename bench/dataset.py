@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 
 from bench.common import CHAT_BASE, GLOBAL_RATE, sqlite_url
-from companion.config import Settings, load_settings, normalise_database_url
+from companion.config import Settings, load_settings
+from companion.config_values import normalise_database_url
 from companion.store import db as store_db
 from companion.store.models import Mother, MotherStatus, new_id
 from companion.vault import generate_key

@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
-from companion.config import Settings, load_settings, normalise_database_url
+from companion.config import Settings, load_settings
+from companion.config_values import normalise_database_url
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store import db as store_db

@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 
 from companion.app import build_application, build_services
 from companion.clock import ManualClock
-from companion.config import load_settings, normalise_database_url
+from companion.config import load_settings
+from companion.config_values import normalise_database_url
 from companion.delivery.inbox import store_updates
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply

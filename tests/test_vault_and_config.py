@@ -12,11 +12,10 @@ from companion.config import (
     ENV_NAMES,
     ConfigError,
     Settings,
-    decode_key,
     load_settings,
-    normalise_database_url,
     require_for_run,
 )
+from companion.config_values import decode_key, normalise_database_url
 from companion.vault import Vault, VaultError, generate_key
 
 PLAINTEXT = "2026-10-15"
