@@ -12,15 +12,19 @@ from typing import Any
 
 import pytest
 from telegram import ChatMemberAdministrator, ChatMemberBanned, ChatMemberLeft, User
+from telegram.error import ChatMigrated
 
 from companion.bot import steps
 from companion.bot.context import Services
 from companion.bot.steps import Step, Turn
 from companion.clock import ManualClock
 from companion.core.triage_text import _cached_message
+from companion.delivery.outbox import enqueue
+from companion.delivery.outgoing import Reply
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import BOT_USER, FakeTelegram, SentMessage
+from companion.store.models import Lane
 from companion.store.mothers import read_birth_date
 from tests.chat_helpers import (
     assert_nothing_stored,
@@ -130,6 +134,37 @@ async def test_with_a_backup_group_set_any_other_group_is_still_left(
     # The id a clinic needs to name its group as the backup chat is in the log.
     assert f"event=left_non_private_chat chat_type=supergroup chat_id={GROUP_ID - 1}" in caplog.text
     await assert_nothing_stored(services)
+
+
+@pytest.mark.parametrize("settings_overrides", AS_BACKUP)
+async def test_a_backup_group_upgraded_to_a_supergroup_is_followed_and_its_new_id_logged(
+    person_factory: Callable[..., ChatDriver],
+    services: Services,
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="companion")
+    upgraded_id = GROUP_ID - 5
+    upgraded = person_factory(1001, chat_type="supergroup", chat_id=upgraded_id)
+    assert await upgraded.deliver(upgraded.person.moved_from(GROUP_ID)) == []
+    assert telegram.left_chats == []
+    assert f"event=backup_group_moved new_chat_id={upgraded_id}" in caplog.text
+
+    def moved(method: str, params: dict[str, Any]) -> BaseException | None:
+        if method == "sendMessage" and int(params["chat_id"]) == GROUP_ID:
+            return ChatMigrated(upgraded_id)
+        return None
+
+    telegram.fault = moved
+    async with services.db.session() as session:
+        await enqueue(
+            session, services.vault, chat_id=GROUP_ID, replies=[Reply("A repeated alert")],
+            lane=Lane.EMERGENCY, now=services.clock.now(),
+        )  # fmt: skip
+    await services.sender.drain()
+    assert [m.text for m in telegram.sent_to(upgraded_id)] == ["A repeated alert"]
+    assert telegram.sent_to(GROUP_ID) == []
+    assert f"new_chat_id={upgraded_id}" in caplog.text.split("event=outbox_chat_moved")[1]
 
 
 @pytest.mark.parametrize("gone", [ChatMemberLeft(BOT), ChatMemberBanned(BOT, until_date=FOREVER)])

@@ -30,6 +30,8 @@ async def refuse_non_private(update: Update, context: Ctx) -> None:
             raise ApplicationHandlerStop
         await _refuse_empty_button(update, context)
         return
+    if chat is not None and _backup_group_moved(update, context):
+        raise ApplicationHandlerStop  # its new id is logged: the setting needs it
     if chat is not None and _is_backup_group(chat, context):
         if _added(update):
             await _greet_backup_group(context, chat)
@@ -42,6 +44,18 @@ async def refuse_non_private(update: Update, context: Ctx) -> None:
 def _is_backup_group(chat: Chat, context: Ctx) -> bool:
     backup = context.services.settings.backup_chat_id
     return chat.id == backup and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def _backup_group_moved(update: Update, context: Ctx) -> bool:
+    """The backup group was upgraded to a supergroup, which has a new id. Messages to the old
+    id still arrive (the sender follows the move), but the setting must change, or companion
+    would leave the new supergroup the next time someone there writes to it."""
+    message = update.effective_message
+    backup = context.services.settings.backup_chat_id
+    if message is None or backup is None or message.migrate_from_chat_id != backup:
+        return False
+    log.error("event=backup_group_moved new_chat_id=%s", message.chat.id)
+    return True
 
 
 def _added(update: Update) -> bool:

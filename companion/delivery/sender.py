@@ -20,7 +20,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from companion.clock import Clock
 from companion.delivery import outbox
@@ -222,7 +229,7 @@ class Sender:
         try:
             sealed = row.payload_sealed
             reply = decode(self.vault.open(sealed, context=row.seal_context("payload_sealed")))
-            message = await self._deliver(row.chat_id, reply)
+            message = await self._deliver_followed(row, reply)
         except RetryAfter as error:
             wait = retry_after_seconds(error)
             self.pacer.pause(wait)
@@ -278,6 +285,15 @@ class Sender:
     async def _record_leftovers(self) -> None:
         for message_id, (action, args) in list(self._leftovers.items()):
             await self._record(message_id, action, args)
+
+    async def _deliver_followed(self, row: Queued, reply: Reply) -> Message:
+        """A group upgraded to a supergroup (a clinic's backup chat) has a new id: the message
+        goes there, and the new id is logged so the setting can be changed."""
+        try:
+            return await self._deliver(row.chat_id, reply)
+        except ChatMigrated as moved:
+            log.error("event=outbox_chat_moved id=%s new_chat_id=%s", row.id, moved.new_chat_id)
+            return await self._deliver(moved.new_chat_id, reply)
 
     async def _deliver(self, chat_id: int, reply: Reply) -> Message:
         if self.bot is None:

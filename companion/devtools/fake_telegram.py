@@ -429,6 +429,10 @@ class Person:
         query.set_bot(self.bot)
         return self._update(callback_query=query)
 
+    def moved_from(self, old_chat_id: int) -> Update:
+        """The service message a supergroup gets when a group is upgraded into it."""
+        return self._update(message=self._message(migrate_from_chat_id=old_chat_id))
+
     def added_to_group(self, status_member: Any = None) -> Update:
         bot_user = _bot_user()
         change = ChatMemberUpdated(
