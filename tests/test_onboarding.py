@@ -807,7 +807,7 @@ async def test_a_spanish_speaking_mother_types_every_answer_in_spanish(
     ]
     replies = await mother.say("Ciudad de México")
     assert texts(replies) == [
-        es(services, "onboarding.timezone.saved", zone="Mexico City", local_time="06:00"),
+        es(services, "onboarding.timezone.saved", zone="Ciudad de México", local_time="06:00"),
         es(services, "onboarding.checkin_time.prompt"),
     ]
     replies = await mother.say("7 de la tarde")
