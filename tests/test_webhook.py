@@ -28,8 +28,11 @@ from companion.delivery.inbox import store_updates
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
 from companion.devtools.fake_telegram import FakeTelegram, Person
+from companion.store.alerts import create_alert
+from companion.store.clinician_models import AlertStatus
 from companion.store.models import InboxUpdate, Lane
 from companion.webhook import SECRET_HEADER, create_app, serve_webhook, web_server
+from tests.checkin_helpers import add_mother
 from tests.signal_helpers import send_sigterm, sigterm_behind
 
 URL = "https://bot.example.org/telegram/hook-7f3a"
@@ -230,8 +233,19 @@ async def test_healthz_reports_the_database_and_the_queues(
             "outbox": {"emergency": 0, "reply": 0, "clinician": 0, "scheduled": 0},
             "inbox_unhandled": 0,
             "oldest_unsent_seconds": None,
+            "alerts_unacknowledged": {"urgent_or_emergency": 0, "callback_request": 0},
+            "oldest_unacknowledged_alert_seconds": None,
         }
         await store_updates(services, [Person(app.bot, 1001).text("/help").to_dict()])
+        mother_id = await add_mother(services, 2002)
+        async with services.db.session() as session:
+            for kind, age in (("flag", 600), ("flag", 120), ("callback", 3600), ("flag", 9000)):
+                alert = await create_alert(
+                    session, mother_id=mother_id, kind=kind,
+                    now=clock.now() - timedelta(seconds=age),
+                )  # fmt: skip
+                if age == 9000:
+                    alert.status = AlertStatus.ACKNOWLEDGED  # acknowledged: not counted
         async with services.db.session() as session:
             for lane, age in ((Lane.REPLY, 90), (Lane.REPLY, 5), (Lane.SCHEDULED, 30)):
                 await enqueue(
@@ -246,6 +260,8 @@ async def test_healthz_reports_the_database_and_the_queues(
     assert figures["outbox"] == {"emergency": 0, "reply": 2, "clinician": 0, "scheduled": 1}
     assert figures["inbox_unhandled"] == 1
     assert figures["oldest_unsent_seconds"] == 90
+    assert figures["alerts_unacknowledged"] == {"urgent_or_emergency": 2, "callback_request": 1}
+    assert figures["oldest_unacknowledged_alert_seconds"] == 600
 
 
 async def test_healthz_is_503_and_updates_unacknowledged_when_the_database_is_down(
