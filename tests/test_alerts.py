@@ -370,6 +370,8 @@ async def test_the_first_acknowledgement_stops_the_repeat_and_tells_the_others_a
     [to_rivera] = [m for m in world.rivera.history if m.buttons]
     assert await world.rivera.tap_on(to_rivera, ACKNOWLEDGE) == []
     assert telegram.callback_answers[-1]["text"] == "Already acknowledged by Dr Okafor at 12:05."
+    assert to_rivera.text.endswith("\n\n✓ Already acknowledged by Dr Okafor at 12:05.")
+    assert to_rivera.buttons == []  # her stale copy is tidied, nothing else changes
     assert without_audit(await snapshot(services)) == before
     assert world.okafor.new_messages() == world.b.new_messages() == []
     assert (await events(services))[-1] == ("ack_duplicate", world.ids["rivera"])

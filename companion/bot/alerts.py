@@ -71,8 +71,7 @@ async def answer_alert_button(update: Update, context: Ctx) -> None:
         will_call = action == WILL_CALL and alert.kind == FLAG
         toast, picked = await _settle(services, session, alert, mother, clinician, will_call)
     await query.answer(toast)
-    if picked:
-        await mark_answered(update, picked)
+    await mark_answered(update, picked)
 
 
 async def _settle(
@@ -82,9 +81,9 @@ async def _settle(
     mother: Mother,
     clinician: Clinician,
     will_call: bool,
-) -> tuple[str, str | None]:
+) -> tuple[str, str]:
     """Record the press and tell whoever should know; returns the presser's answer and the
-    line added under the alert (None when nothing changed)."""
+    line added under the alert (whose buttons then come off)."""
     now, locale, zone = services.clock.now(), clinician.locale, clinician.timezone
 
     def t(key: str, **params: object) -> str:
@@ -101,11 +100,14 @@ async def _settle(
             clinician_id=clinician.id,
             mother_id=mother.id,
         )
+        # Her copy's buttons come off too, with who was first: a copy stays stale otherwise.
         if will_call and alert.callback_requested_at is not None:
-            return t("already_callback", time=clock_time(alert.callback_requested_at, zone)), None
-        by = await clinician_named(session, alert.acknowledged_by)
-        at = clock_time(alert.acknowledged_at or now, zone)
-        return t("already", clinician=by.name if by else "?", time=at), None
+            toast = t("already_callback", time=clock_time(alert.callback_requested_at, zone))
+        else:
+            by = await clinician_named(session, alert.acknowledged_by)
+            at = clock_time(alert.acknowledged_at or now, zone)
+            toast = t("already", clinician=by.name if by else "?", time=at)
+        return toast, f"✓ {toast}"
     facts = await read_facts(services, session, alert)
     mail = Mail(services, session, alert)
     await _tell_others(mail, facts, mother, clinician, will_call=called)
