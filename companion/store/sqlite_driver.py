@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -47,12 +47,14 @@ class OneTripConnection(aiosqlite.Connection):
 
     async def _trip(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run `function(sqlite3 connection)` on the connection's thread, in order."""
+        raw = self._conn  # as in aiosqlite's own calls: "no active connection" once closed
         self._sent += 1
         # aiosqlite's own way onto the thread (its cursors call it too); it is not annotated.
-        return await self._execute(self._on_thread, function)  # type: ignore[no-untyped-call]
+        return await self._execute(self._on_thread, raw, function)  # type: ignore[no-untyped-call]
 
-    def _on_thread(self, function: Callable[[sqlite3.Connection], Any]) -> Any:
-        raw = self._conn
+    def _on_thread(
+        self, raw: sqlite3.Connection, function: Callable[[sqlite3.Connection], Any]
+    ) -> Any:
         try:
             return function(raw)
         finally:
@@ -64,8 +66,7 @@ class OneTripConnection(aiosqlite.Connection):
         return self._finished == self._sent and not self._open_transaction
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
-        # SQLAlchemy enters the cursor with `await cursor.__aenter__()`; no trip is needed.
-        return OneTripCursor(self)
+        return OneTripCursor(self)  # no trip: the statement's one trip does everything
 
     async def commit(self) -> None:
         if self._running and self._connection is not None and self._surely_idle():
@@ -106,8 +107,12 @@ class OneTripCursor:
         self.rowcount = -1
         self.lastrowid: int | None = None
 
+    # SQLAlchemy 2.1 opens a cursor with `await cursor.__aenter__()`, 2.0 with `await cursor`.
     async def __aenter__(self) -> OneTripCursor:
         return self
+
+    def __await__(self) -> Generator[Any, None, OneTripCursor]:
+        return self.__aenter__().__await__()
 
     async def __aexit__(self, *_: object) -> None:
         await self.close()
