@@ -100,7 +100,7 @@ async def _settle(
             clinician_id=clinician.id,
             mother_id=mother.id,
         )
-        # Her copy's buttons come off too, with who was first: a copy stays stale otherwise.
+        # This copy's buttons come off too, with who was first: it would stay stale otherwise.
         if will_call and alert.callback_requested_at is not None:
             toast = t("already_callback", time=clock_time(alert.callback_requested_at, zone))
         else:
