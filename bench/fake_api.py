@@ -23,7 +23,9 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from companion.devtools.local_api import LocalBotApi
 
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 # Methods that put a message in a chat: these count against (and are refused past) the limits.
@@ -39,7 +41,7 @@ class Delivery:
     method: str
 
 
-class LimitedTelegram(BaseRequest):
+class LimitedTelegram(LocalBotApi):
     """Answers the Bot API in memory within Telegram's limits; records what it accepted."""
 
     def __init__(
@@ -92,29 +94,10 @@ class LimitedTelegram(BaseRequest):
             }
         return None
 
-    # -- BaseRequest ---------------------------------------------------------------------------
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+    # -- the Bot API ----------------------------------------------------------------------------
+    async def answer(
+        self, api_method: str, params: dict[str, Any], request_data: RequestData | None
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         self.calls[api_method] += 1
         round_trip = self._rng.uniform(*self.latency)
         await asyncio.sleep(round_trip / 2)

@@ -28,7 +28,9 @@ from telegram import (
     User,
 )
 from telegram.error import TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from companion.devtools.local_api import LocalBotApi
 
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "companion", "username": "companion_bot"}
 
@@ -140,7 +142,7 @@ class RandomFaults:
         return blocked()
 
 
-class FakeTelegram(BaseRequest):
+class FakeTelegram(LocalBotApi):
     """Answers Bot API calls in memory. `calls` keeps every call; `messages` each chat's view.
 
     `fault`, when set, is asked before each call and may answer with an error (an HTTP status
@@ -159,29 +161,10 @@ class FakeTelegram(BaseRequest):
         self._message_ids = itertools.count(1)
         self._chat_types: dict[int, str] = {}
 
-    # -- BaseRequest ---------------------------------------------------------------------------
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
+    # -- the Bot API ----------------------------------------------------------------------------
+    async def answer(
+        self, api_method: str, params: dict[str, Any], request_data: RequestData | None
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
         self.calls.append(ApiCall(api_method, params))
         if self.fault is not None:
