@@ -24,6 +24,22 @@ class ContentError(Exception):
     """messages/ is incomplete or inconsistent; the message says which file and key."""
 
 
+def read_toml(
+    path: Path, error: type[ContentError] = ContentError, *, missing: str | None = None
+) -> dict[str, Any]:
+    """One file of messages/ as a table. Invalid TOML raises `error` naming the file; so does a
+    missing file when `missing` says what it should hold (else FileNotFoundError rises)."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        if missing is None:
+            raise
+        raise error(f"{path}: {missing}") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML ({problem})") from None
+
+
 # locale -> text. In a resource file a field is one string, the same in every language (a phone
 # number), or a table with a text for every language ({ en = "24/7, free", es = "24/7, gratis" }).
 Localised = dict[str, str]

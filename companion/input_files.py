@@ -8,13 +8,12 @@ languages' where they do not clash; the names.country names of every language co
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from companion.content import ContentError
+from companion.content import ContentError, read_toml
 from companion.core.birth_date import DateWords
 from companion.core.clock_time import MERIDIEM_KINDS, TimeWords
 from companion.core.folding import fold, fold_answer
@@ -38,16 +37,6 @@ class _Raw:
     meridiem: dict[str, str] = field(default_factory=dict)
     days_ago: dict[str, int] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ContentError(f"{path}: missing (the words a mother may type)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ContentError(f"{path}: not valid TOML ({error})") from None
 
 
 def _table(raw: Mapping[str, Any], dotted: str, where: str) -> dict[str, Any]:
@@ -109,7 +98,7 @@ def _kind(value: Any) -> str | None:
 
 
 def _read_places(raw: _Raw, path: Path) -> None:
-    places, where = _read(path), str(path)
+    places, where = read_toml(path, missing="missing (the words a mother may type)"), str(path)
     raw.countries = _keyed(_table(places, "countries", where), where, _country_key, _country)
     raw.cities = _keyed(_table(places, "cities", where), where, fold_place, _zones)
 
@@ -119,7 +108,7 @@ def _country_key(name: str) -> str:
 
 
 def _read_words(raw: _Raw, path: Path) -> None:
-    words, where = _read(path), str(path)
+    words, where = read_toml(path, missing="missing (the words a mother may type)"), str(path)
     answers = _table(words, "answers", where)
     raw.yes, raw.no = _texts(answers, "yes", where), _texts(answers, "no", where)
     time, date = _table(words, "time", where), _table(words, "date", where)

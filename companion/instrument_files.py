@@ -12,12 +12,16 @@ instruments/phq9.toml; the scoring lives in companion/core/instruments.py.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from companion.content import TELEGRAM_BUTTON_LIMIT, TELEGRAM_TEXT_LIMIT, ContentError
+from companion.content import (
+    TELEGRAM_BUTTON_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    ContentError,
+    read_toml,
+)
 from companion.core.instruments import (
     CUTOFF_TIERS,
     Band,
@@ -71,12 +75,7 @@ def load_instruments(
 
 def load_instrument(path: Path) -> Instrument:
     """Read and check one instrument file; its id must be the file's name."""
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise InstrumentError(f"{path}: not valid TOML ({error})") from None
-    instrument = build_instrument(raw, str(path))
+    instrument = build_instrument(read_toml(path, InstrumentError), str(path))
     if instrument.id != path.stem:
         raise InstrumentError(f"{path}: id: {instrument.id!r} must match the file name")
     return instrument

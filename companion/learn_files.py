@@ -11,13 +11,12 @@ weeks and triggers as the reference locale (only the words may differ).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from companion.content import TELEGRAM_BUTTON_LIMIT, ContentError
+from companion.content import TELEGRAM_BUTTON_LIMIT, ContentError, read_toml
 from companion.core.snippets import MAX_WEEK, TRIGGERS, Snippet
 
 SNIPPET_LIMIT = 700
@@ -34,20 +33,12 @@ class SnippetError(ContentError):
     """A snippet file is missing or invalid; the message names the file and the field."""
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise SnippetError(f"{path}: not valid TOML ({error})") from None
-
-
 def learn_strings(root: Path, locale: str) -> dict[str, Any]:
     """The locale's learn/_strings.toml as a table, to be flattened under "learn."."""
     path = root / locale / "learn" / STRINGS_FILE
     if not path.is_file():
         raise SnippetError(f"{path}: missing (the /learn menu's words)")
-    return _read(path)
+    return read_toml(path, SnippetError)
 
 
 def load_snippets(
@@ -65,7 +56,7 @@ def load_snippets(
         for path in sorted(folder.glob("*.toml")):
             if path.name == STRINGS_FILE:
                 continue
-            raw = _read(path).get("snippets")
+            raw = read_toml(path, SnippetError).get("snippets")
             if not isinstance(raw, list) or not raw:
                 raise SnippetError(f"{path}: snippets: expected [[snippets]] tables")
             for n, entry in enumerate(raw):

@@ -9,12 +9,11 @@ category that normalise to the same words.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from companion.content import ContentError
+from companion.content import ContentError, read_toml
 from companion.core import triage as core
 from companion.core.triage import CATEGORIES, WORD_CATEGORIES, Lexicon, Syntax
 from companion.resources import messages_dir
@@ -33,16 +32,6 @@ class LexiconError(ContentError):
 def lexicon_path(locale: str = "en", root: Path | None = None) -> Path:
     """Where a locale's lexicon lives."""
     return (root or messages_dir()) / locale / "triage" / "lexicon.toml"
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise LexiconError(f"{path}: no triage lexicon here") from None
-    except tomllib.TOMLDecodeError as error:
-        raise LexiconError(f"{path}: not valid TOML ({error})") from None
 
 
 def _phrases(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
@@ -175,7 +164,8 @@ def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -
 def load_lexicon(path: Path, locale: str | None = None) -> Lexicon:
     """Read and check a lexicon file; the locale defaults to the folder it sits in."""
     chosen = locale or path.resolve().parent.parent.name
-    return build_lexicon(_read(path), chosen, str(path))
+    raw = read_toml(path, LexiconError, missing="no triage lexicon here")
+    return build_lexicon(raw, chosen, str(path))
 
 
 @functools.cache
