@@ -107,7 +107,7 @@ async def _settle(
             by = await clinician_named(session, alert.acknowledged_by)
             at = clock_time(alert.acknowledged_at or now, zone)
             toast = t("already", clinician=by.name if by else "?", time=at)
-        return toast, f"✓ {toast}"
+        return toast, services.content.text(locale, "common.picked", choice=toast)
     facts = await read_facts(services, session, alert)
     mail = Mail(services, session, alert)
     await _tell_others(mail, facts, mother, clinician, will_call=called)
