@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, insert, text
 from bench.common import CHAT_BASE, GLOBAL_RATE, sqlite_url
 from companion.config import Settings, load_settings
 from companion.config_values import normalise_database_url
+from companion.devtools.mother_rows import onboarded_mother_row
 from companion.store import db as store_db
-from companion.store.models import Mother, MotherStatus, new_id
+from companion.store.models import Mother
 from companion.vault import generate_key
 
 
@@ -45,24 +46,7 @@ def populate(url: str, count: int, *, due: datetime) -> None:
     """Insert `count` active, onboarded mothers whose next check-in is at `due`."""
     engine = create_engine(store_db.sync_url(url))
     now = datetime.now(UTC)
-    rows = [
-        {
-            "id": new_id(),
-            "telegram_user_id": CHAT_BASE + index,
-            "chat_id": CHAT_BASE + index,
-            "status": MotherStatus.ACTIVE,
-            "locale": "en",
-            "country": "GB",
-            "timezone": "Europe/London",
-            "checkin_time": "09:00",
-            "next_checkin_at": due,
-            "created_at": now,
-            "updated_at": now,
-            "onboarded_at": now,
-            "reminders": False,
-        }
-        for index in range(count)
-    ]
+    rows = [onboarded_mother_row(CHAT_BASE + index, due=due, now=now) for index in range(count)]
     with engine.begin() as connection:
         for start in range(0, count, 20_000):
             connection.execute(insert(Mother), rows[start : start + 20_000])

@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -23,7 +22,8 @@ from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
 from companion.delivery.tick import TickReport, run_tick_if_leading
 from companion.devtools.fake_telegram import FakeTelegram
-from companion.store.models import Mother, MotherStatus, new_id
+from companion.devtools.mother_rows import onboarded_mother_row
+from companion.store.models import Mother
 
 FIRST_CHAT = 700_000
 
@@ -128,27 +128,10 @@ async def add_mothers(services: Services, count: int, *, at: str = "09:00") -> l
     now = services.clock.now()
     due = next_checkin_at(now, tzinfo_for("Europe/London"), ClockTime.parse_stored(at))
     chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
-    rows = [_mother_row(chat, now, due) for chat in chats]
+    rows = [onboarded_mother_row(chat, due=due, now=now) for chat in chats]
     async with services.db.session() as session:
         await session.execute(insert(Mother), rows)
     return chats
-
-
-def _mother_row(chat: int, now: datetime, due: datetime) -> dict[str, object]:
-    return {
-        "id": new_id(),
-        "telegram_user_id": chat,
-        "chat_id": chat,
-        "status": MotherStatus.ACTIVE,
-        "locale": "en",
-        "country": "GB",
-        "timezone": "Europe/London",
-        "checkin_time": "09:00",
-        "next_checkin_at": due,
-        "created_at": now,
-        "updated_at": now,
-        "onboarded_at": now,
-    }
 
 
 async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
