@@ -3,9 +3,14 @@
     companion triage [--locale en] [--conversation] < messages.txt
         one JSON object per input line: {"level": ..., "reasons": [...], "ask_clarifying": ...}
     companion triage --eval FILE
-        FILE holds level<TAB>text lines (# starts a comment); prints one JSON object with recall
-        per level (for urgent and emergency: classified at that level or higher), the
-        false-alarm rate (share of "none" lines classified above none) and a confusion table.
+        FILE holds level<TAB>text or level<TAB>kind<TAB>text lines (# starts a comment); prints
+        one JSON object with the combined stage's figures (companion.triage_scores: recall per
+        level, counting a line read at its level or higher, urgent and emergency caught or asked
+        directly, the false-alarm rate, a confusion table) and under "stages" the same for the
+        lexicon alone, the model alone and both together.
+    companion triage train [--locale en]
+        rebuilds messages/<locale>/triage/model.npz and model.toml from the labelled corpus
+        (companion.triage_training).
 
 Nothing here logs, and the eval output carries only counts and line numbers, never the text.
 """
@@ -15,31 +20,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from companion.core.triage import LEVELS, RECENT_LIMIT, Level, Lexicon, Result, triage
-from companion.triage_lexicon import LexiconError, default_lexicon, load_lexicon
+from companion.core.triage import RECENT_LIMIT, Lexicon, Result, lexicon_triage, triage
+from companion.triage_labels import LabelError, Labelled, read_labelled
+from companion.triage_lexicon import default_lexicon, load_lexicon
+from companion.triage_model_files import load_model
+from companion.triage_scores import STAGES, by_stage, misses, model_alone
 
-AT_OR_ABOVE: tuple[Level, ...] = ("urgent", "emergency")  # recall counts any level at or above
-_LEVEL_NAMED: dict[str, Level] = {level: level for level in LEVELS}
-
-
-class LabelError(LexiconError):
-    """A labelled file that cannot be read; the message names the file and line."""
-
-
-@dataclass(frozen=True)
-class Labelled:
-    line: int
-    level: Level
-    text: str
+__all__ = ["LabelError", "Labelled", "add_arguments", "as_json", "classify_lines", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `companion triage`."""
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["train"],
+        help="train: rebuild the locale's learned model from the labelled corpus (needs the"
+        " train extra: pip install -e '.[train]')",
+    )
     parser.add_argument("--locale", default="en", help="lexicon locale (default %(default)s)")
     parser.add_argument(
         "--lexicon", type=Path, default=None, help="a lexicon file instead of the shipped one"
@@ -59,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " starts a new conversation); by default every line stands alone",
     )
     parser.add_argument(
+        "--stage",
+        choices=STAGES,
+        default="combined",
+        help="which stage reads each line (with --eval: whose figures come first and whose misses"
+        " are listed): combined (the default, as the bot reads), lexicon or model (the locale's"
+        " learned model alone)",
+    )
+    parser.add_argument(
         "--show-misses",
         action="store_true",
         help="with --eval: also list the line numbers classified below their label",
@@ -67,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _lexicon(args: argparse.Namespace) -> Lexicon:
     if args.lexicon is not None:
-        return load_lexicon(args.lexicon, args.locale)
+        return load_lexicon(args.lexicon, args.locale, load_model(args.locale))
     return default_lexicon(args.locale)
 
 
@@ -84,106 +94,42 @@ def as_json(result: Result) -> str:
 
 
 def classify_lines(
-    lines: Iterable[str], lexicon: Lexicon, conversation: bool = False
+    lines: Iterable[str], lexicon: Lexicon, conversation: bool = False, stage: str = "combined"
 ) -> Iterable[Result]:
-    """A result per line, in order; with `conversation`, earlier lines are her recent messages."""
+    """A result per line, in order; with `conversation`, earlier lines are her recent messages.
+    `stage` is combined (as the bot reads), lexicon or model (the model reads one line alone)."""
     recent: list[str] = []
     for raw in lines:
         text = raw.rstrip("\r\n")
         if conversation and not text.strip():
             recent = []
-        yield triage(text, lexicon, recent if conversation else ())
+        if stage == "model":
+            yield model_alone(text, lexicon)
+        else:
+            read = triage if stage == "combined" else lexicon_triage
+            yield read(text, lexicon, recent if conversation else ())
         if conversation and text.strip():
             recent = [*recent, text][-RECENT_LIMIT:]
-
-
-def read_labelled(path: Path) -> list[Labelled]:
-    """level<TAB>text lines; blank lines and lines starting with # are skipped."""
-    try:
-        content = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise LabelError(f"{path}: cannot read ({error.strerror})") from None
-    rows: list[Labelled] = []
-    for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, tab, text = line.partition("\t")
-        level = _LEVEL_NAMED.get(name.strip())
-        if not tab or level is None or not text.strip():
-            raise LabelError(f"{path}:{number}: expected level<TAB>text with a level in {LEVELS}")
-        rows.append(Labelled(number, level, text))
-    if not rows:
-        raise LabelError(f"{path}: no labelled lines")
-    return rows
-
-
-def _rank(level: Level) -> int:
-    return LEVELS.index(level)
-
-
-def _caught(label: Level, got: Level) -> bool:
-    if label in AT_OR_ABOVE:
-        return _rank(got) >= _rank(label)
-    return got == label
-
-
-def score(rows: Sequence[Labelled], lexicon: Lexicon) -> dict[str, object]:
-    """Recall per level, false-alarm rate and the confusion table for labelled rows."""
-    got = [triage(row.text, lexicon).level for row in rows]
-    confusion = {label: dict.fromkeys(LEVELS, 0) for label in LEVELS}
-    for row, level in zip(rows, got, strict=True):
-        confusion[row.level][level] += 1
-    counts = {label: sum(confusion[label].values()) for label in LEVELS}
-    recall: dict[str, float | None] = {}
-    for label in LEVELS:
-        caught = sum(
-            1
-            for row, level in zip(rows, got, strict=True)
-            if row.level == label
-            if _caught(label, level)
-        )
-        recall[label] = round(caught / counts[label], 4) if counts[label] else None
-    serious = [
-        (row, level) for row, level in zip(rows, got, strict=True) if row.level in AT_OR_ABOVE
-    ]
-    serious_caught = sum(1 for row, level in serious if _caught(row.level, level))
-    alarms = counts["none"] - confusion["none"]["none"]
-    return {
-        "lines": len(rows),
-        "counts": counts,
-        "recall": recall,
-        "urgent_or_emergency_recall": round(serious_caught / len(serious), 4) if serious else None,
-        "false_alarm_rate": round(alarms / counts["none"], 4) if counts["none"] else None,
-        "exact_agreement": round(
-            sum(1 for row, level in zip(rows, got, strict=True) if row.level == level) / len(rows),
-            4,
-        ),
-        "confusion": confusion,
-    }
-
-
-def misses(rows: Sequence[Labelled], lexicon: Lexicon) -> list[dict[str, object]]:
-    """Line numbers classified below their label (or, for none, above it): no text."""
-    out: list[dict[str, object]] = []
-    for row in rows:
-        level = triage(row.text, lexicon).level
-        if (row.level == "none" and level != "none") or _rank(level) < _rank(row.level):
-            out.append({"line": row.line, "label": row.level, "got": level})
-    return out
 
 
 def run(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """The `companion triage` command."""
     source = stdin or sys.stdin
     sink = stdout or sys.stdout
+    if args.action == "train":
+        from companion.triage_training import train_command
+
+        return train_command(args.locale, sink)
     lexicon = _lexicon(args)
     if args.eval_file is not None:
         rows = read_labelled(args.eval_file)
-        print(json.dumps(score(rows, lexicon), sort_keys=True), file=sink)
+        stages = by_stage(rows, lexicon)
+        report = {**stages[args.stage], "stages": stages}
+        print(json.dumps(report, sort_keys=True), file=sink)
         if args.show_misses:
-            for miss in misses(rows, lexicon):
+            for miss in misses(rows, lexicon, args.stage):
                 print(json.dumps(miss), file=sys.stderr)
         return 0
-    for result in classify_lines(source, lexicon, args.conversation):
+    for result in classify_lines(source, lexicon, args.conversation, args.stage):
         print(as_json(result), file=sink, flush=True)
     return 0

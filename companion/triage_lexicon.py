@@ -16,7 +16,9 @@ from typing import Any
 from companion.content import ContentError, read_toml
 from companion.core import triage as core
 from companion.core.triage import CATEGORIES, WORD_CATEGORIES, Lexicon, Syntax
+from companion.core.triage_model import TriageModel
 from companion.resources import messages_dir
+from companion.triage_model_files import load_model
 
 TABLES = ("settings", "contractions", "phrases")
 DEFAULT_OVERDOSE_COUNT = 10
@@ -141,8 +143,10 @@ def _check_phrases(lexicon: Lexicon, where: str) -> None:
             seen[words] = phrase
 
 
-def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -> Lexicon:
-    """A checked Lexicon from the parsed TOML tables."""
+def build_lexicon(
+    raw: Mapping[str, Any], locale: str, where: str = "lexicon", model: TriageModel | None = None
+) -> Lexicon:
+    """A checked Lexicon from the parsed TOML tables, with the learned model beside it."""
     unknown = sorted(set(raw) - set(TABLES))
     if unknown:
         raise LexiconError(f"{where}: unknown tables: {', '.join(unknown)}")
@@ -154,6 +158,7 @@ def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -
             contractions=_contractions(raw.get("contractions", {}), where),
             overdose_count=_overdose_count(settings, where),
             syntax=_syntax(settings, where),
+            model=model,
         )
     except core.LexiconError as error:
         raise LexiconError(f"{where}: {error}") from None
@@ -161,16 +166,25 @@ def build_lexicon(raw: Mapping[str, Any], locale: str, where: str = "lexicon") -
     return lexicon
 
 
-def load_lexicon(path: Path, locale: str | None = None) -> Lexicon:
+def load_lexicon(
+    path: Path, locale: str | None = None, model: TriageModel | None = None
+) -> Lexicon:
     """Read and check a lexicon file; the locale defaults to the folder it sits in."""
     chosen = locale or path.resolve().parent.parent.name
     raw = read_toml(path, LexiconError, missing="no triage lexicon here")
-    return build_lexicon(raw, chosen, str(path))
+    return build_lexicon(raw, chosen, str(path), model)
 
 
 @functools.cache
 def default_lexicon(locale: str = "en") -> Lexicon:
-    """The shipped lexicon for a locale (loaded and checked once per process)."""
+    """The shipped lexicon for a locale with its learned model when one ships (loaded and
+    checked once per process)."""
+    return load_lexicon(lexicon_path(locale), locale, load_model(locale))
+
+
+@functools.cache
+def lexicon_only(locale: str = "en") -> Lexicon:
+    """The shipped lexicon for a locale without the learned model (to measure each stage)."""
     return load_lexicon(lexicon_path(locale), locale)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from companion.bot.context import Services
 from companion.clock import ManualClock
+from companion.core.triage import lexicon_triage
 from companion.core.triage_terms import REASONS
 from companion.delivery import alert_repeats
 from companion.delivery.alert_repeats import repeat_unacknowledged
@@ -26,7 +27,10 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, FaultResult, SentMessage, blocked
 from companion.store.alerts import create_alert
 from companion.store.clinician_models import Alert, AuditEntry, Clinician, Share
+from companion.store.flags import read_detail
 from companion.store.models import Lane, OutboxMessage
+from companion.store.safety_models import Flag
+from companion.triage_lexicon import lexicon_only
 from tests.chat_helpers import snapshot, t, texts
 from tests.checkin_helpers import add_mother, at, tick, tick_and_read
 from tests.clinician_helpers import add_clinician, add_share
@@ -614,12 +618,36 @@ def test_every_reason_and_source_has_clinical_words(services: Services) -> None:
     codes = [
         *REASONS,
         *(f"{kind}_{answer}" for kind, answer in (("safe", "unsafe"), ("clar", "yes"))),
+        *(reason for lexicon in services.lexicons.values() for reason in lexicon.model.reasons),
     ]
-    assert [code for code in codes if not content.has("en", f"alerts.reason.{code}")] == []
+    for locale in content.locales:
+        assert [code for code in codes if not content.has(locale, f"alerts.reason.{code}")] == []
     typed = ("message", "note", "caption", "command", "edited", "clarify", "followup")
     assert [s for s in typed if not content.has("en", f"alerts.source.{s}")] == []
     for instrument in content.instruments["en"].values():  # questionnaires name their own item
         assert not content.has("en", f"alerts.source.{instrument.id}")
+
+
+# What only the learned model understood (no keyword in it): a wish not to wake up.
+MODEL_ONLY = "i pray every night that i dont wake up"
+
+
+async def test_an_urgent_message_only_the_language_model_caught_alerts_and_says_so(
+    world: World, services: Services, telegram: FakeTelegram
+) -> None:
+    assert lexicon_triage(MODEL_ONLY, lexicon_only("en")).level == "none"  # no keyword in it
+    await world.a.application.process_update(world.a.person.text(MODEL_ONLY))
+    await services.sender.drain()
+    [reply] = world.a.new_messages()
+    assert "I've sent an alert to Dr Rivera, so they can contact you today" in reply.text
+    [alert_message] = world.rivera.new_messages()
+    assert alert_message.text.startswith("⚠️ URGENT — Ana R.\nReason: passive death wish")
+    assert "found by the language model, not a keyword (probability 0." in alert_message.text
+    async with services.db.session() as session:
+        [flag] = (await session.scalars(select(Flag))).all()
+        reasons = read_detail(flag, services.vault).reasons
+    assert (flag.level, flag.source) == ("urgent", "message")
+    assert [reason.split(" ")[0] for reason in reasons] == ["model:passive_death_wish"]
 
 
 # --- 7. alerts nobody has acknowledged come back in each clinician's daily digest ---------------

@@ -88,13 +88,20 @@ async def add_result(
         complete_screening(row, services.vault, score(instrument, answers), when.date(), when)
 
 
-async def add_flag(services: Services, mother_id: str, level: str, source: str, when: datetime):
+async def add_flag(
+    services: Services,
+    mother_id: str,
+    level: str,
+    source: str,
+    when: datetime,
+    reasons: tuple[str, ...] = ("suicidal_ideation",),
+) -> None:
     async with services.db.session() as session:
         mother = await session.get(Mother, mother_id)
         assert mother is not None
         await raise_flag(
             session, services.vault, mother=mother, level=level, source=source,
-            reasons=["test"], sent=[], now=when,
+            reasons=list(reasons), sent=[], now=when,
         )  # fmt: skip
 
 
@@ -201,7 +208,7 @@ async def test_the_digest_comes_at_her_local_time_with_flags_results_and_the_sil
         "Daily summary, 21 November 2026",
         "",
         "Open flags (1):",
-        "• Ana R.: urgent, from a message she typed, raised 22 h ago",
+        "• Ana R.: urgent, from a message she typed, raised 22 h ago. Why: suicidal thoughts",
         "",
         "New questionnaire results of note since the last summary:",
         f"• Beth K.: {BETH_GAD7}",
@@ -233,6 +240,26 @@ async def test_the_digest_comes_at_her_local_time_with_flags_results_and_the_sil
     assert rivera.new_messages() == []
 
 
+async def test_a_flag_the_language_model_raised_says_so_in_the_digest(
+    services: Services, clock: ManualClock, world: World, rivera: ChatDriver
+) -> None:
+    """A concern only the learned model found (abuse at home, say) is in her clinician's digest
+    with its reason, marked as the model's; a questionnaire's flag names no typed reason."""
+    await add_flag(
+        services, world.mothers[BETH], "concern", "message", at(20, 11), ("model:ipv 0.81",)
+    )
+    await add_flag(services, world.mothers[CARA], "urgent", "phq9", at(20, 11), ("phq9.harm",))
+    clock.set(at(21, 8))
+    await tick(services)
+    [digest] = rivera.new_messages()
+    assert (
+        "• Beth K.: concern, from a message she typed, raised 21 h ago. Why: possible intimate "
+        "partner violence: found by the language model, not a keyword (probability 0.81)"
+    ) in digest.text.splitlines()
+    [cara] = [line for line in digest.text.splitlines() if line.startswith("• Cara M.: urgent")]
+    assert "Why" not in cara
+
+
 async def test_the_next_digest_lists_only_what_is_new_and_all_quiet_when_nothing_is(
     services: Services, clock: ManualClock, world: World, rivera: ChatDriver
 ) -> None:
@@ -243,7 +270,7 @@ async def test_the_next_digest_lists_only_what_is_new_and_all_quiet_when_nothing
     await tick(services)
     [second] = rivera.new_messages()
     assert "New questionnaire results" not in second.text  # all reported yesterday
-    assert "• Ana R.: urgent, from a message she typed, raised 46 h ago" in second.text
+    assert "• Ana R.: urgent, from a message she typed, raised 46 h ago. Why: " in second.text
     assert "• Cara M.: 6 days (last check-in 16 November 2026)" in second.text
 
     async with services.db.session() as session:

@@ -43,7 +43,7 @@ from tests.checkin_helpers import (
 )
 
 START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
-SPREAD = ["I'm so tired", "I can't do this anymore", "everyone would be better off"]
+SPREAD = ["I'm so tired", "I can't do this anymore", "my baby deserves a better mum"]
 # Everything typed in this module: none of it may reach the log.
 SAID = [
     "I took all the pills",
@@ -53,6 +53,7 @@ SAID = [
     "I want to end my life",
     "i want to kill myself",
     "my friend said she wanted to kill herself",
+    "i havent eaten properly in days, just not hungry at all",
     *SPREAD,
     "me quiero morir",
     "ya no quiero vivir",
@@ -422,8 +423,10 @@ async def test_the_clarifying_question_and_its_answers(
 async def test_a_concern_offers_short_reads_on_support_and_treatment(
     mother: ChatDriver, services: Services
 ) -> None:
-    text = "my friend said she wanted to kill herself"
-    assert triage(text, services.lexicon).level == "concern"
+    text = "i havent eaten properly in days, just not hungry at all"  # the model's: appetite
+    found = triage(text, services.lexicon)
+    assert (found.level, found.ask_clarifying) == ("concern", False)
+    assert [reason.split(" ")[0] for reason in found.reasons] == ["model:appetite"]
     await onboard(mother)
     [reply] = await mother.say(text)
     assert reply.text == t(services, "crisis.concern", crisis=block(services))

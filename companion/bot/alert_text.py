@@ -4,11 +4,13 @@ sentence comes from messages/<locale>/alerts.toml."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from companion.bot.context import Services
 from companion.bot.mother_view import format_date
+from companion.core.triage_model import MODEL_PREFIX
 from companion.core.zones import tzinfo_for
 from companion.store.models import Mother
 from companion.store.screenings import Result
@@ -83,6 +85,21 @@ def scores_text(services: Services, locale: str, found: list[Result]) -> tuple[s
     return scores or content.text(locale, "alerts.clinician.no_scores"), caveat
 
 
+def typed_reasons(services: Services, locale: str, reasons: Sequence[str]) -> str:
+    """Reasons of a flag her typed words raised, in clinical words, saying which the language
+    model found; a code with no words yet is shown as the code (never her text)."""
+    content = services.content
+    phrases = []
+    for reason in reasons:
+        if reason.startswith(MODEL_PREFIX):
+            phrases.append(_model_phrase(services, locale, reason))
+        elif content.has(locale, f"alerts.reason.{reason}"):
+            phrases.append(content.text(locale, f"alerts.reason.{reason}"))
+        else:
+            phrases.append(reason)
+    return content.text(locale, "alerts.reason.joiner").join(phrases)
+
+
 def reason_text(services: Services, locale: str, facts: Facts) -> str:
     """The flag's reasons and where they came from, in clinical words (a code with no words yet
     is shown as the code: never her text)."""
@@ -90,17 +107,24 @@ def reason_text(services: Services, locale: str, facts: Facts) -> str:
     phrases = []
     for reason in facts.reasons:
         instrument_id, _, item_id = reason.partition(".")
-        if item_id:
+        if item_id and not reason.startswith(MODEL_PREFIX):
             phrases.append(_item_phrase(services, locale, instrument_id, item_id, facts))
-        elif content.has(locale, f"alerts.reason.{reason}"):
-            phrases.append(content.text(locale, f"alerts.reason.{reason}"))
         else:
-            phrases.append(reason)
+            phrases.append(typed_reasons(services, locale, [reason]))
     what = content.text(locale, "alerts.reason.joiner").join(phrases)
     if not content.has(locale, f"alerts.source.{facts.source}"):
         return what  # a questionnaire: its item says where
     where = content.text(locale, f"alerts.source.{facts.source}")
     return content.text(locale, "alerts.reason.with_source", what=what, where=where)
+
+
+def _model_phrase(services: Services, locale: str, reason: str) -> str:
+    """A reason the learned model found ("model:ipv 0.81"): what, and that no keyword did."""
+    content = services.content
+    code, _, chance = reason.removeprefix(MODEL_PREFIX).partition(" ")
+    key = f"alerts.reason.{code}"
+    what = content.text(locale, key) if content.has(locale, key) else code
+    return content.text(locale, "alerts.reason.model", what=what, probability=chance or "?")
 
 
 def _item_phrase(

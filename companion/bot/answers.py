@@ -141,8 +141,15 @@ async def _answer_in_flow(
         text = (message.text or message.caption) if message else None  # a caption is typed too
         locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
         source = _source(conversation, message.caption if message else None)
+        answer = outcome is not None and outcome.accepted and source == "message"
         risk = read_words(
-            services, mother, text, source, remember=True, language_code=user.language_code
+            services,
+            mother,
+            text,
+            source,
+            remember=True,
+            language_code=user.language_code,
+            an_answer=answer,
         )
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
         replies = list(response.replies) if response else []

@@ -22,7 +22,7 @@ from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
-from companion.core.triage import LEVELS, Lexicon, Result, triage
+from companion.core.triage import LEVELS, Lexicon, Result, lexicon_triage, triage
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
 from companion.delivery.outbox import drop_scheduled
@@ -179,9 +179,13 @@ def triage_lexicons(
     return [*(lex for lex in found if lex and lex.locale != english.locale), english]
 
 
-def read_all(lexicons: list[Lexicon], text: str, recent: list[str]) -> Result:
-    """The highest level any lexicon finds; on a tie, the first lexicon's reading."""
-    results = [triage(text, lexicon, recent) for lexicon in lexicons]
+def read_all(
+    lexicons: list[Lexicon], text: str, recent: list[str], with_model: bool = True
+) -> Result:
+    """The highest level any lexicon (with its learned model, unless `with_model` is False)
+    finds; on a tie, the first lexicon's reading."""
+    read = triage if with_model else lexicon_triage
+    results = [read(text, lexicon, recent) for lexicon in lexicons]
     return max(results, key=lambda result: LEVELS.index(result.level))
 
 
@@ -193,14 +197,18 @@ def read_words(
     *,
     remember: bool,
     language_code: str | None = None,
+    an_answer: bool = False,
 ) -> Risk | None:
     """Triage what she typed, read together with her last few messages, in her languages (see
-    triage_lexicons); with `remember`, keep it among those for next time."""
+    triage_lexicons); with `remember`, keep it among those for next time. `an_answer`: the words
+    were taken as a valid answer to a set-up or settings question (a country, a time, "no"), so
+    the lexicon reads them and the learned model, made for sentences, does not."""
     if not text:
         return None
     now = services.clock.now()
     recent = recent_messages(mother, services.vault, now) if mother else []
-    result = read_all(triage_lexicons(services, mother, language_code), text, recent)
+    lexicons = triage_lexicons(services, mother, language_code)
+    result = read_all(lexicons, text, recent, with_model=not an_answer)
     if mother is not None and remember:
         remember_message(mother, services.vault, text, now)
     return Risk(result.level, result.reasons, source, result.ask_clarifying, text)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from companion.bot.alert_text import typed_reasons
 from companion.bot.context import Services
 from companion.bot.patient_facts import (
     K,
@@ -24,6 +25,9 @@ from companion.delivery.alert_repeats import alert_buttons
 from companion.delivery.outgoing import Reply
 from companion.store.alerts import CALLBACK
 from companion.store.clinician_models import Alert
+
+# Flags raised by words she typed: their reasons are the triage's, named in the digest.
+TYPED_SOURCES = frozenset({"message", "note", "caption", "command", "edited"})
 
 TEXT_LIMIT = 4000  # below Telegram's 4,096
 WAITING_WITH_BUTTONS = 5  # unacknowledged alerts repeated with their buttons after a digest
@@ -94,17 +98,17 @@ def digest_texts(
     if digest.flags:
         lines.append(say(content, locale, "digest.flags", count=len(digest.flags)))
         for line in digest.flags:
-            lines.append(
-                say(
-                    content,
-                    locale,
-                    "digest.flag",
-                    name=line.name,
-                    level=level_word(content, locale, line.flag.level),
-                    source=source_words(content, locale, line.flag.source),
-                    age=age_words(content, locale, line.flag.raised_at, now),
-                )
-            )
+            flag_words = {
+                "name": line.name,
+                "level": level_word(content, locale, line.flag.level),
+                "source": source_words(content, locale, line.flag.source),
+                "age": age_words(content, locale, line.flag.raised_at, now),
+            }
+            if line.flag.source in TYPED_SOURCES and line.flag.reasons:
+                why = typed_reasons(services, locale, line.flag.reasons)
+                lines.append(say(content, locale, "digest.flag_why", reasons=why, **flag_words))
+            else:
+                lines.append(say(content, locale, "digest.flag", **flag_words))
         lines.append("")
     if digest.results:
         lines.append(say(content, locale, "digest.results"))

@@ -32,6 +32,7 @@ from companion.core.trends import DayPoint
 from companion.core.zones import tzinfo_for
 from companion.store.clinician_models import Clinician, Share
 from companion.store.clinicians import read_display_name
+from companion.store.flags import read_detail
 from companion.store.models import Answer, Checkin, Mother
 from companion.store.safety_models import Flag, FlagStatus, Screening, ScreeningStatus
 from companion.store.screenings import read_answers, read_result
@@ -68,7 +69,7 @@ async def gather(
     answers = await _answers(session, vault, ids, min(todays.values()), days) if days else {}
     last = await _last_checkins(session, ids)
     scores = await _scores(session, services, ids, locale)
-    flags = await _open_flags(session, ids)
+    flags = await _open_flags(session, vault, ids)
     facts = []
     for share, mother in pairs:
         by_day = answers.get(mother.id, {})
@@ -170,7 +171,9 @@ def score_fact(content: Content, vault: Vault, row: Screening, locale: str) -> S
     )
 
 
-async def _open_flags(session: AsyncSession, ids: list[str]) -> dict[str, list[FlagFact]]:
+async def _open_flags(
+    session: AsyncSession, vault: Vault, ids: list[str]
+) -> dict[str, list[FlagFact]]:
     query = (
         select(Flag)
         .where(Flag.mother_id.in_(ids), Flag.status == FlagStatus.OPEN)
@@ -179,7 +182,7 @@ async def _open_flags(session: AsyncSession, ids: list[str]) -> dict[str, list[F
     found: dict[str, list[FlagFact]] = {}
     for flag in (await session.scalars(query)).all():
         found.setdefault(flag.mother_id, []).append(
-            FlagFact(flag.level, flag.source, flag.raised_at)
+            FlagFact(flag.level, flag.source, flag.raised_at, read_detail(flag, vault).reasons)
         )
     return found
 

@@ -43,11 +43,13 @@ class ScoreFact:
 
 @dataclass(frozen=True)
 class FlagFact:
-    """An open safety flag: level (concern, urgent, emergency), where it came from, when."""
+    """An open safety flag: level (concern, urgent, emergency), where it came from, when, and
+    its reason codes (the triage's, or a questionnaire item's)."""
 
     level: str
     source: str
     raised_at: datetime
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ the clinical facts sheet:
   a denial that needs a clarifying question;
 - none: everything else, idioms included ("dying for coffee").
 
+A learned second stage (triage_model, shipped per locale as exported weights) reads beside the
+lexicon and can raise its verdict, never lower it (triage_combine).
+
 This module is the public face; the work is done by its siblings, each importing only those
 listed before it:
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from companion.core.triage_combine import with_model
 from companion.core.triage_grammar import (
     DETERMINER_REACH,
     IMAGERY_REACH,
@@ -97,6 +101,7 @@ __all__ = [
     "Result",
     "Syntax",
     "clear_cache",
+    "lexicon_triage",
     "normalise",
     "triage",
 ]
@@ -119,10 +124,21 @@ def normalise(text: str, lexicon: Lexicon) -> str:
 
 
 def triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
-    """How worrying `text` is. `recent` is her previous messages, oldest first; the last
-    RECENT_LIMIT of them are read together with this one, and the combination can raise the
-    level (reason "combined_recent_messages") but only above what those earlier messages
-    already reached on their own, so an old message never re-raises a harmless new one."""
+    """How worrying `text` is: the lexicon's verdict (see lexicon_triage), raised by the
+    locale's learned model when it ships one (companion.core.triage_combine)."""
+    found = lexicon_triage(text, lexicon, recent)
+    model = lexicon.model
+    if model is None or found.level == "emergency":
+        return found
+    return with_model(found, model.read(text), model.thresholds)
+
+
+def lexicon_triage(text: str, lexicon: Lexicon, recent: Sequence[str] = ()) -> Result:
+    """How worrying `text` is to the lexicon alone. `recent` is her previous messages, oldest
+    first; the last RECENT_LIMIT of them are read together with this one, and the combination can
+    raise the level (reason "combined_recent_messages") but only above what those earlier
+    messages already reached on their own, so an old message never re-raises a harmless new
+    one."""
     compiled = lexicon._compiled
     this = _message(text, compiled)
     own = _verdict([this], compiled)

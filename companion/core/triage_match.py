@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from companion.core.triage_model import TriageModel
 from companion.core.triage_normalise import NUMBER_SLOT, _clean, _Norm, _phrase_words, _Tokens
 from companion.core.triage_terms import CATEGORIES, SIGNAL_CATEGORIES, WORD_CATEGORIES, Syntax
 
@@ -47,13 +48,15 @@ class _Compiled:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Phrase lists per category, contraction expansions and settings for one locale."""
+    """Phrase lists per category, contraction expansions and settings for one locale, and the
+    learned second stage that reads beside them when the locale ships one (triage_model)."""
 
     locale: str
     phrases: Mapping[str, tuple[str, ...]]
     contractions: Mapping[str, str]
     overdose_count: int = 10
     syntax: Syntax = field(default_factory=Syntax)
+    model: TriageModel | None = field(default=None, repr=False, compare=False)
     _compiled: _Compiled = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

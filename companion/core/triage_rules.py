@@ -1,9 +1,11 @@
 """The rules: what lowers a phrase, what sharpens it, and the level the rest reach.
 
-A serious phrase that is denied ("I would never hurt my baby"), in the past or about someone else
-is lowered, not dropped: it still counts for concern, with a reason code saying why, and a denial
-or a past episode makes triage ask her first. What is not lowered raises its signal (the codes are
-listed in companion.core.triage_terms), sharpened by intent ("I'm going to") and by what else she
+A serious phrase that is denied ("I would never hurt my baby") or in the past is lowered,
+not dropped: it still counts for concern, with a reason code saying why, and triage asks her
+first. A phrase about someone else, a film or the news, and a condition merely named, count
+for nothing on their own (clinical facts: third parties and media are none); the learned stage
+reads them too. What is not lowered raises its signal (the codes are listed in
+companion.core.triage_terms), sharpened by intent ("I'm going to") and by what else she
 said; the decision table in _level turns the signals into a tier: the highest triggered wins.
 
 Pure: no I/O and no logging.
@@ -202,7 +204,7 @@ def _level(signals: frozenset[str]) -> int:
         return URGENT
     if signals & {"M", "MP"} and signals & {"DIST", "P", "BURW"}:
         return URGENT
-    if signals & {"M", "MP", "DIST", "BURW", "HBU", "DX", "SHA", "PSYU", "PLACE", "OTHERS"}:
+    if signals & {"M", "MP", "DIST", "BURW", "HBU", "SHA", "PSYU", "PLACE"}:
         return CONCERN
     if "LOWERED" in signals:
         return CONCERN
@@ -229,10 +231,10 @@ def _lowered_because(text: _Text, hit: _Hit, serious: Sequence[_Hit]) -> str | N
     """Why a phrase counts only as a clarifying question, if it does."""
     if _negated(text, hit, serious) and not _disclosed_elsewhere(text, hit):
         return "negated_needs_clarifying"
+    if _about_others(text, hit):
+        return "third_party_or_media"  # someone else's, however long ago
     if _past(text, hit):
         return "past_tense_ask_about_now"
-    if _about_others(text, hit):
-        return "third_party_or_media"
     return None
 
 
@@ -260,7 +262,7 @@ def _signals(text: _Text) -> tuple[set[str], set[str]]:
         why = _lowered_because(text, hit, serious)
         if why is None:
             signals |= {signal} | {intent for intent in [_intent(text, hit, signal)] if intent}
-        elif signal not in _CONCERN_ONLY:
+        elif signal not in _CONCERN_ONLY and why != "third_party_or_media":
             lowered |= {why, _REASON_OF_SIGNAL[signal]}
     for category, signal in AMPLIFIER_CATEGORIES.items():
         amplifiers = text.by.get(category)

@@ -1,0 +1,75 @@
+"""The two stages together: the lexicon's verdict, raised (never lowered) by the learned model.
+
+- The higher level wins. When the model raises it, its reason is added as "model:<reason> 0.81",
+  so a clinician sees the flag was found by the language model, not a keyword.
+- A denial or a past episode the lexicon recognised ("I would never hurt my baby", "I was
+  suicidal after my first") stays a clarifying question: the model may make it a concern, not
+  more (its words look like what they deny).
+- A message of one or two words ("no", "tonight", "Germany") is too little for the model: the
+  lexicon alone reads it (it knows "kms" and a lone 💊).
+- The model calls an emergency only when its likeliest serious reason is one (a plan, a method,
+  an attempt, harm to the baby, psychosis, danger at home): "I want to end my life" stays urgent.
+- Exhaustion worded as not being able to go on (the model's likeliest serious reason
+  "ask_directly") is ambiguous by the clinical facts: where the model alone would read urgent,
+  she is asked directly instead.
+- When the model is unsure whether a message is urgent (its urgent probability in the band just
+  below the threshold) and nothing reached urgent, she is asked directly: the clarifying question.
+
+Pure: no I/O and no logging.
+"""
+
+from __future__ import annotations
+
+from companion.core.triage_model import MIN_WORDS, Reading, Thresholds
+from companion.core.triage_terms import LEVELS, Level, Result
+
+# What a model flag at concern may give as its reason; an urgent or emergency one (or a
+# clarifying question) gives one of the others, or "ipv" (in danger now).
+CONCERN_REASONS = frozenset(
+    {
+        "low_mood",
+        "not_coping",
+        "bonding",
+        "guilt",
+        "anxiety",
+        "appetite",
+        "sleep",
+        "anger",
+        "isolation",
+        "substance",
+        "past_suicidal",
+        "ipv",
+    }
+)
+URGENT = LEVELS.index("urgent")
+EMERGENCY_REASONS = frozenset(
+    {"plan_or_intent", "method_or_means", "attempt_in_progress", "harm_to_baby", "psychosis", "ipv"}
+)
+ASK_DIRECTLY = "ask_directly"  # exhaustion worded as not being able to go on: ask, not alarm
+# The lexicon lowered a serious phrase to a clarifying question: denied, or in the past.
+LOWERED = frozenset({"negated_needs_clarifying", "past_tense_ask_about_now"})
+
+
+def with_model(found: Result, reading: Reading, thresholds: Thresholds) -> Result:
+    """The lexicon's result `found`, raised by what the model read."""
+    if reading.words < MIN_WORDS:
+        return found  # "no", "tonight", "Germany": too little for the model to read
+    wanted = LEVELS.index(reading.level(thresholds))
+    had = LEVELS.index(found.level)
+    serious = set(reading.reasons) - (CONCERN_REASONS - {"ipv"})
+    if wanted > URGENT and reading.best(serious) not in EMERGENCY_REASONS:
+        wanted = URGENT  # the emergency head alone, with no emergency reason to give
+    hold = wanted == URGENT and reading.best(serious) == ASK_DIRECTLY  # ask, not alarm
+    if hold or (found.ask_clarifying and LOWERED & set(found.reasons)):
+        wanted = min(wanted, URGENT - 1)
+    ask = (hold or reading.unsure(thresholds)) and max(had, wanted) < URGENT
+    if ask:
+        wanted = max(wanted, 1)
+    if wanted <= had and (found.ask_clarifying or not ask):
+        return found
+    level: Level = LEVELS[max(had, wanted)]
+    among = serious if ask or max(had, wanted) >= URGENT else CONCERN_REASONS
+    reason = reading.reason_code(among)
+    reasons = tuple(code for code in found.reasons if code != "idiom_ignored")
+    asking = max(had, wanted) < URGENT and (found.ask_clarifying or ask)
+    return Result(level, (*reasons, reason) if reason else reasons, asking)
