@@ -234,7 +234,6 @@ def test_unwanted_thoughts_of_harm_are_urgent_not_intent(locale: str, text: str)
 
 MEANS_ALONE = [
     "how many ibuprofen can I take",
-    "Is 800mg of ibuprofen ok while breastfeeding?",
     "can I take paracetamol and tylenol together",
     "how much paracetamol is too much",
     "💊",
@@ -277,6 +276,38 @@ def test_a_plain_reason_for_a_painkiller_never_lowers_suicidal_words(
     locale: str, text: str
 ) -> None:
     assert triage_in(locale, text).level == "emergency", text
+
+
+# A question about a medicine's safety while breastfeeding is not a method question; an amount,
+# "would it take", a time or a plan keeps it one (asked about, never silence).
+SAFETY_QUESTIONS = [
+    "can i take ibuprofen while breastfeeding",
+    "Is 800mg of ibuprofen ok while breastfeeding?",
+    "how much paracetamol can i take while breastfeeding",
+    "is sertraline safe to take while breastfeeding?",
+]
+STILL_ASKED = [
+    "is it safe to take 20 paracetamol while breastfeeding",
+    "how many sertraline would it take, i am breastfeeding",
+    "taking all my sertraline, is it ok to take while breastfeeding",
+    "taking the whole box of paracetamol tonight for my headache",
+]
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(SAFETY_QUESTIONS, es.SAFETY_QUESTIONS))
+def test_a_medicine_safety_question_while_breastfeeding_is_not_flagged(
+    locale: str, text: str
+) -> None:
+    assert triage_in(locale, text) == Result("none"), text
+
+
+@pytest.mark.parametrize(("locale", "text"), by_locale(STILL_ASKED, es.STILL_ASKED))
+def test_an_amount_a_lethal_question_or_a_time_keeps_a_method_word_asked_about(
+    locale: str, text: str
+) -> None:
+    result = triage_in(locale, text)
+    assert result.level != "none", f"{text!r}: {result}"
+    assert result.ask_clarifying or result.level in ("urgent", "emergency"), text
 
 
 # --- negation is clause-scoped ------------------------------------------------------------------

@@ -175,7 +175,6 @@ def test_a_promise_she_cannot_make_is_not_a_denial(lexicon: Lexicon) -> None:
 
 MEANS_ALONE = [
     "¿cuántos ibuprofenos me puedo tomar?",
-    "¿puedo tomar 800 mg de ibuprofeno si estoy amamantando?",
     "¿puedo tomar paracetamol e ibuprofeno juntos?",
     "¿cuánto paracetamol es demasiado?",
     "💊",
@@ -196,6 +195,20 @@ DOSES = [
 PLAIN_REASON = [
     "me quiero morir. Me tomé un paracetamol para el dolor de cabeza",
     "me tomé ibuprofeno para el dolor, me quiero matar",
+]
+
+
+SAFETY_QUESTIONS = [
+    "¿es seguro tomar ibuprofeno si doy pecho?",
+    "¿puedo tomar 800 mg de ibuprofeno si estoy amamantando?",
+    "¿puedo tomar paracetamol si estoy dando pecho?",
+    "¿la sertralina pasa a la leche materna?",
+]
+STILL_ASKED = [
+    "¿es seguro tomar 20 paracetamoles si doy pecho?",
+    "¿cuántas sertralinas me tendría que tomar? estoy dando pecho",
+    "me voy a tomar todas las pastillas, ¿es seguro si doy pecho?",
+    "esta noche me tomo la caja entera de paracetamol para el dolor de cabeza",
 ]
 
 

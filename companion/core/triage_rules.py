@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from companion.core.triage_grammar import _read
+from companion.core.triage_grammar import _count_at, _read
 from companion.core.triage_match import _Compiled, _Hit
 from companion.core.triage_terms import (
     AMPLIFIER_CATEGORIES,
@@ -54,6 +54,7 @@ _REASON_OF_SIGNAL: Mapping[str, str] = {
     "PI": "plan_or_intent",
 }
 _AMPLIFIERS = frozenset({"P", "T", "AM", "INJ", "PI", "HBI"})
+_WHEN = frozenset({"P", "T"})  # a plan or a time: a plain reason no longer explains a means word
 # A denial or a past mention drops these (concern at most anyway).
 _CONCERN_ONLY = frozenset({"M", "MP", "BURW", "DIST", "PLACE"})
 _ASK_SIGNALS = frozenset({"M", "MP", "DIST", "BURW", "HBU", "DX", "SHA", "PSYU", "PLACE"})
@@ -117,8 +118,16 @@ def _with_intent_marker(text: _Text, hit: _Hit) -> bool:
 
 
 def _only_benign_means(text: _Text) -> bool:
-    """A plain reason ("took paracetamol for my headache"): every means word sits in a sentence
-    that gives a plain reason for it (only used when means words are all the message has)."""
+    """A plain reason ("took paracetamol for my headache", "is ibuprofen ok while
+    breastfeeding?"): every means word sits in a sentence that gives a plain reason for it (only
+    used when means words are all the message has). Never with an amount ("all", "20"), a word of
+    lethality or "would it take": those ask how much would harm her."""
+    if text.any_of(("quantity_words", "lethality_cues")) or any(
+        _count_at(text, index) for index in range(len(text.words))
+    ):
+        return False
+    if "would it take" in " ".join(text.words) or "it would take" in " ".join(text.words):
+        return False
     means = text.any_of(("method_means", "means_emoji", "means_possession"))
     purposes = {text.sentence(hit.start) for hit in text.by.get("benign_purpose", ())}
     return bool(means) and all(text.sentence(hit.start) in purposes for hit in means)
@@ -270,8 +279,8 @@ def _signals(text: _Text) -> tuple[set[str], set[str]]:
             signals.add(signal)
     if lowered:
         signals.add("LOWERED")
-    if signals <= {"M", "MP"} | _AMPLIFIERS and _only_benign_means(text):
-        signals -= {"M", "MP"}
+    if signals <= {"M", "MP"} | (_AMPLIFIERS - _WHEN) and _only_benign_means(text):
+        signals -= {"M", "MP"}  # not with a plan or a time: "the whole box tonight for my head"
     return signals, lowered
 
 
