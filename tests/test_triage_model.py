@@ -339,9 +339,9 @@ def test_the_model_calls_an_emergency_only_with_an_emergency_reason() -> None:
 def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     folder: str, locale: str, minimum: int
 ) -> None:
-    """Written from the facts sheet alone by writers who never saw the training lines; blind/
-    evaluated once (docs/triage.md), blind2/ held for the next model. The training never reads
-    them, and none of their messages is in the training corpus."""
+    """Written from the facts sheet alone by writers who never saw the training lines, each pair
+    evaluated once (docs/triage.md). The training never reads them, and none of their messages
+    is in the training corpus."""
     from companion.core.triage_model import plain_text
     from companion.triage_labels import KINDS, read_all_labelled, read_labelled
 

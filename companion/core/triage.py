@@ -9,9 +9,11 @@ the clinical facts sheet:
   harm the baby; possible psychosis;
 - urgent: any mention of suicidal thoughts, self-harm, thoughts of harming the baby (even unwanted
   ones), burden or goodbye talk;
-- concern: method or means words alone, hopelessness, talk about someone else, a past episode, or
-  a denial that needs a clarifying question;
-- none: everything else, idioms included ("dying for coffee").
+- concern: method or means words alone, hopelessness, a past episode, or a denial that needs a
+  clarifying question (the learned stage adds the other concern categories of the facts sheet:
+  low mood, not coping, bonding, guilt, panic, appetite, sleep, anger, isolation, substances,
+  abuse at home);
+- none: everything else: idioms ("dying for coffee"), someone else's crisis, films and news.
 
 A learned second stage (triage_model, shipped per locale as exported weights) reads beside the
 lexicon and can raise its verdict, never lower it (triage_combine).

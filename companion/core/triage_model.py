@@ -159,7 +159,7 @@ class TriageModel:
             raise ValueError("triage model: idf or level heads missing")
 
     def read(self, text: str) -> Reading:
-        """Each head's probability for `text`, and the likeliest reason among the reasons."""
+        """Each head's probability for `text` (nested), each reason's, and how many words it has."""
         found = features(text)
         counts = Counter(self.index[name] for name in found if name in self.index)
         scores = self.intercepts.astype(np.float64)
