@@ -13,14 +13,14 @@ the triage, so they pay for none of this."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from companion.bot.crisis import read_all
-from companion.core.triage import Result, clear_cache, lexicon_triage
+from companion.core.triage import clear_cache
 from companion.triage_labels import read_all_labelled
 from companion.triage_lexicon import default_lexicon
-from companion.triage_scores import model_alone
+from companion.triage_scores import Reader, readers
 from companion.triage_training import corpus_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,9 +30,7 @@ def corpus_texts(locale: str) -> list[str]:
     return [row.text for row in read_all_labelled(corpus_files(ROOT, locale))]
 
 
-def per_second(
-    texts: Sequence[str], read: Callable[[str, list[str]], Result], recent: bool
-) -> float:
+def per_second(texts: Sequence[str], read: Reader, recent: bool) -> float:
     """Messages read per second, best of three passes (the machine is shared and noisy)."""
     rates = []
     for _ in range(3):
@@ -44,28 +42,20 @@ def per_second(
     return max(rates)
 
 
-Reader = Callable[[str, list[str]], Result]
-
-
 def readers_for(locale: str) -> dict[str, tuple[Reader, bool]]:
     """Each figure's reader of one message (with or without her recent ones), by JSON key."""
     lexicon = default_lexicon(locale)
-    both = [default_lexicon(name) for name in dict.fromkeys((locale, "en"))]
+    stage = readers(lexicon)
     found: dict[str, tuple[Reader, bool]] = {
-        f"triage_{locale}_per_s": (lambda text, recent: read_all([lexicon], text, recent), False),
-        f"triage_{locale}_recent_per_s": (
-            lambda text, recent: read_all([lexicon], text, recent),
-            True,
-        ),
-        f"triage_{locale}_lexicon_per_s": (
-            lambda text, recent: lexicon_triage(text, lexicon, recent),
-            False,
-        ),
-        f"triage_{locale}_model_per_s": (lambda text, _: model_alone(text, lexicon), False),
+        f"triage_{locale}_per_s": (stage["combined"], False),
+        f"triage_{locale}_recent_per_s": (stage["combined"], True),
+        f"triage_{locale}_lexicon_per_s": (stage["lexicon"], False),
+        f"triage_{locale}_model_per_s": (stage["model"], False),
     }
     if locale != "en":
+        both = [lexicon, default_lexicon("en")]  # as the bot reads a Spanish-speaking mother
         found[f"triage_{locale}_en_per_s"] = (
-            lambda text, recent: read_all(both, text, recent),
+            lambda text, recent: read_all(both, text, list(recent)),
             False,
         )
     return found

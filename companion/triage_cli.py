@@ -24,13 +24,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from companion.core.triage import RECENT_LIMIT, Lexicon, Result, lexicon_triage, triage
-from companion.triage_labels import LabelError, Labelled, read_labelled
+from companion.core.triage import RECENT_LIMIT, Lexicon, Result
+from companion.triage_labels import read_labelled
 from companion.triage_lexicon import default_lexicon, load_lexicon
 from companion.triage_model_files import load_model
-from companion.triage_scores import STAGES, by_stage, misses, model_alone
-
-__all__ = ["LabelError", "Labelled", "add_arguments", "as_json", "classify_lines", "run"]
+from companion.triage_scores import STAGES, by_stage, misses, readers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,16 +96,13 @@ def classify_lines(
 ) -> Iterable[Result]:
     """A result per line, in order; with `conversation`, earlier lines are her recent messages.
     `stage` is combined (as the bot reads), lexicon or model (the model reads one line alone)."""
+    read = readers(lexicon)[stage]
     recent: list[str] = []
     for raw in lines:
         text = raw.rstrip("\r\n")
         if conversation and not text.strip():
             recent = []
-        if stage == "model":
-            yield model_alone(text, lexicon)
-        else:
-            read = triage if stage == "combined" else lexicon_triage
-            yield read(text, lexicon, recent if conversation else ())
+        yield read(text, recent if conversation else ())
         if conversation and text.strip():
             recent = [*recent, text][-RECENT_LIMIT:]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from companion.content import ContentError
 from companion.core.triage import LEVELS, Level
+from companion.core.triage_combine import CONCERN_KINDS
 
 # Each kind: its level and the reason code it teaches (None for a hard negative).
 KINDS: Mapping[str, tuple[Level, str | None]] = {
@@ -28,23 +29,7 @@ KINDS: Mapping[str, tuple[Level, str | None]] = {
     "self_harm": ("urgent", "self_harm"),
     "intrusive_thoughts": ("urgent", "intrusive_thoughts"),
     "ambiguous": ("urgent", "ask_directly"),
-    **{
-        kind: ("concern", kind)
-        for kind in (
-            "low_mood",
-            "not_coping",
-            "bonding",
-            "guilt",
-            "anxiety",
-            "appetite",
-            "sleep",
-            "anger",
-            "isolation",
-            "substance",
-            "past_suicidal",
-            "ipv",
-        )
-    },
+    **{kind: ("concern", kind) for kind in CONCERN_KINDS},
     **{
         kind: ("none", None)
         for kind in (
@@ -89,10 +74,10 @@ def _row(path: Path, number: int, line: str) -> Labelled:
             f"{path}:{number}: expected level<TAB>text or level<TAB>kind<TAB>text"
             f" with a level in {LEVELS}"
         )
-    if kind is not None and KINDS.get(kind, (None,))[0] not in (level, None):
-        raise LabelError(f"{path}:{number}: kind {kind!r} does not belong to level {level!r}")
     if kind is not None and kind not in KINDS:
         raise LabelError(f"{path}:{number}: unknown kind {kind!r}")
+    if kind is not None and KINDS[kind][0] != level:
+        raise LabelError(f"{path}:{number}: kind {kind!r} does not belong to level {level!r}")
     return Labelled(number, level, text, kind)
 
 

@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 
 from companion.content import ContentError, read_toml
-from companion.core.triage_model import Thresholds, TriageModel
+from companion.core.triage_model import ARRAYS, Thresholds, TriageModel
 from companion.resources import messages_dir
 
-ARRAYS = ("vocabulary", "idf", "weights", "intercepts", "heads", "reasons")
 THRESHOLDS = ("concern", "urgent", "emergency", "ask")
 
 
@@ -66,16 +65,7 @@ def read_model(weights: Path, settings: Path, locale: str) -> TriageModel:
     except (OSError, ValueError) as error:
         raise ModelError(f"{weights}: cannot read ({error})") from None
     try:
-        return TriageModel(
-            locale=locale,
-            vocabulary=[str(item) for item in arrays["vocabulary"]],
-            idf=arrays["idf"],
-            weights=arrays["weights"],
-            intercepts=arrays["intercepts"],
-            heads=[str(item) for item in arrays["heads"]],
-            reasons=[str(item) for item in arrays["reasons"]],
-            thresholds=thresholds,
-        )
+        return TriageModel.from_arrays(locale, arrays, thresholds)
     except ValueError as error:
         raise ModelError(f"{weights}: {error}") from None
 

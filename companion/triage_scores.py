@@ -75,19 +75,23 @@ def model_alone(text: str, lexicon: Lexicon) -> Result:
     return with_model(Result("none"), lexicon.model.read(text), lexicon.model.thresholds)
 
 
-def readers(lexicon: Lexicon) -> dict[str, Callable[[str], Result]]:
-    """Each stage as a function of the text."""
+Reader = Callable[[str, Sequence[str]], Result]
+
+
+def readers(lexicon: Lexicon) -> dict[str, Reader]:
+    """Each stage as a function of the text and her recent messages (the model reads the text
+    alone)."""
     return {
-        "lexicon": lambda text: lexicon_triage(text, lexicon),
-        "model": lambda text: model_alone(text, lexicon),
-        "combined": lambda text: triage(text, lexicon),
+        "lexicon": lambda text, recent: lexicon_triage(text, lexicon, recent),
+        "model": lambda text, _recent: model_alone(text, lexicon),
+        "combined": lambda text, recent: triage(text, lexicon, recent),
     }
 
 
 def by_stage(rows: Sequence[Labelled], lexicon: Lexicon) -> dict[str, dict[str, object]]:
     """The figures of every stage over the rows."""
     return {
-        stage: figures(rows, [read(row.text) for row in rows])
+        stage: figures(rows, [read(row.text, ()) for row in rows])
         for stage, read in readers(lexicon).items()
     }
 
@@ -99,7 +103,7 @@ def misses(
     read = readers(lexicon)[stage]
     out: list[dict[str, object]] = []
     for row in rows:
-        result = read(row.text)
+        result = read(row.text, ())
         if not caught(row.level, result.level):
             miss: dict[str, object] = {"line": row.line, "label": row.level, "got": result.level}
             if row.kind:

@@ -47,6 +47,17 @@ class Fitted:
     intercepts: npt.NDArray[np.float32]
     reasons: list[str]
 
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """The arrays model.npz holds (companion.core.triage_model.ARRAYS)."""
+        return {
+            "vocabulary": np.array(self.vocabulary),
+            "idf": self.idf,
+            "weights": self.weights,
+            "intercepts": self.intercepts,
+            "heads": np.array(LEVEL_HEADS),
+            "reasons": np.array(self.reasons),
+        }
+
 
 def _targets(rows: Sequence[Labelled], reasons: Sequence[str]) -> list[npt.NDArray[np.int8]]:
     ranks = np.array([RANK[row.level] for row in rows])
@@ -86,16 +97,7 @@ def fit(rows: Sequence[Labelled], with_reasons: bool = True) -> Fitted:
 
 def as_model(fitted: Fitted, locale: str, thresholds: Thresholds) -> TriageModel:
     """The fitted arrays as the model companion runs."""
-    return TriageModel(
-        locale=locale,
-        vocabulary=fitted.vocabulary,
-        idf=fitted.idf,
-        weights=fitted.weights,
-        intercepts=fitted.intercepts,
-        heads=LEVEL_HEADS,
-        reasons=fitted.reasons,
-        thresholds=thresholds,
-    )
+    return TriageModel.from_arrays(locale, fitted.arrays(), thresholds)
 
 
 def out_of_fold(rows: Sequence[Labelled]) -> tuple[npt.NDArray[np.float64], list[dict[str, float]]]:
@@ -207,15 +209,7 @@ def train_command(locale: str, sink: Any, root: Path | None = None) -> int:
     paths = corpus_files(checkout, locale)
     fitted, thresholds, cv, rows = train(checkout, locale)
     weights, settings = model_paths(locale, checkout / "messages")
-    arrays = {
-        "vocabulary": np.array(fitted.vocabulary),
-        "idf": fitted.idf,
-        "weights": fitted.weights,
-        "intercepts": fitted.intercepts,
-        "heads": np.array(LEVEL_HEADS),
-        "reasons": np.array(fitted.reasons),
-    }
-    weights.write_bytes(npz_bytes(arrays))
+    weights.write_bytes(npz_bytes(fitted.arrays()))
     settings.write_text(model_toml(thresholds, paths, rows, cv) + "\n", encoding="utf-8")
     summary = {
         "locale": locale,

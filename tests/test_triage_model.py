@@ -230,7 +230,7 @@ def test_the_model_is_pure_and_keeps_no_text() -> None:
     secret = "my name is Alexandra Quill and I feel so alone"
     found = model.read(secret)
     assert "Alexandra" not in repr(found)
-    assert triage(secret, default_lexicon("en")).level in ("none", "concern", "urgent", "emergency")
+    assert "Alexandra" not in repr(triage(secret, default_lexicon("en")))
 
 
 # --- training -------------------------------------------------------------------------------------

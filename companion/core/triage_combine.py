@@ -23,24 +23,25 @@ from __future__ import annotations
 from companion.core.triage_model import MIN_WORDS, Reading, Thresholds
 from companion.core.triage_terms import LEVELS, Level, Result
 
-# What a model flag at concern may give as its reason; an urgent or emergency one (or a
-# clarifying question) gives one of the others, or "ipv" (in danger now).
-CONCERN_REASONS = frozenset(
-    {
-        "low_mood",
-        "not_coping",
-        "bonding",
-        "guilt",
-        "anxiety",
-        "appetite",
-        "sleep",
-        "anger",
-        "isolation",
-        "substance",
-        "past_suicidal",
-        "ipv",
-    }
+# The concern categories of the clinical facts sheet, each a reason the model reports (and a
+# kind of labelled line, companion/triage_labels.py). A model flag at concern gives one of these;
+# an urgent or emergency one (or a clarifying question) gives one of the others, or "ipv" (in
+# danger now).
+CONCERN_KINDS: tuple[str, ...] = (
+    "low_mood",
+    "not_coping",
+    "bonding",
+    "guilt",
+    "anxiety",
+    "appetite",
+    "sleep",
+    "anger",
+    "isolation",
+    "substance",
+    "past_suicidal",
+    "ipv",
 )
+CONCERN_REASONS = frozenset(CONCERN_KINDS)
 URGENT = LEVELS.index("urgent")
 EMERGENCY_REASONS = frozenset(
     {"plan_or_intent", "method_or_means", "attempt_in_progress", "harm_to_baby", "psychosis", "ipv"}
@@ -57,9 +58,10 @@ def with_model(found: Result, reading: Reading, thresholds: Thresholds) -> Resul
     wanted = LEVELS.index(reading.level(thresholds))
     had = LEVELS.index(found.level)
     serious = set(reading.reasons) - (CONCERN_REASONS - {"ipv"})
-    if wanted > URGENT and reading.best(serious) not in EMERGENCY_REASONS:
+    likeliest = reading.best(serious)
+    if wanted > URGENT and likeliest not in EMERGENCY_REASONS:
         wanted = URGENT  # the emergency head alone, with no emergency reason to give
-    hold = wanted == URGENT and reading.best(serious) == ASK_DIRECTLY  # ask, not alarm
+    hold = wanted == URGENT and likeliest == ASK_DIRECTLY  # ask, not alarm
     if hold or (found.ask_clarifying and LOWERED & set(found.reasons)):
         wanted = min(wanted, URGENT - 1)
     ask = (hold or reading.unsure(thresholds)) and max(had, wanted) < URGENT

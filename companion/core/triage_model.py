@@ -26,11 +26,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 LEVEL_HEADS: tuple[str, ...] = ("concern", "urgent", "emergency")
+# The arrays of model.npz: what training writes and TriageModel.from_arrays reads.
+ARRAYS = ("vocabulary", "idf", "weights", "intercepts", "heads", "reasons")
 MODEL_PREFIX = "model:"
 CHAR_SIZES = (2, 3, 4, 5)  # character n-grams, inside and across word boundaries
 WORD_SIZES = (1, 2)
@@ -62,7 +65,11 @@ def word_count(text: str) -> int:
 def features(text: str) -> list[str]:
     """The n-grams the model reads: words and word pairs ("w:"), and character runs of two to five
     across the words as she spaced them ("c:"). Emoji and punctuation count as words."""
-    words = _TOKENS.findall(plain_text(text))
+    return _features(plain_text(text))
+
+
+def _features(plain: str) -> list[str]:
+    words = _TOKENS.findall(plain)
     found = [f"w:{word}" for word in words]
     found += [f"w:{first} {second}" for first, second in pairwise(words)]
     line = f" {' '.join(words)} "
@@ -158,9 +165,26 @@ class TriageModel:
         if self.idf.shape != (len(self.index),) or set(LEVEL_HEADS) - set(self.heads):
             raise ValueError("triage model: idf or level heads missing")
 
+    @classmethod
+    def from_arrays(
+        cls, locale: str, arrays: Mapping[str, npt.NDArray[Any]], thresholds: Thresholds
+    ) -> TriageModel:
+        """A model from the arrays model.npz holds (ARRAYS), as training writes them."""
+        return cls(
+            locale=locale,
+            vocabulary=[str(item) for item in arrays["vocabulary"]],
+            idf=arrays["idf"],
+            weights=arrays["weights"],
+            intercepts=arrays["intercepts"],
+            heads=[str(item) for item in arrays["heads"]],
+            reasons=[str(item) for item in arrays["reasons"]],
+            thresholds=thresholds,
+        )
+
     def read(self, text: str) -> Reading:
         """Each head's probability for `text` (nested), each reason's, and how many words it has."""
-        found = features(text)
+        plain = plain_text(text)
+        found = _features(plain)
         counts = Counter(self.index[name] for name in found if name in self.index)
         scores = self.intercepts.astype(np.float64)
         if counts:
@@ -173,4 +197,4 @@ class TriageModel:
         heads = len(self.heads)
         probabilities = nested({head: float(chances[at]) for at, head in enumerate(self.heads)})
         reasons = {reason: float(chances[heads + at]) for at, reason in enumerate(self.reasons)}
-        return Reading(probabilities, reasons, word_count(text))
+        return Reading(probabilities, reasons, len(_WORDS.findall(plain)))
