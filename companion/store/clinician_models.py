@@ -47,6 +47,7 @@ class PatientInvite(Base):
     """A code a clinician gives a patient (`/invite`): opening it starts the consent preview."""
 
     __tablename__ = "patient_invites"
+    __sealed__ = ("label_sealed",)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     clinician_id: Mapped[str] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
@@ -54,6 +55,9 @@ class PatientInvite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whom the clinician made the invitation for (a name, a record number): sealed, shown only
+    # to that clinician.
+    label_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     def row_key(self) -> str:
         return self.id
@@ -68,12 +72,17 @@ class Share(Base):
         Index("ix_shares_mother", "mother_id"),
         Index("ix_shares_clinician", "clinician_id"),
     )
-    __sealed__ = ("display_name_sealed",)
+    __sealed__ = ("display_name_sealed", "label_sealed", "contact_sealed")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))
     clinician_id: Mapped[str] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
     display_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # the name she chose to show
+    label_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # the invite's label, if any
+    # How this clinician may reach her, as she allowed: her phone number (from Telegram's contact
+    # button) and whether they may message her on Telegram directly.
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    direct_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     include_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_version: Mapped[str] = mapped_column(String(16))
@@ -93,7 +102,7 @@ class ShareDraft(Base):
     her buttons carry."""
 
     __tablename__ = "share_drafts"
-    __sealed__ = ("display_name_sealed",)
+    __sealed__ = ("display_name_sealed", "contact_sealed")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(
@@ -103,6 +112,8 @@ class ShareDraft(Base):
     display_name_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     include_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    direct_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def row_key(self) -> str:

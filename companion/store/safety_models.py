@@ -65,6 +65,15 @@ class Flag(Base):
     # The "are you safe now?" follow-up: when it is due, and when it went.
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The safety question waiting for her answer on this flag ("clar": the clarifying question,
+    # "safe": "are you safe now?"), so a typed "yes" or "no" is heard; cleared when she answers.
+    asked: Mapped[str | None] = mapped_column(String(8))
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "No answer to the safety follow-up": when her clinicians were told she had not answered.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Closed by a clinician who shares with her (the outcome is sealed in detail_sealed).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(32))  # the clinician's id
 
     def row_key(self) -> str:
         if not self.id:
