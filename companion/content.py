@@ -13,11 +13,12 @@ from typing import Any
 from companion.core.instruments import Instrument
 from companion.core.snippets import Snippet
 from companion.core.typed_words import TypedWords
-from companion.core.zones import is_valid_zone
+from companion.core.zones import country_names, is_valid_zone
 
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_BUTTON_LIMIT = 64  # keep labels short enough to show on a phone
-RESOURCE_KINDS = {"crisis", "support", "directory"}
+RESOURCE_KINDS = {"crisis", "support", "directory"}  # the lines of the crisis reply
+ABUSE_KIND = "abuse"  # domestic-abuse lines: kept apart, shown only in their own reply
 
 
 class ContentError(Exception):
@@ -70,7 +71,14 @@ class CountryResources:
     emergency_verified: bool
     month_first: bool
     timezones: tuple[str, ...]
-    lines: tuple[Line, ...]
+    lines: tuple[Line, ...]  # crisis, support and directory lines: what the crisis reply lists
+    abuse: tuple[Line, ...] = ()  # kind "abuse", in file order: read them with abuse_lines()
+
+
+def abuse_lines(resources: CountryResources) -> tuple[Line, ...]:
+    """Her country's domestic-abuse lines in file order; never part of the crisis reply's lines
+    (none for the EU and default files, nor for a country whose file has none)."""
+    return resources.abuse
 
 
 @dataclass
@@ -79,7 +87,7 @@ class Content:
     strings: dict[str, dict[str, str]]  # locale -> dotted key -> template
     countries: dict[str, CountryResources]  # code -> resources; "EU" and "default" included
     eu_members: frozenset[str] = field(default_factory=frozenset)
-    offered_countries: tuple[str, ...] = ()
+    offered: dict[str, tuple[str, ...]] = field(default_factory=dict)  # locale -> codes
     instruments: dict[str, dict[str, Instrument]] = field(default_factory=dict)  # locale -> id
     snippets: dict[str, tuple[Snippet, ...]] = field(default_factory=dict)  # locale -> library
     typed: dict[str, TypedWords] = field(default_factory=dict)  # locale -> words she may type
@@ -115,6 +123,14 @@ class Content:
     def library(self, locale: str) -> tuple[Snippet, ...]:
         """Her language's learning snippets, else the default locale's."""
         return self.snippets.get(locale) or self.snippets.get(self.default_locale, ())
+
+    def offered_countries(self, locale: str) -> tuple[str, ...]:
+        """The countries her country question offers as buttons: her language's list, else the
+        default locale's, else the first list."""
+        for chosen in (locale, self.default_locale):
+            if chosen in self.offered:
+                return self.offered[chosen]
+        return next(iter(self.offered.values()), ())
 
     def resources_for(self, country: str | None) -> CountryResources:
         """Her country's own file; else the EU's (112) for a member state; else the fallback
@@ -185,7 +201,7 @@ def _load_line(raw: dict[str, Any], where: str, locales: list[str]) -> Line:
         source=raw["source"],
         notes=_localised(raw, "note", where, locales),
     )
-    if line.kind not in RESOURCE_KINDS:
+    if line.kind not in RESOURCE_KINDS and line.kind != ABUSE_KIND:
         raise ContentError(f"{where}: line {line.id} has kind {line.kind!r}")
     if not (line.call or line.text or line.web):
         raise ContentError(f"{where}: line {line.id} has no way to reach it")
@@ -206,6 +222,7 @@ def _load_countries(folder: Path, locales: list[str]) -> dict[str, CountryResour
         for zone in zones:
             if not is_valid_zone(zone):
                 raise ContentError(f"{where}: unknown time zone {zone}")
+        lines = [_load_line(line, where, locales) for line in raw.get("lines", [])]
         try:
             countries[path.stem] = CountryResources(
                 code=path.stem,
@@ -213,7 +230,8 @@ def _load_countries(folder: Path, locales: list[str]) -> dict[str, CountryResour
                 emergency_verified=bool(raw["emergency"]["verified"]),
                 month_first=raw.get("date_order", "DMY") == "MDY",
                 timezones=zones,
-                lines=tuple(_load_line(line, where, locales) for line in raw.get("lines", [])),
+                lines=tuple(line for line in lines if line.kind != ABUSE_KIND),
+                abuse=tuple(line for line in lines if line.kind == ABUSE_KIND),
             )
         except KeyError as missing:
             raise ContentError(f"{where}: missing {missing}") from None
@@ -221,6 +239,19 @@ def _load_countries(folder: Path, locales: list[str]) -> dict[str, CountryResour
         if required not in countries:
             raise ContentError(f"resources/{required}.toml is missing")
     return countries
+
+
+def _offered(meta: dict[str, Any], locales: list[str]) -> dict[str, tuple[str, ...]]:
+    """`offered` in _countries.toml: one list for every language, or a list per language."""
+    where = "resources/_countries.toml: offered"
+    raw = meta.get("offered")
+    lists = dict.fromkeys(locales, raw) if isinstance(raw, list) else raw
+    if not isinstance(lists, dict) or not all(isinstance(v, list) for v in lists.values()):
+        raise ContentError(f"{where} must be a list of country codes or a table of lists")
+    for codes in lists.values():
+        if unknown := [code for code in codes if code not in country_names()]:
+            raise ContentError(f"{where}: unknown country code {unknown[0]!r}")
+    return {locale: tuple(codes) for locale, codes in lists.items()}
 
 
 def validate_strings(strings: dict[str, dict[str, str]], reference: str) -> None:
@@ -275,12 +306,12 @@ def load_content(
         strings=strings,
         countries=countries,
         eu_members=frozenset(meta["eu_members"]),
-        offered_countries=tuple(meta["offered"]),
+        offered=_offered(meta, locales),
         instruments=instruments,
         snippets=snippets,
         typed=load_typed_words(root, strings, reference),
     )
-    required = [f"names.country.{code}" for code in content.offered_countries]
+    required = [f"names.country.{code}" for codes in content.offered.values() for code in codes]
     required += [f"names.language.{locale}" for locale in locales]
     required += [f"names.zone.{zone}" for c in countries.values() for zone in c.timezones]
     for locale in locales:

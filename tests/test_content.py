@@ -35,8 +35,9 @@ def test_shipped_messages_load_and_validate(content: Content) -> None:
     assert content.default_locale == "en"
     assert "en" in content.locales
     assert {"default", "EU", "US", "GB"} <= set(content.countries)
-    assert content.offered_countries
-    assert set(content.offered_countries) <= set(content.countries)
+    for locale in content.locales:
+        assert content.offered_countries(locale), locale
+        assert set(content.offered_countries(locale)) <= set(content.countries), locale
     assert content.eu_members
     assert content.eu_members <= set(country_names())
     # a sample of keys the bot relies on

@@ -89,7 +89,8 @@ def describe_when(content: Content, mother: Mother, moment: datetime, now: datet
 
 
 def crisis_block(content: Content, locale: str, resources: CountryResources) -> str:
-    """Emergency number first, then crisis lines, then support lines, each labelled as such."""
+    """Emergency number first, then crisis lines, then support lines, each labelled as such.
+    Never a domestic-abuse line: those have their own reply (content.abuse_lines)."""
     t = content.text
     parts = [t(locale, "help.crisis.header")]
     parts.append(
@@ -99,7 +100,8 @@ def crisis_block(content: Content, locale: str, resources: CountryResources) -> 
     )
     order = {"crisis": 0, "support": 1, "directory": 2}
     icons = {"crisis": "☎️", "support": "🤝", "directory": "🌐"}
-    for line in sorted(resources.lines, key=lambda line: order[line.kind]):
+    shown = [line for line in resources.lines if line.kind in order]
+    for line in sorted(shown, key=lambda line: order[line.kind]):
         ways = []
         if line.call:
             ways.append(t(locale, "help.crisis.call", number=content.local(line.call, locale)))

@@ -113,7 +113,7 @@ def prompt_country(turn: Turn) -> list[Reply]:
     content = turn.services.content
     buttons = [
         turn.button("country", country_label(content, turn.mother.locale, code), code)
-        for code in content.offered_countries
+        for code in content.offered_countries(turn.mother.locale)
     ]
     buttons.append(turn.button("country", turn.t("onboarding.country.button.other"), "other"))
     return [Reply(turn.t("onboarding.country.prompt"), rows(buttons, 2))]
