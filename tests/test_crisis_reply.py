@@ -147,7 +147,8 @@ async def _onboard_in_spanish(mother: ChatDriver, country: str, zone: str) -> No
         ("EE. UU.", "Nueva York", ["llama al 911", "mensaje de texto: envía HOME al 741741"]),
         ("Irlanda", "Dublín", ["llama al 112 / 999", "https://findahelpline.com (directorio)"]),
         ("Alemania", "Berlín", ["llama al 112", "(directorio)"]),
-        ("México", "Ciudad de México", ["número de emergencias de tu país", "(directorio)"]),
+        ("México", "Ciudad de México", ["llama al 911", "Línea de la Vida (línea de crisis)"]),
+        ("Cuba", "La Habana", ["número de emergencias de tu país", "(directorio)"]),
     ],
 )
 async def test_the_spanish_crisis_reply_reads_in_spanish_only(
