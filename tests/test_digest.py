@@ -492,7 +492,7 @@ def _png_size(message: SentMessage) -> tuple[int, int]:
 async def test_summary_sends_a_chart_and_a_table_of_her_stored_answers(
     services: Services, world: World, rivera: ChatDriver
 ) -> None:
-    chart, table = await rivera.say("/summary ANA r.")
+    chart, table, flags = await rivera.say("/summary ANA r.")
     assert _png_size(chart) == (900, 600)
     assert len(chart.photo or b"") < 150_000
     assert chart.text.startswith("Ana R.: the last 90 days.")
@@ -516,6 +516,11 @@ async def test_summary_sends_a_chart_and_a_table_of_her_stored_answers(
         "Notes she chose to share, last 90 days:",
         f"• 18 November 2026: {CARE_NOTE}",
     ]
+    assert flags.text == (  # each with its button (tests/test_flag_closing.py)
+        "Open flags for Ana R. (1); each stays open until a clinician closes it:\n"
+        "1. urgent, from a message she typed, raised 2 h ago"
+    )
+    assert flags.button_labels == ["🔒 Close flag 1"]
     async with services.db.session() as session:
         viewed = await session.scalars(
             select(AuditEntry).where(AuditEntry.event == "summary_viewed")

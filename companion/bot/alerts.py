@@ -3,10 +3,11 @@
 An urgent or emergency flag reaches each linked clinician at once, in the emergency lane and
 protected from forwarding (sent by companion/delivery/alert_repeats.py, in the words of
 companion/bot/alert_text.py). Buttons: Acknowledge
-(`ack|<alert id>`) and I'll call her back (`cbr|<alert id>`). Every press is checked against
-the presser (an active clinician with a share in force with that mother), else refused and
-audited. The first acknowledgement stops the repeat (companion/delivery/alert_repeats.py); the
-other clinicians and she are told.
+(`ack|<alert id>`) and I'll call her back (`cbr|<alert id>`), and on a flag's alert Close flag
+(`fcl|<flag id>`, companion/bot/flag_closing.py), which stays once the others are pressed. Every
+press is checked against the presser (an active clinician with a share in force with that
+mother), else refused and audited. The first acknowledgement stops the repeat
+(companion/delivery/alert_repeats.py); the other clinicians and she are told.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from companion.bot import flag_closing
 from companion.bot.alert_text import Facts, clock_time, emergency_number, taken_text
 from companion.bot.context import Ctx, Services, pressed
-from companion.bot.flows import mark_answered
+from companion.bot.flag_closing import mark_answered_keeping, open_close_button
 from companion.bot.replies import Reply
 from companion.delivery.alert_repeats import ACK, WILL_CALL, Mail, read_facts, tell_her
 from companion.store.alerts import (
@@ -70,8 +72,9 @@ async def answer_alert_button(update: Update, context: Ctx) -> None:
             return
         will_call = action == WILL_CALL and alert.kind == FLAG
         toast, picked = await _settle(services, session, alert, mother, clinician, will_call)
+        close = await open_close_button(services, session, clinician.locale, alert.flag_id)
     await query.answer(toast)
-    await mark_answered(update, picked)
+    await mark_answered_keeping(update, picked, close)
 
 
 async def _settle(
@@ -166,4 +169,4 @@ async def _tell_her(
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     pattern = rf"^({ACK}|{WILL_CALL})\|[0-9a-f]{{32}}$"
-    return [CallbackQueryHandler(answer_alert_button, pattern=pattern)]
+    return [CallbackQueryHandler(answer_alert_button, pattern=pattern), *flag_closing.handlers()]

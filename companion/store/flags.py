@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,9 +28,17 @@ class FlagDetail:
     reasons: tuple[str, ...]
     sent: tuple[str, ...]  # what she was sent: message keys and the lines listed
     responses: tuple[tuple[str, str], ...] = ()  # (answer, ISO time) to the follow-up or question
+    closed: str | None = None  # the outcome a clinician chose on closing it (store/flag_closing)
 
     def as_json(self) -> str:
-        return json.dumps({"reasons": self.reasons, "sent": self.sent, "responses": self.responses})
+        data: dict[str, Any] = {
+            "reasons": self.reasons,
+            "sent": self.sent,
+            "responses": self.responses,
+        }
+        if self.closed is not None:
+            data["closed"] = self.closed
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str) -> FlagDetail:
@@ -39,6 +47,7 @@ class FlagDetail:
             reasons=tuple(data.get("reasons", ())),
             sent=tuple(data.get("sent", ())),
             responses=tuple((str(a), str(t)) for a, t in data.get("responses", ())),
+            closed=data.get("closed"),  # absent in rows from before flags could be closed
         )
 
 
@@ -97,7 +106,7 @@ def record_response(flag: Flag, vault: Vault, answer: str, now: datetime) -> Non
     "I'm fine" or "you misunderstood" is recorded for the clinician, never acted on alone."""
     detail = read_detail(flag, vault)
     responses = (*detail.responses, (answer, now.isoformat()))
-    _write_detail(flag, FlagDetail(detail.reasons, detail.sent, responses), vault)
+    _write_detail(flag, replace(detail, responses=responses), vault)
 
 
 async def flag_for(session: AsyncSession, flag_id: str, mother: Mother) -> Flag | None:
