@@ -11,6 +11,7 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from companion.app import serve
 from companion.bot.context import CompanionApp
 from companion.config import Settings
 from companion.delivery.inbox import handle_stored, store_updates
+from companion.delivery.inbox_claims import SWEEP_SECONDS
 from companion.health import queue_health
 
 log = logging.getLogger(__name__)
@@ -35,29 +37,59 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY = 1_000_000  # Telegram's updates are a few kilobytes
 HEALTH_TIMEOUT_S = 5.0
-# Besides waking for each update it stores, a worker looks for rows nobody handled (stored by a
-# worker that has since stopped) this often.
-SWEEP_SECONDS = 30.0
+# While a batch runs longer than a sweep, a pass alongside it takes this many updates at most,
+# one at a time (so it needs a connection or two from the pool, not a batch's worth).
+ALONGSIDE_LIMIT = 10
 # What companion's handlers read; Telegram sends nothing else (setWebhook's allowed_updates).
 HANDLED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 class InboxHandler:
-    """Handles stored updates one batch at a time, woken whenever the webhook stores one."""
+    """Handles stored updates one batch at a time, woken whenever the webhook stores one and
+    otherwise every `sweep_seconds`, for rows nobody is handling: stored by a worker that then
+    stopped, or claimed by one that died (its lease ran out; see inbox_claims for the bound).
+    While a batch runs longer than a sweep (a slow handler), a small pass looks alongside it,
+    so a dead worker's update never waits on this worker's slowest handler."""
 
     def __init__(self, application: CompanionApp, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.application = application
         self.stored = asyncio.Event()
         self.sweep_seconds = sweep_seconds
+        self._batch_began: float | None = None  # time.monotonic() when the batch under way began
 
     async def run(self) -> None:
+        loops = [asyncio.create_task(self._handle()), asyncio.create_task(self._look_alongside())]
+        try:
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # both run until cancelled: one that ended has failed
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _handle(self) -> None:
         while True:
             self.stored.clear()
-            while await handle_stored(self.application):  # the first pass takes what a crash left
+            while await self._batch():  # the first pass takes what a crash left
                 pass
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.sweep_seconds):
                     await self.stored.wait()
+
+    async def _batch(self) -> int:
+        self._batch_began = time.monotonic()
+        try:
+            return await handle_stored(self.application)
+        finally:
+            self._batch_began = None
+
+    async def _look_alongside(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            began = self._batch_began
+            if began is not None and time.monotonic() - began >= self.sweep_seconds:
+                await handle_stored(self.application, limit=ALONGSIDE_LIMIT, lanes=1)
 
 
 def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Starlette:

@@ -6,6 +6,11 @@ handler's reply marks its update handled in the reply's own transaction, which a
 another transaction would block. A worker that dies lets its claims go when the lease runs out
 (a stalled one too, which a lock held on a still-open connection would not); a reply commits
 only while its worker still holds the claim, so a takeover never sends her a second answer.
+
+A live worker renews its claims from a task of its own, so a slow handler keeps them. One that
+hangs for good keeps them too: that update, and her later ones (her order), wait until the
+process is stopped or restarted, when they go to the next worker; everyone else's go on, on the
+other workers and on this one (see webhook.InboxHandler).
 """
 
 from __future__ import annotations
@@ -21,8 +26,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from companion.store.db import Database
 from companion.store.models import InboxUpdate
 
-LEASE = timedelta(seconds=60)
-RENEW_SECONDS = 20.0  # a worker still handling renews its claims well before they run out
+# The bound on a dead worker (a crisis must not wait on one). Its last renewal was at or before
+# its death, so its claims run out at most LEASE later; every other worker looks for such rows at
+# least every SWEEP_SECONDS (webhook.InboxHandler, also while a batch of its own runs long). So
+# another worker claims the update within LEASE + SWEEP_SECONDS = 7 s of the death and queues
+# the reply at once, and the leader sends it within its half-second look (a leader that died
+# too is replaced meanwhile, in about 2 s): under 10 s in all, 6.2-6.8 s measured when it dies
+# just after renewing (tests/test_inbox_takeover.py). A live worker renews every RENEW_SECONDS
+# from a task of its own, however long a handler takes, so a renewal may come up to
+# LEASE - RENEW_SECONDS = 4 s late (a slow database, a busy event loop) before anyone else may
+# take over. Leases are compared on each worker's clock: the workers' clocks must agree to well
+# under a second (NTP does).
+LEASE = timedelta(seconds=6)
+RENEW_SECONDS = 2.0
+SWEEP_SECONDS = 1.0
 _INBOX = cast(Table, InboxUpdate.__table__)  # the table itself, for plain (non-ORM) statements
 
 
@@ -113,10 +130,22 @@ async def _first_not_mine(
 
 
 async def renew(db: Database, worker: str, now: datetime) -> None:
+    """Extend this pass's claims. A row locked at this moment is passed over rather than waited
+    for: it is being marked handled by its reply (or taken by another worker, its lease having
+    run out), and waiting would hold up the renewal of the rest and, through their locks, the
+    replies of other lanes."""
+    mine = (
+        select(_INBOX.c.update_id)
+        .where(_INBOX.c.claimed_by == worker, _INBOX.c.handled_at.is_(None))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer at a time
+    )
     async with db.session() as session:
         await session.execute(
             update(_INBOX)
-            .where(_INBOX.c.claimed_by == worker, _INBOX.c.handled_at.is_(None))
+            .where(
+                _INBOX.c.update_id.in_(mine.scalar_subquery()),
+                _INBOX.c.claimed_by == worker,
+            )
             .values(claimed_until=now + LEASE)
         )
 
