@@ -40,6 +40,8 @@ Factory = Callable[..., ChatDriver]
 NOTES_OFF, NOTES_ON = "☐ Also share my notes", "☑ Also share my notes"
 WEEKLY_OFF, WEEKLY_ON = "☐ Also a weekly summary", "☑ Also a weekly summary"
 AGREE, DECLINE = "Agree and share", "Don't share"
+# How the clinician may reach her: optional, nothing chosen (tests/test_reaching_her.py).
+REACH = ["📱 Add my phone number", "☐ Yes, they may message me", "☑ No Telegram messages"]
 
 
 @pytest.fixture(autouse=True)
@@ -193,7 +195,7 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
 
     *view, preview = await clinic.ana.tap("Ana")
     assert preview.text == consent_text(services, "Dr Rivera")
-    assert preview.button_labels == [NOTES_OFF, WEEKLY_OFF, AGREE, DECLINE]
+    assert preview.button_labels == [NOTES_OFF, WEEKLY_OFF, *REACH, AGREE, DECLINE]
     assert [row[0]["callback_data"] for row in preview.buttons[:2]] == [
         f"sht|{draft.id}|0",
         f"sht|{draft.id}|1",
@@ -207,14 +209,14 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     *view_with_notes, with_notes = await clinic.ana.tap(NOTES_OFF)
     assert_view_of_ana(view_with_notes, notes=True)
     assert with_notes.text == preview.text
-    assert with_notes.button_labels == [NOTES_ON, WEEKLY_OFF, AGREE, DECLINE]
+    assert with_notes.button_labels == [NOTES_ON, WEEKLY_OFF, *REACH, AGREE, DECLINE]
     assert preview.buttons == []  # the old preview's buttons are gone
     *view_without, _ = await clinic.ana.tap(NOTES_ON)
     assert texts(view_without) == texts(view)
     *_, with_notes = await clinic.ana.tap(NOTES_OFF)
     *view_weekly, with_notes = await clinic.ana.tap(WEEKLY_OFF)  # the view itself doesn't change
     assert texts(view_weekly) == texts(view_with_notes)
-    assert with_notes.button_labels == [NOTES_ON, WEEKLY_ON, AGREE, DECLINE]
+    assert with_notes.button_labels == [NOTES_ON, WEEKLY_ON, *REACH, AGREE, DECLINE]
 
     clock.advance(timedelta(minutes=5))
     replies = await clinic.ana.tap(AGREE)
@@ -340,6 +342,8 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
                 name="Ana",
                 notes="not shared",
                 weekly="no",
+                phone="not given",
+                direct="no",
             ),
             t(
                 services,
@@ -349,20 +353,25 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
                 name="Ana",
                 notes="not shared",
                 weekly="no",
+                phone="not given",
+                direct="no",
             ),
             t(services, "sharing.list_footer"),
         ]
     )
     assert [b["callback_data"] for row in listing.buttons for b in row] == [
         f"shr|{rivera_share}",
+        f"srm|{rivera_share}|y",
         f"shr|{okafor_share}",
+        f"srm|{okafor_share}|y",
     ]
+    okafor_buttons = ["Stop sharing with Dr Okafor", "Let Dr Okafor message me on Telegram"]
 
     clinic.rivera.new_messages()
     clock.advance(timedelta(hours=1))
     replies = await clinic.ana.tap("Stop sharing with Dr Rivera")
     assert texts(replies) == [t(services, "sharing.revoked", clinician="Dr Rivera")]
-    assert listing.button_labels == ["Stop sharing with Dr Okafor"]
+    assert listing.button_labels == okafor_buttons
     by_id = {share.id: share for share in await shares(services)}
     assert by_id[rivera_share].revoked_at == clock.now()
     assert by_id[okafor_share].revoked_at is None
@@ -389,7 +398,7 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
     seen = await clinic.okafor.tap_on(okafor_notice, "See summary")
     assert texts(seen)[-1].startswith("Ana")
     [listing] = await clinic.ana.say("/sharing")
-    assert listing.button_labels == ["Stop sharing with Dr Okafor"]
+    assert listing.button_labels == okafor_buttons
     # Sharing again with Dr Rivera takes a new invitation and a new consent.
     await opened(clinic.ana, await patient_code(clinic.rivera))
     await clinic.ana.tap("A.")

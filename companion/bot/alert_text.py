@@ -158,8 +158,10 @@ def alert_text(
     *,
     words: str | None = None,
     repeat: bool = False,
+    reach: str = "",
 ) -> str:
-    """One clinician's copy; `name` is the display name her share with them carries."""
+    """One clinician's copy; `name` is the display name her share with them carries, `reach` how
+    they may reach her (companion.bot.reaching.reach_text)."""
 
     def t(key: str, **params: object) -> str:
         return services.content.text(locale, f"alerts.{key}", **params)
@@ -167,7 +169,9 @@ def alert_text(
     scores, caveat = scores_text(services, locale, facts.results)
     when = when_text(services, locale, mother, facts.at)
     if facts.level is None:
-        return t("clinician.callback", name=name, when=when, scores=scores, caveat=caveat)
+        return t(
+            "clinician.callback", name=name, when=when, scores=scores, caveat=caveat, reach=reach
+        )
     minutes = services.settings.alert_repeat_minutes
     if repeat:
         level = t("clinician.repeat_level", level=t(f"level.{facts.level}"))
@@ -185,6 +189,7 @@ def alert_text(
         scores=scores,
         caveat=caveat,
         words=t("clinician.words", text=words[:WORDS_SHOWN]) if words else "",
+        reach=reach,
         expect=t(f"expect.{facts.level}"),
         next=following,
     )

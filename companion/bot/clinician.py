@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 from enum import Enum, auto
 from typing import Any
 
@@ -33,16 +32,15 @@ from telegram import Chat, Update, User
 from telegram.ext import Application, BaseHandler
 
 from companion.bot import help
+from companion.bot.clinician_invite import PATIENT_PREFIX, invite_patient, typed_after
 from companion.bot.context import Ctx, Services, sender
-from companion.bot.mother_view import format_date, suggest_locale
+from companion.bot.mother_view import suggest_locale
 from companion.bot.replies import Reply, send
-from companion.core.zones import tzinfo_for
-from companion.store.clinician_models import Clinician, ClinicianStatus, PatientInvite
+from companion.store.clinician_models import Clinician, ClinicianStatus
 from companion.store.clinicians import (
     audit,
     clinician_by_user,
     code_hash,
-    new_code,
     share_for_clinician,
 )
 from companion.store.db import after_commit
@@ -51,8 +49,6 @@ from companion.store.mothers import find_mother
 
 REFRESH_SECONDS = 30.0
 JOIN_PREFIX = "c_"  # /start c_<code>: the operator's one-time link
-PATIENT_PREFIX = "p_"  # /start p_<code>: a clinician's invitation to one patient
-PATIENT_INVITE_DAYS = 14
 CARD = "ccard"  # ccard|<share id>: a clinician's "See summary" button
 CLINICIAN_ONLY = frozenset({"invite", "patients", "summary", "digest"})
 
@@ -259,7 +255,7 @@ async def _command(
     t, locale = services.content.text, clinician.locale
     command, argument = command_of(update) or ("", "")
     if command == "invite":
-        return [await invite_patient(services, session, clinician)]
+        return await invite_patient(services, session, clinician, typed_after(update))
     if command == "start" and argument.startswith(PATIENT_PREFIX):
         return [Reply(t(locale, "clinician.patient_link"))]
     if command in ("start", "help"):
@@ -267,23 +263,6 @@ async def _command(
         return [Reply(t(locale, key, name=clinician.name, help=t(locale, "clinician.help")))]
     key = "clinician.unknown_command" if command else "clinician.text_help"
     return [Reply(t(locale, key))]
-
-
-async def invite_patient(services: Services, session: AsyncSession, clinician: Clinician) -> Reply:
-    """/invite: a one-time code for one patient, valid for PATIENT_INVITE_DAYS days."""
-    code, now = new_code(), services.clock.now()
-    expires = now + timedelta(days=PATIENT_INVITE_DAYS)
-    session.add(
-        PatientInvite(
-            clinician_id=clinician.id, code_hash=code_hash(code), created_at=now, expires_at=expires
-        )
-    )
-    audit(session, "patient_invite_created", now, clinician_id=clinician.id)
-    content, locale = services.content, clinician.locale
-    until = expires.astimezone(tzinfo_for(clinician.timezone)).date()
-    link = f"https://t.me/{services.settings.bot_username}?start={PATIENT_PREFIX}{code}"
-    date = format_date(content, locale, until)
-    return Reply(content.text(locale, "clinician.invite", date=date, link=link, code=code))
 
 
 async def _press(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.context import Services
 from companion.bot.mother_view import format_date
+from companion.bot.reaching import shown_name
 from companion.content import Content
 from companion.core.clinician_summary import (
     TREND_DAYS,
@@ -31,7 +32,6 @@ from companion.core.instruments import item_score
 from companion.core.trends import DayPoint
 from companion.core.zones import tzinfo_for
 from companion.store.clinician_models import Clinician, Share
-from companion.store.clinicians import read_display_name
 from companion.store.flags import read_detail
 from companion.store.models import Answer, Checkin, Mother
 from companion.store.safety_models import Flag, FlagStatus, Screening, ScreeningStatus
@@ -78,7 +78,7 @@ async def gather(
         facts.append(
             PatientFacts(
                 share_id=share.id,
-                name=read_display_name(share, vault),
+                name=shown_name(services, locale, share),  # with the clinician's label
                 status=mother.status,
                 today=todays[mother.id],
                 joined=local_today(mother, joined),

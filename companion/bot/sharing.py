@@ -4,7 +4,8 @@ A clinician's invitation (/start p_<code>, or /share CODE) first asks which name
 should see (her Telegram first name, her initials, or her own with /name), then shows her the
 card the clinician would see, built from her own data by the same function that builds it for
 them. Nothing is shared until she taps Agree. Until then her choices live in a ShareDraft, which
-her buttons name by its opaque id; every press is checked against the person pressing.
+her buttons name by its opaque id; every press is checked against the person pressing. How the
+clinician may reach her (optional) is chosen on the same preview: companion.bot.sharing_contact.
 
 Someone not set up yet is set up first and asked to open the link again: nothing about her may be
 stored before she consents, so the code is not kept for her.
@@ -19,17 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update, User
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from companion.bot import onboarding, sharing_list
-from companion.bot.clinician import CARD, PATIENT_INVITE_DAYS, PATIENT_PREFIX, command_of
+from companion.bot import onboarding, sharing_contact, sharing_list
+from companion.bot.clinician import CARD, command_of
+from companion.bot.clinician_invite import PATIENT_INVITE_DAYS, PATIENT_PREFIX
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.patient_facts import clinician_locale
 from companion.bot.presence import find_sender
+from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, send
 from companion.core.zones import tzinfo_for
 from companion.store.clinician_models import Clinician, PatientInvite, Share, ShareDraft
-from companion.store.clinicians import write_display_name
+from companion.store.clinicians import read_sealed, write_display_name
 from companion.store.models import Lane, Mother, MotherStatus, new_id
 from companion.store.sharing import (
     claim_invite,
@@ -41,6 +44,7 @@ from companion.store.sharing import (
     own_draft,
     read_draft_name,
     sharing_with,
+    take_invite_label,
     write_draft_name,
 )
 
@@ -169,11 +173,18 @@ async def type_name(update: Update, context: Ctx) -> None:
 async def _preview_named(
     services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft, name: str
 ) -> list[Reply]:
+    write_draft_name(draft, services.vault, name)
+    return await preview_draft(services, session, mother, draft)
+
+
+async def preview_draft(
+    services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft
+) -> list[Reply]:
+    """The preview as her draft now stands, if its invitation is still in force."""
     found = await invite_of_draft(session, draft, services.clock.now())
     if found is None:
         await session.delete(draft)
         return [_bad_code(services, mother)]
-    write_draft_name(draft, services.vault, name)
     return await _preview(services, session, mother, draft, found[1])
 
 
@@ -224,9 +235,10 @@ async def _preview(
     for n, option in enumerate(TICKS):
         label = t(locale, f"sharing.button.{option}_{'on' if getattr(draft, option) else 'off'}")
         ticks.append([Button(label, f"{TICK}|{draft.id}|{n}")])
+    reach = sharing_contact.reach_rows(services.content, locale, draft)
     agree = Button(t(locale, "sharing.button.agree"), f"{AGREE}|{draft.id}")
     decline = Button(t(locale, "sharing.button.decline"), f"{DECLINE}|{draft.id}")
-    return [*view, Reply(text, [*ticks, [agree, decline]], protect=True)]
+    return [*view, Reply(text, [*ticks, *reach, [agree, decline]], protect=True)]
 
 
 # --- her answer -------------------------------------------------------------------------------
@@ -258,7 +270,8 @@ async def _agree(
     services, t, locale = context.services, context.services.content.text, mother.locale
     now = services.clock.now()
     name, include_notes = read_draft_name(draft, services.vault) or "", draft.include_notes
-    weekly_summary = draft.weekly_summary
+    weekly_summary, direct_ok = draft.weekly_summary, draft.direct_ok
+    contact = read_sealed(draft, "contact_sealed", services.vault)
     found = await invite_of_draft(session, draft, now)
     await session.delete(draft)
     if found is None:
@@ -268,6 +281,7 @@ async def _agree(
         return [Reply(t(locale, "sharing.already_sharing", clinician=clinician.name))], None
     if not await claim_invite(session, invite.id, now):  # used by someone else a moment ago
         return [_bad_code(services, mother)], None
+    label = take_invite_label(invite, services.vault)
     share = grant_share(
         session,
         services.vault,
@@ -278,13 +292,17 @@ async def _agree(
         weekly_summary=weekly_summary,
         consent_version=SHARING_CONSENT_VERSION,
         now=now,
+        label=label,
+        contact=contact,
+        direct_ok=direct_ok,
     )
     if clinician.chat_id is not None:
         card = Button(t(clinician.locale, "clinician.button.card"), f"{CARD}|{share.id}")
-        told = Reply(t(clinician.locale, "clinician.now_sharing", name=name), [[card]])
+        shown = shown_name(services, clinician.locale, share)
+        told = Reply(t(clinician.locale, "clinician.now_sharing", name=shown), [[card]])
         await send(context, clinician.chat_id, [told], lane=Lane.CLINICIAN, session=session)
     agreed = t(locale, "sharing.agreed", clinician=clinician.name)
-    return [Reply(agreed)], t(locale, "sharing.picked_agree")
+    return [Reply(agreed, remove_keyboard=True)], t(locale, "sharing.picked_agree")
 
 
 async def _decline(
@@ -301,7 +319,7 @@ async def _decline(
         until = found[0].expires_at.astimezone(tzinfo_for(mother.timezone or "UTC")).date()
         date = format_date(services.content, locale, until)
         text += " " + t(locale, "sharing.declined_until", date=date)
-    return [Reply(text)], t(locale, "sharing.picked_decline")
+    return [Reply(text, remove_keyboard=True)], t(locale, "sharing.picked_decline")
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
@@ -313,5 +331,6 @@ def handlers() -> list[BaseHandler[Update, Ctx, None]]:
         CallbackQueryHandler(choose_name, pattern=rf"^{NAME}\|"),
         CallbackQueryHandler(toggle_option, pattern=rf"^{TICK}\|"),
         CallbackQueryHandler(answer_share, pattern=rf"^({AGREE}|{DECLINE})\|"),
+        *sharing_contact.handlers(),
         *sharing_list.handlers(),
     ]

@@ -1,4 +1,5 @@
-"""/sharing: the clinicians she shares with, each with one Stop button that works at once."""
+"""/sharing: the clinicians she shares with, each with one Stop button that works at once, and
+how each may reach her (her phone number: remove it; Telegram messages: yes or no)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.zones import tzinfo_for
-from companion.store.clinician_models import Clinician, ClinicianStatus
+from companion.store.clinician_models import Clinician, ClinicianStatus, Share
 from companion.store.clinicians import active_shares_of_mother, read_display_name
 from companion.store.models import Lane, Mother, MotherStatus
-from companion.store.sharing import own_share, revoke_share
+from companion.store.sharing import change_reach, own_share, revoke_share
 
 log = logging.getLogger(__name__)
 
 STOP = "shr"  # shr|<share id>
+REMOVE_PHONE, DIRECT = "srx", "srm"  # srx|<share id>; srm|<share id>|y or |n
 
 
 async def list_shares(update: Update, context: Ctx) -> None:
@@ -59,12 +61,71 @@ async def _share_list(services: Services, session: AsyncSession, mother: Mother)
                 name=read_display_name(share, services.vault),
                 notes=t(locale, f"sharing.notes_{'' if share.include_notes else 'not_'}shared"),
                 weekly=t(locale, f"sharing.weekly_{'on' if share.weekly_summary else 'off'}"),
+                **_reach_words(services, locale, share),
             )
         )
         stop = t(locale, "sharing.button.stop", clinician=clinician.name)
         buttons.append([Button(stop, f"{STOP}|{share.id}")])
+        buttons += _reach_buttons(services, locale, share, clinician.name)
     lines.append(t(locale, "sharing.list_footer"))
     return Reply("\n\n".join(lines), buttons)
+
+
+def _reach_words(services: Services, locale: str, share: Share) -> dict[str, str]:
+    t = services.content.text
+    given = "given" if share.contact_sealed is not None else "not_given"
+    return {
+        "phone": t(locale, f"sharing.phone_{given}"),
+        "direct": t(locale, f"sharing.direct_{'on' if share.direct_ok else 'off'}"),
+    }
+
+
+def _reach_buttons(
+    services: Services, locale: str, share: Share, clinician: str
+) -> list[list[Button]]:
+    t, rows = services.content.text, []
+    if share.contact_sealed is not None:
+        remove = t(locale, "sharing.button.remove_phone_of", clinician=clinician)
+        rows.append([Button(remove, f"{REMOVE_PHONE}|{share.id}")])
+    key, choice = ("stop_direct_of", "n") if share.direct_ok else ("allow_direct_of", "y")
+    direct = t(locale, f"sharing.button.{key}", clinician=clinician)
+    return [*rows, [Button(direct, f"{DIRECT}|{share.id}|{choice}")]]
+
+
+async def change_reach_of(update: Update, context: Ctx) -> None:
+    """Remove her number from one clinician, or say Yes or No to their Telegram messages: at
+    once, and the list shows it."""
+    query, data, user, chat = pressed(update)
+    kind, share_id, choice = [*data.split("|", 2), "", ""][:3]
+    services, t = context.services, context.services.content.text
+    async with services.db.session() as session:
+        mother = await find_sender(services, session, user.id)
+        share = await own_share(session, mother, share_id)
+        valid = kind == REMOVE_PHONE or choice in ("y", "n")
+        if mother is None or share is None or not valid:
+            locale = mother.locale if mother else services.content.default_locale
+            await query.answer(t(locale, "sharing.stale"))
+            return
+        direct_ok = share.direct_ok if kind == REMOVE_PHONE else choice == "y"
+        now = services.clock.now()
+        change_reach(session, share, now, phone=kind != REMOVE_PHONE, direct_ok=direct_ok)
+        clinician = await session.get(Clinician, share.clinician_id)
+        assert clinician is not None
+        words = _reach_words(services, mother.locale, share)
+        changed = t(mother.locale, "sharing.changed", clinician=clinician.name, **words)
+        await send(context, chat.id, [Reply(changed)], session=session)
+        replies = [await _share_list(services, session, mother)]
+        await send(context, chat.id, replies, session=session)
+    await query.answer()
+    await _drop_all_buttons(query)
+
+
+async def _drop_all_buttons(query: CallbackQuery) -> None:
+    """The old list's buttons come off: the new list below has the current ones."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:  # too old to edit: the change itself has happened
+        log.info("event=drop_buttons_failed error=%s", type(error).__name__)
 
 
 async def stop_sharing(update: Update, context: Ctx) -> None:
@@ -93,10 +154,12 @@ async def stop_sharing(update: Update, context: Ctx) -> None:
 
 
 async def _drop_button(query: CallbackQuery, data: str) -> None:
-    """Take the pressed Stop button off the list; the others stay."""
+    """Take the pressed Stop button, and the other buttons of that share, off the list; the
+    others stay."""
     markup = getattr(query.message, "reply_markup", None)
+    share_id = data.partition("|")[2]
     rows = [
-        [button for button in row if button.callback_data != data]
+        [b for b in row if str(b.callback_data or "").split("|")[1:2] != [share_id]]
         for row in getattr(markup, "inline_keyboard", ())
     ]
     kept = [row for row in rows if row]
@@ -110,4 +173,5 @@ def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [
         CommandHandler("sharing", list_shares),
         CallbackQueryHandler(stop_sharing, pattern=rf"^{STOP}\|"),
+        CallbackQueryHandler(change_reach_of, pattern=rf"^({REMOVE_PHONE}|{DIRECT})\|"),
     ]

@@ -25,6 +25,7 @@ from companion.bot.digest_texts import (
     weekly_texts,
 )
 from companion.bot.patient_facts import clinician_locale, gather
+from companion.bot.reaching import shown_name
 from companion.core.clinician_summary import build_digest, week_summary
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
@@ -34,7 +35,7 @@ from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
 from companion.store.alerts import unacknowledged
 from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus, Share
-from companion.store.clinicians import audit, read_display_name, shared_with
+from companion.store.clinicians import audit, shared_with
 from companion.store.models import Lane, Mother
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ async def _queue(
     digest = build_digest(facts, since=since, silent_days=services.settings.silent_days)
     zone = clinician_zone(clinician)
     today = now.astimezone(zone).date()
-    waiting = await _waiting(services, session, pairs)
+    waiting = await _waiting(services, session, pairs, locale)
     texts = digest_texts(services, locale, digest, today, waiting)
     replies = [Reply(text, protect=True) for text in texts]
     replies += waiting_buttons(services, locale, waiting)
@@ -181,8 +182,8 @@ async def _queue(
 
 
 async def _waiting(
-    services: Services, session: AsyncSession, pairs: Sequence[tuple[Share, Mother]]
+    services: Services, session: AsyncSession, pairs: Sequence[tuple[Share, Mother]], locale: str
 ) -> list[Waiting]:
-    names = {mother.id: read_display_name(share, services.vault) for share, mother in pairs}
+    names = {mother.id: shown_name(services, locale, share) for share, mother in pairs}
     found = await unacknowledged(session, list(names))
     return [Waiting(alert, names[alert.mother_id], level) for alert, level in found]

@@ -12,6 +12,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    MessageEntity,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -24,12 +25,22 @@ class Button:
 
 
 @dataclass(frozen=True)
+class TextLink:
+    """Words of a reply's text made into a link (their last occurrence in the text)."""
+
+    words: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message: text (the caption when there is a photo), optional buttons or keyboard."""
 
     text: str
     buttons: Sequence[Sequence[Button]] = ()
     ask_location: str | None = None  # label of a one-off "share location" keyboard button
+    ask_contact: str | None = None  # label of a one-off "share my phone number" keyboard button
+    link: TextLink | None = None
     remove_keyboard: bool = False
     photo: bytes | None = None
     protect: bool = False
@@ -48,6 +59,10 @@ def encode(reply: Reply) -> str:
         payload["buttons"] = [[[b.label, b.data] for b in row] for row in reply.buttons]
     if reply.ask_location:
         payload["ask_location"] = reply.ask_location
+    if reply.ask_contact:
+        payload["ask_contact"] = reply.ask_contact
+    if reply.link is not None:
+        payload["link"] = [reply.link.words, reply.link.url]
     if reply.remove_keyboard:
         payload["remove_keyboard"] = True
     if reply.photo is not None:
@@ -60,12 +75,15 @@ def encode(reply: Reply) -> str:
 def decode(raw: str) -> Reply:
     payload = json.loads(raw)
     photo = payload.get("photo")
+    link = payload.get("link")
     return Reply(
         text=payload["text"],
         buttons=[
             [Button(label, data) for label, data in row] for row in payload.get("buttons", [])
         ],
         ask_location=payload.get("ask_location"),
+        ask_contact=payload.get("ask_contact"),
+        link=TextLink(link[0], link[1]) if link else None,
         remove_keyboard=bool(payload.get("remove_keyboard")),
         photo=base64.b64decode(photo) if photo else None,
         protect=bool(payload.get("protect")),
@@ -88,6 +106,28 @@ def markup(
             resize_keyboard=True,
             one_time_keyboard=True,
         )
+    if reply.ask_contact:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(reply.ask_contact, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     return None
+
+
+def entities(reply: Reply) -> list[MessageEntity] | None:
+    """The reply's link as a text link entity (offsets count UTF-16 code units, as Telegram's
+    do); None when it has none, or its words are not in the text."""
+    if reply.link is None or not reply.link.words:
+        return None
+    start = reply.text.rfind(reply.link.words)
+    if start < 0:
+        return None
+
+    def units(text: str) -> int:
+        return len(text.encode("utf-16-le")) // 2
+
+    offset, length = units(reply.text[:start]), units(reply.link.words)
+    return [MessageEntity(MessageEntity.TEXT_LINK, offset, length, url=reply.link.url)]

@@ -33,7 +33,7 @@ from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
-from companion.delivery.outgoing import Reply, decode, markup
+from companion.delivery.outgoing import Reply, decode, entities, markup
 from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
@@ -307,5 +307,9 @@ class Sender:
                 protect_content=reply.protect,
             )
         return await self.bot.send_message(
-            chat_id, reply.text, reply_markup=markup(reply), protect_content=reply.protect
+            chat_id,
+            reply.text,
+            reply_markup=markup(reply),
+            protect_content=reply.protect,
+            entities=entities(reply),
         )

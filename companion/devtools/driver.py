@@ -59,6 +59,13 @@ class ChatDriver:
     async def share_location(self, latitude: float, longitude: float) -> list[SentMessage]:
         return await self.deliver(self.person.location(latitude, longitude))
 
+    async def share_contact(
+        self, phone_number: str, user_id: int | None = None
+    ) -> list[SentMessage]:
+        """Send a contact: her own (the default) or, with another user_id, someone else's."""
+        owner = self.person.user.id if user_id is None else user_id
+        return await self.deliver(self.person.contact(phone_number, owner))
+
     async def send_sticker(self) -> list[SentMessage]:
         return await self.deliver(self.person.sticker())
 

@@ -20,8 +20,10 @@ from telegram import (
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberUpdated,
+    Contact,
     Location,
     Message,
+    MessageEntity,
     PhotoSize,
     Sticker,
     Update,
@@ -48,6 +50,8 @@ class SentMessage:
     filename: str | None = None
     photo: bytes | None = None
     protect_content: bool = False
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    removes_keyboard: bool = False
 
     @property
     def button_labels(self) -> list[str]:
@@ -156,6 +160,7 @@ class FakeTelegram(LocalBotApi):
         self.messages: dict[int, list[SentMessage]] = {}
         self.left_chats: list[int] = []
         self.callback_answers: list[dict[str, Any]] = []
+        self.deleted: list[tuple[int, int]] = []  # (chat, message) deleteMessage removed
         self.webhook: dict[str, Any] | None = None  # setWebhook's parameters, while one is set
         self._now = now or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(1)
@@ -224,6 +229,15 @@ class FakeTelegram(LocalBotApi):
         self.left_chats.append(int(params["chat_id"]))
         return True
 
+    def _api_deleteMessage(self, params: dict[str, Any], files: Any) -> bool:
+        """A bot may delete its own messages, and hers in a private chat, for 48 hours; here
+        every message the fake sent is removed from its chat, and each deletion recorded."""
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        chat = self.messages.get(chat_id, [])
+        self.messages[chat_id] = [m for m in chat if m.message_id != message_id]
+        self.deleted.append((chat_id, message_id))
+        return True
+
     def _api_answerCallbackQuery(self, params: dict[str, Any], files: Any) -> bool:
         self.callback_answers.append(params)
         return True
@@ -238,6 +252,8 @@ class FakeTelegram(LocalBotApi):
             buttons=markup.get("inline_keyboard", []),
             keyboard=markup.get("keyboard", []),
             protect_content=bool(params.get("protect_content")),
+            entities=_entities(params.get("entities")),
+            removes_keyboard=bool(markup.get("remove_keyboard")),
         )
         self.messages.setdefault(chat_id, []).append(sent)
         return self._message_json(sent, markup)
@@ -290,6 +306,7 @@ class FakeTelegram(LocalBotApi):
     def _api_editMessageText(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         sent = self.find(int(params["chat_id"]), int(params["message_id"]))
         sent.text = str(params["text"])
+        sent.entities = _entities(params.get("entities"))
         markup = _markup(params.get("reply_markup"))
         sent.buttons = markup.get("inline_keyboard", [])
         return self._message_json(sent, markup)
@@ -330,6 +347,12 @@ def _markup(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     return json.loads(raw) if isinstance(raw, str) else dict(raw)
+
+
+def _entities(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    return list(json.loads(raw) if isinstance(raw, str) else raw)
 
 
 class Person:
@@ -373,8 +396,6 @@ class Person:
     def text(self, text: str) -> Update:
         entities = None
         if text.startswith("/"):
-            from telegram import MessageEntity
-
             command = text.split()[0]
             entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
         return self._update(message=self._message(text=text, entities=entities))
@@ -384,6 +405,11 @@ class Person:
 
     def location(self, latitude: float, longitude: float) -> Update:
         return self._update(message=self._message(location=Location(longitude, latitude)))
+
+    def contact(self, phone_number: str, user_id: int | None) -> Update:
+        """A contact sent with the "share my phone number" button (user_id: whose number)."""
+        shared = Contact(phone_number, self.user.first_name, user_id=user_id)
+        return self._update(message=self._message(contact=shared))
 
     def sticker(self) -> Update:
         sticker = Sticker("stk", "stk-u", 512, 512, False, False, Sticker.REGULAR, emoji="🙂")
@@ -403,6 +429,7 @@ class Person:
             self.chat,
             from_user=_bot_user(),
             text=message.text,
+            entities=[MessageEntity.de_json(e, None) for e in message.entities] or None,
             reply_markup=_inline_markup(message.buttons),
         )
         shown.set_bot(self.bot)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus, Share
-from companion.store.models import Mother
+from companion.store.models import Base, Mother
 from companion.vault import Vault
 
 
@@ -41,6 +41,17 @@ def read_display_name(share: Share, vault: Vault) -> str:
 
 def write_display_name(share: Share, vault: Vault, name: str) -> None:
     share.display_name_sealed = vault.seal(name, context=share.seal_context("display_name_sealed"))
+
+
+def read_sealed(row: Base, column: str, vault: Vault) -> str | None:
+    """A sealed column's text (an invite's or share's label, her phone number), or None."""
+    sealed = getattr(row, column)
+    return None if sealed is None else vault.open(sealed, context=row.seal_context(column))
+
+
+def write_sealed(row: Base, column: str, vault: Vault, text: str | None) -> None:
+    sealed = None if text is None else vault.seal(text, context=row.seal_context(column))
+    setattr(row, column, sealed)
 
 
 async def active_shares_of_mother(session: AsyncSession, mother_id: str) -> list[Share]:

@@ -1,7 +1,9 @@
 """Her data is hers: export everything stored about a mother, or erase all of it.
 
 Both walk every mapped table, so a table added later is covered without touching this file:
-any table with a mother_id column belongs to her.
+any table with a mother_id column belongs to her. Erasing her shares erases what they carry: her
+phone number and the clinician's label for her (an invitation's label is moved onto the share
+when she uses it: companion.store.sharing.take_invite_label).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Base, Mother
 from companion.vault import Vault
+
+# The clinician's own note about her (the label of their invitation, e.g. her record number) is
+# shown only to that clinician, so it is left out of her export; erasing her data erases it.
+NOT_EXPORTED = frozenset({("shares", "label_sealed")})
 
 
 def _owned_models() -> list[type[Base]]:
@@ -36,6 +42,8 @@ def _plain(value: Any) -> Any:
 def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
     exported: dict[str, Any] = {}
     for column in row.__table__.columns:
+        if (row.__tablename__, column.key) in NOT_EXPORTED:
+            continue
         value = getattr(row, column.key)
         if column.key in row.__sealed__:
             name = column.key.removesuffix("_sealed")

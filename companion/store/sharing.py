@@ -16,7 +16,13 @@ from companion.store.clinician_models import (
     Share,
     ShareDraft,
 )
-from companion.store.clinicians import active_shares_of_mother, audit, code_hash
+from companion.store.clinicians import (
+    active_shares_of_mother,
+    audit,
+    code_hash,
+    read_sealed,
+    write_sealed,
+)
 from companion.store.clinicians import write_display_name as write_share_name
 from companion.store.models import Mother, new_id
 from companion.vault import Vault
@@ -93,6 +99,14 @@ def write_draft_name(draft: ShareDraft, vault: Vault, name: str) -> None:
     draft.display_name_sealed = vault.seal(name, context=context)
 
 
+def take_invite_label(invite: PatientInvite, vault: Vault) -> str | None:
+    """The label the clinician gave the invite, cleared from it: once she has used it, the label
+    lives only on her share (so erasing her data erases it, and nothing else holds it)."""
+    label = read_sealed(invite, "label_sealed", vault)
+    invite.label_sealed = None
+    return label
+
+
 async def claim_invite(session: AsyncSession, invite_id: str, now: datetime) -> bool:
     """Mark the invite used, unless someone already did (it works once)."""
     claimed = await session.scalar(
@@ -115,6 +129,9 @@ def grant_share(
     weekly_summary: bool,
     consent_version: str,
     now: datetime,
+    label: str | None = None,
+    contact: str | None = None,
+    direct_ok: bool = False,
 ) -> Share:
     share = Share(
         id=new_id(),
@@ -122,14 +139,17 @@ def grant_share(
         clinician_id=clinician_id,
         include_notes=include_notes,
         weekly_summary=weekly_summary,
+        direct_ok=direct_ok,
         consent_version=consent_version,
         granted_at=now,
     )
     write_share_name(share, vault, display_name)
+    write_sealed(share, "label_sealed", vault, label)
+    write_sealed(share, "contact_sealed", vault, contact)
     session.add(share)
     detail = (
         f"share={share.id} notes={int(include_notes)} weekly={int(weekly_summary)}"
-        f" consent={consent_version}"
+        f" phone={int(contact is not None)} direct={int(direct_ok)} consent={consent_version}"
     )
     audit(
         session, "share_granted", now, clinician_id=clinician_id, mother_id=mother_id, detail=detail
@@ -145,9 +165,31 @@ async def own_share(session: AsyncSession, mother: Mother | None, share_id: str)
     return share if share.revoked_at is None else None
 
 
+def change_reach(
+    session: AsyncSession, share: Share, now: datetime, *, phone: bool, direct_ok: bool
+) -> None:
+    """She changed how this clinician may reach her (`phone` False removes her number)."""
+    if not phone:
+        share.contact_sealed = None
+    share.direct_ok = direct_ok
+    detail = (
+        f"share={share.id} phone={int(share.contact_sealed is not None)} direct={int(direct_ok)}"
+    )
+    audit(
+        session,
+        "share_changed",
+        now,
+        clinician_id=share.clinician_id,
+        mother_id=share.mother_id,
+        detail=detail,
+    )
+
+
 def revoke_share(session: AsyncSession, share: Share, now: datetime) -> None:
-    """From now on the clinician sees nothing of her; the row stays as the record."""
+    """From now on the clinician sees nothing of her; the row stays as the record, without her
+    phone number, her permission to be messaged or the clinician's label for her."""
     share.revoked_at = now
+    share.contact_sealed, share.direct_ok, share.label_sealed = None, False, None
     audit(
         session,
         "share_revoked",
