@@ -14,6 +14,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from companion.bot import (
+    abuse,
     alerts,
     answers,
     checkin,
@@ -61,6 +62,7 @@ FEATURES = (
     help,
     mydata,
     safety,
+    abuse,
     screening,
     learn,
     answers,

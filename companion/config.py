@@ -111,6 +111,15 @@ class Settings(BaseSettings):
         le=240,
         validation_alias=_env("COMPANION_SAFETY_FOLLOWUP_MINUTES", "safety_followup_minutes"),
     )
+    followup_escalate_minutes: int = Field(
+        # An urgent or emergency flag's "are you safe now?" still unanswered this long after it
+        # went: her linked clinicians and the backup chat are told, and she gets the emergency
+        # number once more.
+        default=60,
+        ge=5,
+        le=720,
+        validation_alias=_env("COMPANION_FOLLOWUP_ESCALATE_MINUTES", "followup_escalate_minutes"),
+    )
     alert_repeat_minutes: int = Field(
         # An urgent or emergency alert nobody acknowledged is repeated after this long, to every
         # linked clinician and the backup chat.
@@ -323,6 +332,7 @@ ENV_NAMES = {
     "screening_tools": "COMPANION_SCREENING_TOOLS",
     "safety_followup_minutes": "COMPANION_SAFETY_FOLLOWUP_MINUTES",
     "alert_repeat_minutes": "COMPANION_ALERT_REPEAT_MINUTES",
+    "followup_escalate_minutes": "COMPANION_FOLLOWUP_ESCALATE_MINUTES",
     "backup_chat_id": "COMPANION_BACKUP_CHAT_ID",
     "bot_username": "COMPANION_BOT_USERNAME",
     "silent_days": "COMPANION_SILENT_DAYS",

@@ -17,6 +17,7 @@ from companion.content import ContentError, read_toml
 from companion.core.birth_date import DateWords
 from companion.core.clock_time import MERIDIEM_KINDS, TimeWords
 from companion.core.folding import fold, fold_answer
+from companion.core.safety_answers import ANSWERS, KINDS, fold_safety
 from companion.core.typed_words import TypedWords
 from companion.core.zones import country_names, fold_place, is_valid_zone
 
@@ -33,6 +34,7 @@ class _Raw:
     cities: dict[str, tuple[str, ...]] = field(default_factory=dict)
     yes: list[str] = field(default_factory=list)
     no: list[str] = field(default_factory=list)
+    safety: dict[str, list[str]] = field(default_factory=dict)  # kind -> phrases
     lists: dict[str, list[str]] = field(default_factory=dict)  # noon, before, ordinals...
     meridiem: dict[str, str] = field(default_factory=dict)
     days_ago: dict[str, int] = field(default_factory=dict)
@@ -111,6 +113,8 @@ def _read_words(raw: _Raw, path: Path) -> None:
     words, where = read_toml(path, missing="missing (the words a mother may type)"), str(path)
     answers = _table(words, "answers", where)
     raw.yes, raw.no = _texts(answers, "yes", where), _texts(answers, "no", where)
+    safety = _table(words, "safety", where)
+    raw.safety = {kind: _texts(safety, kind, where) for kind in KINDS}
     time, date = _table(words, "time", where), _table(words, "date", where)
     for key in ("noon", "midnight", "before", "after"):
         raw.lists[key] = _texts(time, key, where)
@@ -154,6 +158,12 @@ def _merge(locale: str, ordered: list[_Raw], where: str) -> TypedWords:
     if both := sorted(yes & no):
         raise ContentError(f"{where}: {both[0]!r} means both yes and no in {locale}")
 
+    safety = {
+        kind: frozenset(fold_safety(word) for raw in ordered for word in raw.safety[kind])
+        for kind in KINDS
+    }
+    _check_safety(safety, locale, where)
+
     def lists(key: str) -> tuple[str, ...]:
         return _union(raw.lists[key] for raw in ordered)
 
@@ -177,7 +187,20 @@ def _merge(locale: str, ordered: list[_Raw], where: str) -> TypedWords:
         dates=dates,
         yes=yes,
         no=no,
+        safety=safety,
     )
+
+
+def _check_safety(safety: Mapping[str, frozenset[str]], locale: str, where: str) -> None:
+    """No typed phrase may give two answers to one safety question."""
+    for question, kinds in ANSWERS.items():
+        seen: dict[str, str] = {}
+        for kind, answer in kinds.items():
+            for phrase in safety[kind]:
+                if seen.setdefault(phrase, answer) != answer:
+                    raise ContentError(
+                        f"{where}: [safety] {phrase!r} answers {question!r} two ways in {locale}"
+                    )
 
 
 def load_typed_words(

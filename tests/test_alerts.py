@@ -41,6 +41,7 @@ A, B, C, RIVERA, OKAFOR = 1001, 1002, 1003, 5001, 5002
 SAID = ["I want to die", "some days I think about ending it", "I took all the pills"]
 NAMES = ["Ana R.", "Bea K."]
 ACKNOWLEDGE, WILL_CALL = "✓ Acknowledge", "📞 I'll call her back"
+CLOSE = "🔒 Close flag"  # tests/test_flag_closing.py
 CALL_ME = "📞 Ask my clinician to contact me"
 
 A_URGENT = """⚠️ URGENT — Ana R.
@@ -168,8 +169,9 @@ async def test_an_urgent_flag_for_a_reaches_only_dr_rivera_after_her_own_reply(
     assert [[b["callback_data"] for b in row] for row in alert_message.buttons] == [
         [f"ack|{alert.id}"],
         [f"cbr|{alert.id}"],
+        [f"fcl|{alert.flag_id}"],
     ]
-    assert alert_message.button_labels == [ACKNOWLEDGE, WILL_CALL]
+    assert alert_message.button_labels == [ACKNOWLEDGE, WILL_CALL, CLOSE]
     assert "I want to die" not in alert_message.text  # her words only where her share allows
     assert world.okafor.new_messages() == world.b.new_messages() == world.c.new_messages() == []
     assert backup_messages(telegram) == []
@@ -265,7 +267,7 @@ async def test_nobody_acknowledging_repeats_it_once_at_fifteen_minutes(
         assert again.text.startswith("🔁 REPEAT, NOT YET ACKNOWLEDGED: ⚠️ URGENT — Bea K.\n")
         assert "Nobody has acknowledged this alert in the 15 minutes" in again.text
         assert again.protect_content
-        assert again.button_labels == [ACKNOWLEDGE, WILL_CALL]
+        assert again.button_labels == [ACKNOWLEDGE, WILL_CALL, CLOSE]
     [to_backup] = backup_messages(telegram)
     assert to_backup.text == (
         "🔁 REPEAT, NOT YET ACKNOWLEDGED: ⚠️ URGENT — Bea K.\n"
@@ -344,7 +346,7 @@ async def test_the_first_acknowledgement_stops_the_repeat_and_tells_the_others_a
         telegram.callback_answers[-1]["text"] == "Acknowledged. The others and she have been told."
     )
     assert to_okafor.text.endswith("\n\n✓ Acknowledged by you at 12:05.")
-    assert to_okafor.buttons == []
+    assert to_okafor.button_labels == [CLOSE]  # closing the flag is still to come
     [notice] = world.rivera.new_messages()
     assert notice.text == (
         "✓ ⚠️ URGENT alert for Bea K. (20 November 12:00 (her time)) acknowledged by Dr Okafor."
@@ -375,7 +377,7 @@ async def test_the_first_acknowledgement_stops_the_repeat_and_tells_the_others_a
     assert await world.rivera.tap_on(to_rivera, ACKNOWLEDGE) == []
     assert telegram.callback_answers[-1]["text"] == "Already acknowledged by Dr Okafor at 12:05."
     assert to_rivera.text.endswith("\n\n✓ Already acknowledged by Dr Okafor at 12:05.")
-    assert to_rivera.buttons == []  # her stale copy is tidied, nothing else changes
+    assert to_rivera.button_labels == [CLOSE]  # her stale copy is tidied, nothing else changes
     assert without_audit(await snapshot(services)) == before
     assert world.okafor.new_messages() == world.b.new_messages() == []
     assert (await events(services))[-1] == ("ack_duplicate", world.ids["rivera"])
@@ -654,8 +656,10 @@ async def test_an_urgent_message_only_the_language_model_caught_alerts_and_says_
 
 
 def digest_of(driver: ChatDriver) -> tuple[str, list[SentMessage]]:
-    """The digest's text and the button messages after it, from what she has not read yet."""
-    [digest, *buttons] = driver.new_messages()
+    """The digest's text and the button messages after it, from what she has not read yet
+    (a "no answer to the safety follow-up" alert sent overnight is not part of it)."""
+    unread = [m for m in driver.new_messages() if not m.text.startswith("🚨 NO ANSWER")]
+    [digest, *buttons] = unread
     assert digest.text.startswith("Daily summary, ")
     return digest.text, buttons
 
@@ -685,7 +689,7 @@ async def test_alerts_nobody_acknowledged_come_back_in_the_digest_with_their_but
     assert [(m.text, m.button_labels, m.protect_content) for m in buttons] == [
         (
             "Ana R.: urgent alert, sent 20 h ago. Nobody has acknowledged it yet.",
-            [ACKNOWLEDGE, WILL_CALL],
+            [ACKNOWLEDGE, WILL_CALL, CLOSE],
             True,
         ),
         (
@@ -704,7 +708,7 @@ async def test_alerts_nobody_acknowledged_come_back_in_the_digest_with_their_but
 
     # Acknowledged from the digest: as from the alert itself.
     assert await world.rivera.tap_on(buttons[0], ACKNOWLEDGE) == []
-    assert buttons[0].buttons == []
+    assert buttons[0].button_labels == [CLOSE]
     assert buttons[0].text.endswith("\n\n✓ Acknowledged by you at 08:00.")
     [seen] = [m for m in world.a.new_messages() if m.text.startswith("Dr Rivera")]
     assert seen.text.startswith("Dr Rivera has seen my alert about how you're feeling.")

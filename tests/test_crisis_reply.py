@@ -10,7 +10,8 @@ from companion.bot.context import Services
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Lane
-from tests.chat_helpers import onboard, reach, t
+from tests.chat_helpers import load_mother, onboard, reach
+from tests.checkin_helpers import answer_rows, checkins_of, opened
 
 URGENT = [
     "I don't want to be here anymore",
@@ -56,17 +57,25 @@ async def test_emergency_words_put_the_emergency_number_first(
     assert "support line, not an emergency service" in shown  # TLC-MAMA labelled as support
 
 
-async def test_a_worrying_check_in_note_is_saved_and_answered_with_help_first(
+async def test_a_worrying_check_in_note_is_saved_and_answered_with_help_alone(
     mother: ChatDriver, services: Services, telegram: FakeTelegram
 ) -> None:
     await onboard(mother)
     await mother.say("/checkin")
     for label in ("😕", "Skip", "Skip", "Skip", "Skip"):
         await mother.tap(label)
-    replies = await mother.say("some days I think about ending it")
+    note = "some days I think about ending it"
+    replies = await mother.say(note)
     texts = [m.text for m in replies]
     assert texts[0].startswith("Thank you for telling me. Thoughts like these")
-    assert t(services, "checkin.note_saved") in texts  # her note is still saved and thanked
+    # Nothing talks over the crisis reply: no "it's saved", thanks, snippet or questionnaire.
+    assert len(texts) == 1
+    mother_row = await load_mother(services)
+    assert mother_row is not None
+    [checkin] = await checkins_of(services, mother_row.id)
+    assert checkin.status == "done"  # the check-in is complete and her note is kept
+    rows = await answer_rows(services, checkin.id)
+    assert opened(services, rows["note"]) == note
 
 
 async def test_the_crisis_reply_is_queued_in_the_emergency_lane(

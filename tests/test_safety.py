@@ -172,10 +172,9 @@ async def test_an_urgent_note_is_answered_first_and_stored_as_an_open_flag(
         await mother.tap(label)
     assert await position(services) == ("ci", "note")
     waiting, replies = await queued(mother, mother.person.text("some days I think about ending it"))
-    assert waiting[0] == Lane.EMERGENCY
-    assert set(waiting[1:]) == {Lane.REPLY}
-    assert replies[0].text == crisis_text(services, "urgent")
-    assert t(services, "checkin.note_saved") in texts(replies[1:])
+    assert waiting == [Lane.EMERGENCY]  # the crisis reply alone: nothing talks over it
+    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert await position(services) is None  # the check-in is over; her note is kept
 
     [flag] = await flags(services)
     stored = await load_mother(services)
@@ -229,7 +228,10 @@ async def test_the_follow_up_comes_after_ninety_minutes_once_in_the_emergency_la
     for later in (91, 180, 600):
         clock.set(said_at + timedelta(minutes=later))
         assert (await tick(services)).followups == 0
-        assert mother.new_messages() == []
+        # Asked once; left unanswered, only the "no answer" message follows (an hour later).
+        assert texts(mother.new_messages()) == (
+            [t(services, "crisis.no_answer", emergency="999")] if later == 180 else []
+        )
 
 
 async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
@@ -250,7 +252,8 @@ async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
     assert asked.button_data("I'm safe now") == f"safe|{second.id}|safe"
     clock.set(START + timedelta(hours=5))
     assert (await tick(services)).followups == 0
-    assert mother.new_messages() == []
+    # Left unanswered: one "no answer" message, an hour after the follow-up, nothing more.
+    assert texts(mother.new_messages()) == [t(services, "crisis.no_answer", emergency="999")]
 
 
 # --- 4. her answer to the follow-up ---------------------------------------------------------------
@@ -322,6 +325,7 @@ async def test_after_a_crisis_reply_that_days_check_in_is_held_and_the_next_come
     await mother.say("I want to die")
     clock.set(at(20, 13, 30))
     assert texts(await tick_and_read(services, mother)) == [t(services, "crisis.followup.ask")]
+    await mother.tap("I'm safe now")  # answered: no "no answer" message either
 
     clock.set(at(20, 18))
     report = await run_tick(services)
@@ -349,6 +353,7 @@ async def test_after_a_crisis_reply_that_days_reminder_is_not_sent(
     report = await tick(services)
     assert (report.reminded, report.queued) == (0, 1)  # only the follow-up, due 12:30
     assert texts(mother.new_messages()) == [t(services, "crisis.followup.ask")]
+    await mother.tap("I'm safe now")
     [checkin] = await checkins_of(services, mother_id)
     assert (checkin.status, checkin.remind_at) == ("sent", None)
 

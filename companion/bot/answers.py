@@ -5,14 +5,16 @@ ahead of the answer to her question."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN
-from companion.bot.context import Ctx, pressed, sender
-from companion.bot.crisis import Response, read_words, respond_to_risk
+from companion.bot.context import Ctx, Services, pressed, sender
+from companion.bot.crisis import Response, read_words, respond_to_risk, worse
 from companion.bot.flows import (
     Position,
     advance,
@@ -22,11 +24,14 @@ from companion.bot.flows import (
 )
 from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
-from companion.bot.questionnaire import QUESTIONNAIRE
+from companion.bot.questionnaire import QUESTIONNAIRE, typed_item_risk
 from companion.bot.replies import Reply, send
+from companion.bot.safety import ask_again, hear_typed
 from companion.bot.steps import Outcome, Step, Turn
-from companion.store.models import Conversation, Lane
+from companion.store.models import Conversation, Lane, Mother
 from companion.store.mothers import get_conversation, read_conversation_data
+from companion.store.safety_models import Flag
+from companion.store.safety_questions import waiting_question
 
 
 async def send_in_order(
@@ -117,6 +122,8 @@ async def reprompt_media(update: Update, context: Ctx) -> None:
 
 
 StepAction = Callable[[Step, Turn], Outcome | None]
+# A question of hers asked this long after a safety question is newer: her words answer it.
+ASKED_LATER = timedelta(minutes=1)
 
 
 async def _answer_in_flow(
@@ -151,26 +158,69 @@ async def _answer_in_flow(
             language_code=user.language_code,
             an_answer=answer,
         )
+        mother_id = mother.id if mother else None
+        if risk is not None and message is not None:
+            risk = replace(risk, message_id=message.message_id)
+        typed = message.text if message is not None else None
+        if mother is not None and conversation is not None and typed:
+            risk = worse(risk, typed_item_risk(services, mother, conversation.step, typed))
+        waiting = None
+        if mother is not None and typed and risk is not None:
+            waiting = await _waiting(services, session, mother, conversation)
+        if mother is not None and waiting is not None and typed and risk is not None:
+            heard = await hear_typed(services, session, mother, waiting, typed, risk)
+            if heard is not None or conversation is None:
+                replies = heard.replies if heard else [ask_again(services, mother, waiting)]
+                await send_in_order(context, chat.id, replies, session=session, mother_id=mother_id)
+                return
+            if risk.ask_clarifying:  # the question she has not answered is already waiting
+                risk = None
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
         replies = list(response.replies) if response else []
         if mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
-            answered = await advance(services, session, mother, position, outcome, turn.data)
-            if not _talks_over(response, conversation, outcome):
+            hold = _holds(response, conversation, outcome)
+            answered = await advance(
+                services, session, mother, position, outcome, turn.data, hold=hold
+            )
+            if not (hold or _talks_over(response, conversation, outcome)):
                 replies += answered
         elif response is None:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
-        mother_id = mother.id if mother else None
         await send_in_order(context, chat.id, replies, session=session, mother_id=mother_id)
 
 
+async def _waiting(
+    services: Services, session: AsyncSession, mother: Mother, conversation: Conversation | None
+) -> Flag | None:
+    """The safety question her typed words may answer: the latest one waiting, unless the
+    question she is in was asked after it (tomorrow's check-in, a setting she opened since)."""
+    flag = await waiting_question(session, mother.id, services.clock.now())
+    if flag is None or flag.asked_at is None:
+        return None
+    if conversation is not None and conversation.updated_at > flag.asked_at + ASKED_LATER:
+        return None
+    return flag
+
+
+def _holds(response: Response | None, conversation: Conversation, outcome: Outcome) -> bool:
+    """A safety question or a crisis reply was just sent: nothing talks over it. In a check-in
+    or questionnaire, the rest (the next question, or the thanks, snippet and questionnaire
+    offer) waits for her answer, or after a crisis reply for another day. A set-up question her
+    words did not answer is asked again after her answer to the clarifying question."""
+    if response is None:
+        return False
+    if conversation.flow in (CHECKIN, QUESTIONNAIRE):
+        return response.asks or response.lane == Lane.EMERGENCY
+    return response.asks and not (outcome.accepted or outcome.finish)
+
+
 def _talks_over(response: Response | None, conversation: Conversation, outcome: Outcome) -> bool:
-    """After a crisis reply, a check-in or questionnaire question asked again ("please tap one
-    of the buttons") would talk over it; she can answer it later. (A set-up question is asked
-    again: she needs it to finish setting up.)"""
-    urgent = response is not None and response.lane == Lane.EMERGENCY
+    """After a reply to worrying words, a check-in or questionnaire question asked again
+    ("please tap one of the buttons") would talk over it; she can still tap its buttons. (A
+    set-up question is asked again after a crisis reply: she needs it to finish setting up.)"""
     optional = conversation.flow in (CHECKIN, QUESTIONNAIRE)
-    return urgent and optional and not (outcome.accepted or outcome.finish)
+    return response is not None and optional and not (outcome.accepted or outcome.finish)
 
 
 def _source(conversation: Conversation | None, caption: str | None) -> str:

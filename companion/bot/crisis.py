@@ -10,18 +10,20 @@ who has not set up companion gets the same help, and nothing is kept). With clin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
+from companion.bot.abuse import abuse_reply, forget_words, is_abuse
 from companion.bot.alert_text import join_names
 from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
+from companion.core.safety_answers import CLARIFY  # also its buttons': clar|<flag id>|yes|no
 from companion.core.triage import LEVELS, Lexicon, Result, lexicon_triage, triage
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
@@ -30,12 +32,12 @@ from companion.store.alerts import FLAG, create_alert, linked
 from companion.store.clinicians import clinician_by_user
 from companion.store.flags import raise_flag, recent_messages, remember_message
 from companion.store.models import Lane, Mother
+from companion.store.safety_questions import ask
 
 URGENT_LEVELS = ("urgent", "emergency")
 # Commands whose words are machine-made codes (/start <payload>, /share <code>): random letters
 # can spell a slang word ("kms") once split at "_" or "-", so they are never read for risk.
 CODE_COMMANDS = ("/start", "/share")
-CLARIFY = "clar"  # clar|<flag id>|yes|no
 CONCERN_TOPICS = ("support", "treatment")  # /learn topics offered under a concern reply
 
 
@@ -48,6 +50,7 @@ class Risk:
     source: str  # "message", "note", "caption", "edited", "phq9", "epds", "followup", ...
     ask_clarifying: bool = False
     text: str | None = None  # what she typed, for clinicians her share lets see it; never kept
+    message_id: int | None = None  # her message, which the abuse reply lets her remove
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ class Response:
 
     replies: list[Reply]
     lane: int
+    asks: bool = False  # the clarifying question now waits for her answer
+
+
+def worse(first: Risk | None, second: Risk | None) -> Risk | None:
+    """The more serious of two readings (the first on a tie)."""
+    if first is None or second is None:
+        return first or second
+    return second if LEVELS.index(second.level) > LEVELS.index(first.level) else first
 
 
 def lines_for(services: Services, locale: str, country: str | None) -> tuple[str, list[str]]:
@@ -91,6 +102,12 @@ async def respond_to_risk(
     content, now = services.content, services.clock.now()
     country = mother.country if mother else None
     crisis, line_ids = lines_for(services, locale, country)
+    abuse = is_abuse(risk.reasons)
+    if abuse:  # a concern, or an emergency when she says she is in danger now (clinical-facts)
+        level = "emergency" if risk.level == "emergency" else "concern"
+        risk = replace(risk, level=level, ask_clarifying=False)
+        if mother is not None:
+            forget_words(mother)
     if risk.level in URGENT_LEVELS:
         resources = services.content.resources_for(country)
         emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
@@ -101,6 +118,11 @@ async def respond_to_risk(
         names = join_names(services, locale, [clinician.name for _, clinician in clinicians])
         text += "\n\n" + content.text(locale, key, minutes=minutes, clinicians=names)
         sent = [f"crisis.{risk.level}", key, *line_ids]
+        reply = Reply(text, urgent=True)
+        if abuse:
+            reply, sent = abuse_reply(
+                services, locale, country, danger=True, message_id=risk.message_id
+            )
         if mother is not None:
             flag = await raise_flag(
                 session,
@@ -126,11 +148,16 @@ async def respond_to_risk(
                     repeat_after=repeat_after,
                 )
                 alert_at_commit(services, session, alert, mother, risk.text)
-        return Response([Reply(text, urgent=True)], Lane.EMERGENCY)
+        return Response([reply], Lane.EMERGENCY)
     if risk.level != "concern":
         return None
     key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"
     reply = Reply(content.text(locale, key, crisis=crisis))
+    sent = [key, *line_ids]
+    if abuse:
+        reply, sent = abuse_reply(
+            services, locale, country, danger=False, message_id=risk.message_id
+        )
     if mother is not None:
         flag = await raise_flag(
             session,
@@ -139,10 +166,11 @@ async def respond_to_risk(
             level="concern",
             source=risk.source,
             reasons=risk.reasons,
-            sent=[key, *line_ids],
+            sent=sent,
             now=now,
         )
         if risk.ask_clarifying:
+            ask(flag, CLARIFY, now)
             buttons = [
                 Button(
                     content.text(locale, f"crisis.button.clarify_{answer}"),
@@ -151,9 +179,9 @@ async def respond_to_risk(
                 for answer in ("yes", "no")
             ]
             reply = Reply(reply.text, [buttons])
-    if not risk.ask_clarifying:
+    if not (risk.ask_clarifying or abuse):
         reply = Reply(reply.text, [_reading(services, locale)])
-    return Response([reply], Lane.REPLY)
+    return Response([reply], Lane.REPLY, asks=risk.ask_clarifying and mother is not None)
 
 
 def _reading(services: Services, locale: str) -> list[Button]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import MessageEntity, Update
 from telegram.error import BadRequest
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
@@ -136,9 +136,13 @@ async def advance(
     position: Position,
     outcome: Outcome,
     data: dict[str, Any] | None = None,
+    *,
+    hold: bool = False,
 ) -> list[Reply]:
     """Apply a step's outcome: store its answers, then stay (keeping its data), go to the next
-    step, or finish the flow."""
+    step, or finish the flow. With `hold` (a safety question or a crisis reply was just sent),
+    a finished check-in is completed without its closing (thanks, snippet, questionnaire
+    offer): that waits for her answer (companion.bot.safety.resume), or for another day."""
     data = data or {}
     if position.flow == QUESTIONNAIRE:
         return await advance_questionnaire(services, session, mother, position.step, outcome, data)
@@ -158,7 +162,7 @@ async def advance(
     replies = list(outcome.replies)
     if outcome.finish:
         await end_conversation(session, mother)
-        return replies + await finish_checkin(services, session, mother, checkin)
+        return replies + await finish_checkin(services, session, mother, checkin, hold=hold)
     if not outcome.accepted:
         await set_conversation(
             session,
@@ -179,7 +183,7 @@ async def advance(
     if position.flow == ONBOARDING:
         return replies + finish_onboarding(services, mother)
     if position.flow == CHECKIN:
-        return replies + await finish_checkin(services, session, mother, checkin)
+        return replies + await finish_checkin(services, session, mother, checkin, hold=hold)
     return replies + finish_settings(services, mother)
 
 
@@ -195,13 +199,23 @@ async def _open_checkin(
 
 
 async def finish_checkin(
-    services: Services, session: AsyncSession, mother: Mother, checkin: Checkin | None
+    services: Services,
+    session: AsyncSession,
+    mother: Mother,
+    checkin: Checkin | None,
+    *,
+    hold: bool = False,
 ) -> list[Reply]:
-    """Thank her, add a learning snippet if one is due, and offer a questionnaire when one is
-    due on her postpartum clock."""
+    """Mark the check-in done, then its closing (see checkin_closing) unless `hold`."""
     if checkin is not None:
         checkin.status, checkin.completed_at = CheckinStatus.DONE, services.clock.now()
         checkin.remind_at = None
+    return [] if hold else await checkin_closing(services, session, mother)
+
+
+async def checkin_closing(services: Services, session: AsyncSession, mother: Mother) -> list[Reply]:
+    """Thank her, add a learning snippet if one is due, and offer a questionnaire when one is
+    due on her postpartum clock."""
     content = services.content
     history = Button(content.text(mother.locale, "checkin.button.history"), HISTORY_BUTTON)
     thanks = Reply(content.text(mother.locale, "checkin.thanks"), [[history]])
@@ -219,9 +233,11 @@ async def mark_answered(update: Update, picked: str | None) -> None:
     if query is None or message is None:
         return
     original = getattr(message, "text", None)
+    # Text links (an alert's link to her account) are kept: an edit without them drops them.
+    links = [e for e in getattr(message, "entities", ()) if e.type == MessageEntity.TEXT_LINK]
     try:
         if picked and original:
-            await query.edit_message_text(f"{original}\n\n{picked}")
+            await query.edit_message_text(f"{original}\n\n{picked}", entities=links or None)
         else:
             await query.edit_message_reply_markup(None)
     except BadRequest as error:

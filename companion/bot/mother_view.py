@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from companion.content import Content, CountryResources
+from companion.content import Content, CountryResources, Line, abuse_lines
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import country_names, tzinfo_for
@@ -88,6 +88,36 @@ def describe_when(content: Content, mother: Mother, moment: datetime, now: datet
     )
 
 
+def line_text(content: Content, locale: str, line: Line, icon: str) -> str:
+    """One line: its name and kind, how to reach it, its hours and its note."""
+    t = content.text
+    ways = []
+    if line.call:
+        ways.append(t(locale, "help.crisis.call", number=content.local(line.call, locale)))
+    if line.text:
+        ways.append(t(locale, "help.crisis.text", number=content.local(line.text, locale)))
+    if line.web:
+        ways.append(t(locale, "help.crisis.web", url=line.web))
+    return t(
+        locale,
+        "help.crisis.line",
+        icon=icon,
+        name=line.name,
+        kind=t(locale, f"help.crisis.kind_{line.kind}"),
+        how=t(locale, "help.crisis.joiner").join(ways),
+        hours=content.local(line.hours, locale),
+        note=content.local(line.notes, locale),
+    )
+
+
+def abuse_block(content: Content, locale: str, resources: CountryResources) -> str | None:
+    """Her country's domestic-abuse lines, one per line; None when her country has none."""
+    lines = abuse_lines(resources)
+    if not lines:
+        return None
+    return "\n".join(line_text(content, locale, line, "🤝") for line in lines)
+
+
 def crisis_block(content: Content, locale: str, resources: CountryResources) -> str:
     """Emergency number first, then crisis lines, then support lines, each labelled as such.
     Never a domestic-abuse line: those have their own reply (content.abuse_lines)."""
@@ -102,23 +132,5 @@ def crisis_block(content: Content, locale: str, resources: CountryResources) -> 
     icons = {"crisis": "☎️", "support": "🤝", "directory": "🌐"}
     shown = [line for line in resources.lines if line.kind in order]
     for line in sorted(shown, key=lambda line: order[line.kind]):
-        ways = []
-        if line.call:
-            ways.append(t(locale, "help.crisis.call", number=content.local(line.call, locale)))
-        if line.text:
-            ways.append(t(locale, "help.crisis.text", number=content.local(line.text, locale)))
-        if line.web:
-            ways.append(t(locale, "help.crisis.web", url=line.web))
-        parts.append(
-            t(
-                locale,
-                "help.crisis.line",
-                icon=icons[line.kind],
-                name=line.name,
-                kind=t(locale, f"help.crisis.kind_{line.kind}"),
-                how=t(locale, "help.crisis.joiner").join(ways),
-                hours=content.local(line.hours, locale),
-                note=content.local(line.notes, locale),
-            )
-        )
+        parts.append(line_text(content, locale, line, icons[line.kind]))
     return "\n".join(parts)

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.digest_texts import TEXT_LIMIT
+from companion.bot.flag_closing import summary_flags
 from companion.bot.help import answer_unknown_command
 from companion.bot.patient_facts import (
     clinician_locale,
@@ -26,6 +27,7 @@ from companion.bot.patient_facts import (
     say,
     when,
 )
+from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
 from companion.clinician_charts import SummaryLabels, summary_chart
 from companion.core.clinician_summary import (
@@ -47,6 +49,7 @@ from companion.store.clinicians import (
     audit,
     clinician_by_user,
     read_display_name,
+    read_sealed,
     share_for_clinician,
     shared_with,
 )
@@ -108,14 +111,24 @@ def _plain(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def matching(named: list[tuple[Share, Mother, str]], wanted: str) -> list[tuple[Share, Mother]]:
-    """Her display name, ignoring case and spacing: exact matches if any, else names that
-    contain what was typed."""
-    wanted = _plain(wanted)
-    exact = [(share, mother) for share, mother, name in named if _plain(name) == wanted]
+def matching(
+    named: list[tuple[Share, Mother, str]], wanted: str, labels: dict[str, str] | None = None
+) -> list[tuple[Share, Mother]]:
+    """Her display name or the clinician's label for her (by share id), ignoring case and
+    spacing: exact matches if any, else names that contain what was typed."""
+    wanted, labels = _plain(wanted), labels or {}
+
+    def names(share: Share, name: str) -> list[str]:
+        return [_plain(one) for one in (name, labels.get(share.id, "")) if one]
+
+    exact = [(share, mother) for share, mother, name in named if wanted in names(share, name)]
     if exact:
         return exact
-    return [(share, mother) for share, mother, name in named if wanted in _plain(name)]
+    return [
+        (share, mother)
+        for share, mother, name in named
+        if any(wanted in one for one in names(share, name))
+    ]
 
 
 async def show_summary(update: Update, context: Ctx) -> None:
@@ -129,12 +142,14 @@ async def show_summary(update: Update, context: Ctx) -> None:
             locale = clinician_locale(services.content, clinician)
             pairs = await shared_with(session, clinician.id)
             named = [(s, m, read_display_name(s, services.vault)) for s, m in pairs]
-            found = matching(named, wanted) if wanted.strip() else []
+            labels = {s.id: read_sealed(s, "label_sealed", services.vault) or "" for s, _ in pairs}
+            found = matching(named, wanted, labels) if wanted.strip() else []
             if len(found) == 1:
                 [(share, mother)] = found
                 replies = await summary_replies(services, session, clinician, share, mother)
             else:
-                replies = [_choose(services, locale, named, found, wanted)]
+                shown = [(s, m, shown_name(services, locale, s)) for s, m in pairs]
+                replies = [_choose(services, locale, shown, found, wanted)]
             await send(context, chat.id, replies, session=session)
     if clinician is None:
         await answer_unknown_command(update, context)
@@ -185,7 +200,8 @@ async def press_summary(update: Update, context: Ctx) -> None:
 async def summary_replies(
     services: Services, session: AsyncSession, clinician: Clinician, share: Share, mother: Mother
 ) -> list[Reply]:
-    """Her summary as this clinician sees it (summary_view), recorded in the audit log."""
+    """Her summary as this clinician sees it (summary_view, with a Close flag button for each
+    open flag), recorded in the audit log."""
     audit(
         session,
         "summary_viewed",
@@ -194,15 +210,22 @@ async def summary_replies(
         mother_id=mother.id,
     )
     locale = clinician_locale(services.content, clinician)
-    return await summary_view(services, session, locale, share, mother)
+    return await summary_view(services, session, locale, share, mother, closing=True)
 
 
 async def summary_view(
-    services: Services, session: AsyncSession, locale: str, share: Share, mother: Mother
+    services: Services,
+    session: AsyncSession,
+    locale: str,
+    share: Share,
+    mother: Mother,
+    *,
+    closing: bool = False,
 ) -> list[Reply]:
     """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
-    then her notes if she chose to share them. The one full view of a mother a clinician gets
-    (/summary, a name in /patients, See summary), and the preview she agrees to before sharing."""
+    then her notes if she chose to share them, then her open flags (with `closing`, each with
+    its Close flag button). The one full view of a mother a clinician gets (/summary, a name in
+    /patients, See summary), and the preview she agrees to before sharing."""
     content = services.content
     [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
     row = patient_row(facts, silent_days=services.settings.silent_days)
@@ -236,7 +259,7 @@ async def summary_view(
                     say(content, locale, "summary.note", date=when(content, locale, day), text=note)
                 )
     replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
-    return replies
+    return replies + await summary_flags(services, session, locale, share, mother, closing)
 
 
 def _table_line(services: Services, locale: str, row: TableRow) -> str:

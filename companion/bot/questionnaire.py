@@ -19,6 +19,7 @@ from companion.bot.help import callback_buttons
 from companion.bot.replies import Button, Reply
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
+from companion.core.safety_answers import CLARIFY, read_safety_answer
 from companion.core.screening_plan import Due, Policy, due_today
 from companion.core.tiers import Tier
 from companion.core.zones import tzinfo_for
@@ -86,9 +87,32 @@ def item_step(name: str) -> Step:
         return Outcome(prompt(turn), data=turn.data)
 
     def on_text(turn: Turn, text: str) -> Outcome:
+        instrument = _instrument(turn.services, turn.mother, instrument_id)
+        item = instrument.item(item_id)
+        if item.safety:
+            answer = read_safety_answer(turn.words.safety, CLARIFY, text)
+            if answer == "no":  # a typed "no" is the option that scores nothing
+                none = next(n for n, option in enumerate(item.options) if option.score == 0)
+                return Outcome([], accepted=True, answers={item_id: str(none)})
+            if answer == "yes":  # answered at once by typed_item_risk; the item stays open
+                return Outcome([], data=turn.data)
         return Outcome([Reply(turn.t("screening.tap_please")), *prompt(turn)], data=turn.data)
 
     return Step(prompt, on_button, on_text)
+
+
+def typed_item_risk(services: Services, mother: Mother, step: str, text: str) -> Risk | None:
+    """A typed "yes" to a safety item (PHQ-9 item 9, EPDS item 10) is urgent, as a tap above
+    zero is; she is still asked how often, with the item's buttons."""
+    if not is_item_step(step):
+        return None
+    instrument_id, item_id = step.split(".", 1)
+    instrument = _instrument(services, mother, instrument_id)
+    if not instrument.item(item_id).safety:
+        return None
+    if read_safety_answer(services.content.words(mother.locale).safety, CLARIFY, text) != "yes":
+        return None
+    return Risk("urgent", (f"{instrument.id}.{item_id}",), instrument.id)
 
 
 def is_item_step(name: str) -> bool:

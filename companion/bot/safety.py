@@ -1,44 +1,155 @@
-"""The buttons she answers safety questions with: the "are you safe now?" follow-up a crisis
-reply schedules, and the clarifying question asked where her words were unclear. Every answer is
-recorded on the flag, which stays open whatever she says: only a clinician closes a flag."""
+"""Her answers to safety questions: the "are you safe now?" follow-up a crisis reply schedules,
+and the clarifying question asked where her words were unclear. A tap and a typed answer ("yes",
+"nope", "sí", "im safe") count alike; anything else she types is read by the triage, the worse
+reading wins, and the question stays open. Every answer is recorded on the flag, which stays open
+whatever she says: only a clinician closes a flag."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from companion.bot.context import Ctx, Services, pressed
-from companion.bot.crisis import CLARIFY, Risk, lines_for, respond_to_risk
-from companion.bot.flows import mark_answered
+from companion.bot.crisis import URGENT_LEVELS, Risk, lines_for, respond_to_risk
+from companion.bot.flows import checkin_closing, mark_answered, step_for
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
+from companion.bot.steps import Turn
+from companion.core.safety_answers import CLARIFY, FOLLOWUP, read_safety_answer
 from companion.store.flags import flag_for, record_response
-from companion.store.models import Lane, Mother
+from companion.store.models import Conversation, Lane, Mother
+from companion.store.mothers import get_conversation, read_conversation_data
+from companion.store.safety_models import Flag
+from companion.store.safety_questions import settle
 
-FOLLOWUP = "safe"  # safe|<flag id>|safe|unsafe|misread
 ESCALATE = {"unsafe": "emergency", "yes": "urgent"}  # answers that call for the crisis reply
 CALM = {
     "safe": "crisis.followup.safe",
     "misread": "crisis.followup.misread",
     "no": "crisis.clarify_no",
 }
+BUTTONS = {CLARIFY: ("clarify_yes", "clarify_no"), FOLLOWUP: ("safe", "unsafe", "misread")}
+
+
+@dataclass(frozen=True)
+class Answered:
+    replies: list[Reply]
+    lane: int
+
+
+def question_buttons(
+    services: Services, mother: Mother, flag_id: str, question: str
+) -> list[list[Button]]:
+    """One-tap answers to a safety question, one per row."""
+    t, locale = services.content.text, mother.locale
+    return [
+        [Button(t(locale, f"crisis.button.{label}"), f"{question}|{flag_id}|{_value(label)}")]
+        for label in BUTTONS[question]
+    ]
+
+
+def _value(label: str) -> str:
+    return label.removeprefix("clarify_")
 
 
 def followup_replies(services: Services, mother: Mother, flag_id: str) -> list[Reply]:
     """The "are you safe now?" question, with one-tap answers."""
-    t, locale = services.content.text, mother.locale
-    buttons = [
-        [Button(t(locale, f"crisis.button.{answer}"), f"{FOLLOWUP}|{flag_id}|{answer}")]
-        for answer in ("safe", "unsafe", "misread")
-    ]
-    return [Reply(t(locale, "crisis.followup.ask"), buttons)]
+    text = services.content.text(mother.locale, "crisis.followup.ask")
+    return [Reply(text, question_buttons(services, mother, flag_id, FOLLOWUP))]
+
+
+async def take_answer(
+    services: Services,
+    session: AsyncSession,
+    mother: Mother,
+    flag: Flag,
+    question: str,
+    answer: str,
+    *,
+    typed: bool = False,
+) -> Answered:
+    """Record her answer on the flag and reply: "I'm not safe" gets the emergency reply and
+    "yes, I am" the urgent one, at once; a calm answer is thanked, and after the clarifying
+    question what it held back follows (see resume)."""
+    how = ":typed" if typed else ""
+    record_response(flag, services.vault, f"{question}:{answer}{how}", services.clock.now())
+    settle(flag)
+    if answer in ESCALATE:
+        source = "followup" if question == FOLLOWUP else "clarify"
+        risk = Risk(ESCALATE[answer], (f"{question}_{answer}",), source)
+        response = await respond_to_risk(services, session, mother, mother.locale, risk)
+        return Answered(response.replies, response.lane) if response else Answered([], Lane.REPLY)
+    crisis, _ = lines_for(services, mother.locale, mother.country)
+    calm = Reply(services.content.text(mother.locale, CALM[answer], crisis=crisis))
+    held = await resume(services, session, mother, flag) if question == CLARIFY else []
+    return Answered([calm, *held], Lane.REPLY)
+
+
+async def resume(
+    services: Services, session: AsyncSession, mother: Mother, flag: Flag
+) -> list[Reply]:
+    """What the clarifying question held back: the open question of her check-in, set-up or
+    questionnaire, asked again; or, when her check-in's note drew the question, its closing.
+    Nothing on a day her prompts rest after a crisis reply."""
+    now = services.clock.now()
+    if mother.prompts_paused_until is not None and now < mother.prompts_paused_until:
+        return []
+    conversation = await get_conversation(session, mother)
+    if conversation is not None:
+        return _ask_again(services, mother, conversation)
+    if flag.source == "note":
+        return await checkin_closing(services, session, mother)
+    return []
+
+
+def _ask_again(services: Services, mother: Mother, conversation: Conversation) -> list[Reply]:
+    data = read_conversation_data(conversation, services.vault)
+    return step_for(conversation.step).prompt(Turn(services, mother, conversation.flow, data))
+
+
+async def hear_typed(
+    services: Services,
+    session: AsyncSession,
+    mother: Mother,
+    flag: Flag,
+    text: str,
+    reading: Risk,
+) -> Answered | None:
+    """Her typed words while a safety question waits on `flag`, already read by the triage
+    (`reading`). An answer is taken as a tap would be, unless the triage reads worse; with no
+    answer in it, a worrying reading is answered and the question asked again. None: not an
+    answer, and nothing worrying (the caller goes on, e.g. to the question she is in)."""
+    question = flag.asked or ""
+    answer = read_safety_answer(services.content.words(mother.locale).safety, question, text)
+    worse = reading.level in URGENT_LEVELS
+    if answer is not None and not (worse and answer not in ESCALATE):
+        return await take_answer(services, session, mother, flag, question, answer, typed=True)
+    if answer is not None:  # "no, but I want to die": the answer is kept, the reading wins
+        record_response(flag, services.vault, f"{question}:{answer}:typed", services.clock.now())
+        settle(flag)
+    if reading.level == "none" or reading.ask_clarifying:
+        return None
+    response = await respond_to_risk(services, session, mother, mother.locale, reading)
+    replies = list(response.replies) if response else []
+    if not worse:  # a concern: she is still asked the question she has not answered
+        replies.append(ask_again(services, mother, flag))
+    return Answered(replies, Lane.EMERGENCY if worse else Lane.REPLY)
+
+
+def ask_again(services: Services, mother: Mother, flag: Flag) -> Reply:
+    """The waiting question again, with its buttons, saying she may type her answer."""
+    question = flag.asked or CLARIFY
+    text = services.content.text(mother.locale, f"crisis.ask_again.{question}")
+    return Reply(text, question_buttons(services, mother, flag.id, question))
 
 
 async def answer_safety_question(update: Update, context: Ctx) -> None:
-    """Her tap on "are you safe now?" or on the clarifying question: recorded on the flag;
-    "I'm not safe" gets the emergency reply and "yes, I am" the urgent one, at once."""
+    """Her tap on "are you safe now?" or on the clarifying question."""
     query, data, user, chat = pressed(update)
-    kind, flag_id, answer = data.split("|")
+    question, flag_id, answer = data.split("|")
     services = context.services
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
@@ -47,18 +158,10 @@ async def answer_safety_question(update: Update, context: Ctx) -> None:
             locale = mother.locale if mother else services.content.default_locale
             await query.answer(services.content.text(locale, "common.stale_button"))
             return
-        now = services.clock.now()
-        record_response(flag, services.vault, f"{kind}:{answer}", now)
-        if answer in ESCALATE:
-            source = "followup" if kind == FOLLOWUP else "clarify"
-            risk = Risk(ESCALATE[answer], (f"{kind}_{answer}",), source)
-            response = await respond_to_risk(services, session, mother, mother.locale, risk)
-            replies, lane = (response.replies, response.lane) if response else ([], Lane.REPLY)
-        else:
-            crisis, _ = lines_for(services, mother.locale, mother.country)
-            replies = [Reply(services.content.text(mother.locale, CALM[answer], crisis=crisis))]
-            lane = Lane.REPLY
-        await send(context, chat.id, replies, lane=lane, session=session, mother_id=mother.id)
+        taken = await take_answer(services, session, mother, flag, question, answer)
+        await send(
+            context, chat.id, taken.replies, lane=taken.lane, session=session, mother_id=mother.id
+        )
     await query.answer()
     await mark_answered(update, None)
 

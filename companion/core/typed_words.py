@@ -23,6 +23,8 @@ class TypedWords:
     dates: DateWords = field(default_factory=DateWords)
     yes: frozenset[str] = frozenset()  # folded answers (fold_answer)
     no: frozenset[str] = frozenset()
+    # Typed answers to safety questions: kind -> folded phrases (companion.core.safety_answers).
+    safety: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def yes_or_no(self, text: str) -> bool | None:
         """True for a yes ("sí", "yes"), False for a no, None for anything else."""

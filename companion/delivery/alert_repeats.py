@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.alert_text import Facts, alert_text, backup_text, emergency_number, join_names
 from companion.bot.context import Services
+from companion.bot.reaching import her_link, reach_of, reach_text, shown_name
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Button, Reply
 from companion.store.alerts import (
@@ -40,6 +41,7 @@ from companion.store.screenings import read_answers, results
 log = logging.getLogger(__name__)
 
 ACK, WILL_CALL = "ack", "cbr"  # a clinician's buttons: ack|<alert id>, cbr|<alert id>
+CLOSE = "fcl"  # Close flag: fcl|<flag id> (companion/bot/flag_closing.py)
 
 
 async def read_facts(services: Services, session: AsyncSession, alert: Alert) -> Facts:
@@ -108,16 +110,25 @@ class Mail:
 
 
 def alert_buttons(services: Services, locale: str, alert: Alert) -> list[list[Button]]:
-    """Acknowledge, and for a flag I'll call her back: on the alert, and in the digest while
-    nobody has acknowledged it."""
+    """Acknowledge, and for a flag I'll call her back and Close flag: on the alert, and in the
+    digest while nobody has acknowledged it."""
     t = services.content.text
     ack = Button(t(locale, "alerts.clinician.button.acknowledge"), f"{ACK}|{alert.id}")
     if alert.kind == CALLBACK:
         return [[ack]]
-    return [
+    buttons = [
         [ack],
         [Button(t(locale, "alerts.clinician.button.callback"), f"{WILL_CALL}|{alert.id}")],
     ]
+    if alert.flag_id is not None:
+        buttons.append([close_button(services, locale, alert.flag_id)])
+    return buttons
+
+
+def close_button(services: Services, locale: str, flag_id: str) -> Button:
+    return Button(
+        services.content.text(locale, "alerts.clinician.button.close"), f"{CLOSE}|{flag_id}"
+    )
 
 
 async def queue_alert(
@@ -146,10 +157,15 @@ async def queue_alert(
     lane = Lane.EMERGENCY if alert.kind == FLAG else Lane.CLINICIAN
     event = "alert_repeated" if repeat else "alert_sent"
     for share, clinician in clinicians:
-        name, locale = read_display_name(share, services.vault), clinician.locale
+        locale = clinician.locale
+        name, reach = shown_name(services, locale, share), reach_of(services, share, mother)
         shown = words if share.include_notes else None
-        text = alert_text(services, locale, facts, mother, name, words=shown, repeat=repeat)
-        reply = Reply(text, alert_buttons(services, locale, alert), protect=True)
+        reaching = reach_text(services, locale, reach)
+        text = alert_text(
+            services, locale, facts, mother, name, words=shown, repeat=repeat, reach=reaching
+        )
+        link = her_link(services, locale, reach)
+        reply = Reply(text, alert_buttons(services, locale, alert), protect=True, link=link)
         assert clinician.chat_id is not None  # linked() keeps only clinicians with a chat
         await mail.send(clinician.chat_id, reply, lane, event, clinician.id)
     backup = services.settings.backup_chat_id

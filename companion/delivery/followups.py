@@ -7,9 +7,11 @@ import logging
 
 from companion.bot.context import Services
 from companion.bot.safety import followup_replies
+from companion.core.safety_answers import FOLLOWUP
 from companion.delivery.outbox import enqueue
 from companion.store.flags import claim_followups, take_followup
 from companion.store.models import Lane
+from companion.store.safety_questions import ask
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ async def send_followups(services: Services, batch: int) -> int:
         for flag, mother in await claim_followups(session, now, batch):
             if not await take_followup(session, flag, now):
                 continue  # another tick took it
+            ask(flag, FOLLOWUP, now)  # her typed answer is heard, and silence is noticed
             await enqueue(
                 session,
                 services.vault,

@@ -28,6 +28,7 @@ from companion.delivery.alert_repeats import repeat_unacknowledged
 from companion.delivery.digests import send_due_digests
 from companion.delivery.followups import send_followups
 from companion.delivery.outbox import enqueue
+from companion.delivery.unanswered import escalate_unanswered
 from companion.store.checkins import DAILY, record_checkins
 from companion.store.flags import forget_old_messages
 from companion.store.models import (
@@ -55,6 +56,7 @@ class TickReport:
     duplicates: int = 0
     held: int = 0  # not sent: prompts paused for the rest of her day after a crisis reply
     followups: int = 0
+    unanswered: int = 0  # "no answer to the safety follow-up" alerts
     alerts_repeated: int = 0
     digests: int = 0
 
@@ -65,6 +67,7 @@ class TickReport:
             + self.nudged
             + self.reminded
             + self.followups
+            + self.unanswered
             + self.alerts_repeated
             + self.digests
         )
@@ -85,6 +88,7 @@ async def run_tick(services: Services) -> TickReport:
         for checkin, mother in await _claim_reminders(session, services.clock.now(), batch):
             await _remind(services, session, checkin, mother, report)
     report.followups = await send_followups(services, batch)
+    report.unanswered = await escalate_unanswered(services, batch)
     report.alerts_repeated = await repeat_unacknowledged(services, batch)
     report.digests = await send_due_digests(services, batch)
     async with services.db.session() as session:
