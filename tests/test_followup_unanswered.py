@@ -143,3 +143,19 @@ async def test_with_nobody_linked_she_still_gets_the_emergency_number_again(
     [to_her] = world.c.new_messages()
     assert to_her.text == t(services, "crisis.no_answer", emergency="999")
     assert not [m for m in telegram.sent_to(BACKUP) if "NO ANSWER" in m.text]
+
+
+async def test_a_flag_a_clinician_closed_raises_no_no_answer_alert(
+    world: World, services: Services, clock: ManualClock
+) -> None:
+    await world.a.say("I want to die")
+    [alert] = world.rivera.new_messages()
+    [question] = await world.rivera.tap_on(alert, "🔒 Close flag")
+    await world.rivera.tap_on(question, "✅ Reached her, she is safe")
+    clock.set(START + FOLLOWUP)
+    await tick(services)
+    clock.set(START + FOLLOWUP + ESCALATE)
+    assert (await tick(services)).unanswered == 0
+    assert not [m for m in world.rivera.new_messages() if "NO ANSWER" in m.text]
+    [flag] = await flags_of(services)
+    assert (flag.status, flag.escalated_at) == ("closed", None)

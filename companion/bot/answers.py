@@ -167,7 +167,8 @@ async def _answer_in_flow(
         waiting = None
         if mother is not None and typed and risk is not None:
             waiting = await _waiting(services, session, mother, conversation)
-        if mother is not None and waiting is not None and typed and risk is not None:
+        if waiting is not None and mother is not None and typed and risk is not None:
+            # A safety question waits: her words may answer it (see companion.bot.safety).
             heard = await hear_typed(services, session, mother, waiting, typed, risk)
             if heard is not None or conversation is None:
                 replies = heard.replies if heard else [ask_again(services, mother, waiting)]

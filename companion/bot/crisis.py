@@ -23,7 +23,7 @@ from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
-from companion.core.safety_answers import CLARIFY  # also its buttons': clar|<flag id>|yes|no
+from companion.core.safety_answers import CLARIFY, FOLLOWUP
 from companion.core.triage import LEVELS, Lexicon, Result, lexicon_triage, triage
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
@@ -101,7 +101,6 @@ async def respond_to_risk(
     for."""
     content, now = services.content, services.clock.now()
     country = mother.country if mother else None
-    crisis, line_ids = lines_for(services, locale, country)
     abuse = is_abuse(risk.reasons)
     if abuse:  # a concern, or an emergency when she says she is in danger now (clinical-facts)
         level = "emergency" if risk.level == "emergency" else "concern"
@@ -109,20 +108,15 @@ async def respond_to_risk(
         if mother is not None:
             forget_words(mother)
     if risk.level in URGENT_LEVELS:
-        resources = services.content.resources_for(country)
-        emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
-        text = content.text(locale, f"crisis.{risk.level}", crisis=crisis, emergency=emergency)
         minutes = services.settings.safety_followup_minutes
         clinicians = await linked(session, mother.id) if mother else []
-        key = next_key(mother, risk.level, bool(clinicians))
-        names = join_names(services, locale, [clinician.name for _, clinician in clinicians])
-        text += "\n\n" + content.text(locale, key, minutes=minutes, clinicians=names)
-        sent = [f"crisis.{risk.level}", key, *line_ids]
-        reply = Reply(text, urgent=True)
         if abuse:
             reply, sent = abuse_reply(
                 services, locale, country, danger=True, message_id=risk.message_id
             )
+        else:
+            names = [clinician.name for _, clinician in clinicians]
+            reply, sent = _crisis_reply(services, locale, mother, risk.level, names)
         if mother is not None:
             flag = await raise_flag(
                 session,
@@ -151,13 +145,14 @@ async def respond_to_risk(
         return Response([reply], Lane.EMERGENCY)
     if risk.level != "concern":
         return None
-    key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"
-    reply = Reply(content.text(locale, key, crisis=crisis))
-    sent = [key, *line_ids]
     if abuse:
         reply, sent = abuse_reply(
             services, locale, country, danger=False, message_id=risk.message_id
         )
+    else:
+        crisis, line_ids = lines_for(services, locale, country)
+        key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"
+        reply, sent = Reply(content.text(locale, key, crisis=crisis)), [key, *line_ids]
     if mother is not None:
         flag = await raise_flag(
             session,
@@ -171,17 +166,45 @@ async def respond_to_risk(
         )
         if risk.ask_clarifying:
             ask(flag, CLARIFY, now)
-            buttons = [
-                Button(
-                    content.text(locale, f"crisis.button.clarify_{answer}"),
-                    f"{CLARIFY}|{flag.id}|{answer}",
-                )
-                for answer in ("yes", "no")
-            ]
-            reply = Reply(reply.text, [buttons])
+            reply = Reply(reply.text, question_buttons(services, locale, flag.id, CLARIFY))
     if not (risk.ask_clarifying or abuse):
         reply = Reply(reply.text, [_reading(services, locale)])
     return Response([reply], Lane.REPLY, asks=risk.ask_clarifying and mother is not None)
+
+
+def _crisis_reply(
+    services: Services, locale: str, mother: Mother | None, level: str, clinicians: list[str]
+) -> tuple[Reply, list[str]]:
+    """The urgent or emergency reply, ending with what happens next; and what it listed."""
+    content = services.content
+    country = mother.country if mother else None
+    crisis, line_ids = lines_for(services, locale, country)
+    resources = content.resources_for(country)
+    emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
+    text = content.text(locale, f"crisis.{level}", crisis=crisis, emergency=emergency)
+    key = next_key(mother, level, bool(clinicians))
+    minutes = services.settings.safety_followup_minutes
+    names = join_names(services, locale, clinicians)
+    text += "\n\n" + content.text(locale, key, minutes=minutes, clinicians=names)
+    return Reply(text, urgent=True), [f"crisis.{level}", key, *line_ids]
+
+
+def question_buttons(
+    services: Services, locale: str, flag_id: str, question: str
+) -> list[list[Button]]:
+    """One-tap answers to a safety question (CLARIFY side by side, FOLLOWUP one per row):
+    <question>|<flag id>|<answer>."""
+    t = services.content.text
+    if question == CLARIFY:
+        row = [
+            Button(t(locale, f"crisis.button.clarify_{answer}"), f"{CLARIFY}|{flag_id}|{answer}")
+            for answer in ("yes", "no")
+        ]
+        return [row]
+    return [
+        [Button(t(locale, f"crisis.button.{answer}"), f"{FOLLOWUP}|{flag_id}|{answer}")]
+        for answer in ("safe", "unsafe", "misread")
+    ]
 
 
 def _reading(services: Services, locale: str) -> list[Button]:

@@ -13,10 +13,16 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from companion.bot.context import Ctx, Services, pressed
-from companion.bot.crisis import URGENT_LEVELS, Risk, lines_for, respond_to_risk
+from companion.bot.crisis import (
+    URGENT_LEVELS,
+    Risk,
+    lines_for,
+    question_buttons,
+    respond_to_risk,
+)
 from companion.bot.flows import checkin_closing, mark_answered, step_for
 from companion.bot.presence import find_sender
-from companion.bot.replies import Button, Reply, send
+from companion.bot.replies import Reply, send
 from companion.bot.steps import Turn
 from companion.core.safety_answers import CLARIFY, FOLLOWUP, read_safety_answer
 from companion.store.flags import flag_for, record_response
@@ -31,7 +37,6 @@ CALM = {
     "misread": "crisis.followup.misread",
     "no": "crisis.clarify_no",
 }
-BUTTONS = {CLARIFY: ("clarify_yes", "clarify_no"), FOLLOWUP: ("safe", "unsafe", "misread")}
 
 
 @dataclass(frozen=True)
@@ -40,25 +45,10 @@ class Answered:
     lane: int
 
 
-def question_buttons(
-    services: Services, mother: Mother, flag_id: str, question: str
-) -> list[list[Button]]:
-    """One-tap answers to a safety question, one per row."""
-    t, locale = services.content.text, mother.locale
-    return [
-        [Button(t(locale, f"crisis.button.{label}"), f"{question}|{flag_id}|{_value(label)}")]
-        for label in BUTTONS[question]
-    ]
-
-
-def _value(label: str) -> str:
-    return label.removeprefix("clarify_")
-
-
 def followup_replies(services: Services, mother: Mother, flag_id: str) -> list[Reply]:
     """The "are you safe now?" question, with one-tap answers."""
     text = services.content.text(mother.locale, "crisis.followup.ask")
-    return [Reply(text, question_buttons(services, mother, flag_id, FOLLOWUP))]
+    return [Reply(text, question_buttons(services, mother.locale, flag_id, FOLLOWUP))]
 
 
 async def take_answer(
@@ -74,9 +64,7 @@ async def take_answer(
     """Record her answer on the flag and reply: "I'm not safe" gets the emergency reply and
     "yes, I am" the urgent one, at once; a calm answer is thanked, and after the clarifying
     question what it held back follows (see resume)."""
-    how = ":typed" if typed else ""
-    record_response(flag, services.vault, f"{question}:{answer}{how}", services.clock.now())
-    settle(flag)
+    _record(services, flag, question, answer, typed)
     if answer in ESCALATE:
         source = "followup" if question == FOLLOWUP else "clarify"
         risk = Risk(ESCALATE[answer], (f"{question}_{answer}",), source)
@@ -86,6 +74,13 @@ async def take_answer(
     calm = Reply(services.content.text(mother.locale, CALM[answer], crisis=crisis))
     held = await resume(services, session, mother, flag) if question == CLARIFY else []
     return Answered([calm, *held], Lane.REPLY)
+
+
+def _record(services: Services, flag: Flag, question: str, answer: str, typed: bool) -> None:
+    """Her answer, on the flag ("clar:no:typed"); the question no longer waits."""
+    how = ":typed" if typed else ""
+    record_response(flag, services.vault, f"{question}:{answer}{how}", services.clock.now())
+    settle(flag)
 
 
 async def resume(
@@ -128,8 +123,7 @@ async def hear_typed(
     if answer is not None and not (worse and answer not in ESCALATE):
         return await take_answer(services, session, mother, flag, question, answer, typed=True)
     if answer is not None:  # "no, but I want to die": the answer is kept, the reading wins
-        record_response(flag, services.vault, f"{question}:{answer}:typed", services.clock.now())
-        settle(flag)
+        _record(services, flag, question, answer, typed=True)
     if reading.level == "none" or reading.ask_clarifying:
         return None
     response = await respond_to_risk(services, session, mother, mother.locale, reading)
@@ -143,7 +137,7 @@ def ask_again(services: Services, mother: Mother, flag: Flag) -> Reply:
     """The waiting question again, with its buttons, saying she may type her answer."""
     question = flag.asked or CLARIFY
     text = services.content.text(mother.locale, f"crisis.ask_again.{question}")
-    return Reply(text, question_buttons(services, mother, flag.id, question))
+    return Reply(text, question_buttons(services, mother.locale, flag.id, question))
 
 
 async def answer_safety_question(update: Update, context: Ctx) -> None:

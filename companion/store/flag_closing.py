@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from companion.store.alerts import acknowledge
 from companion.store.clinician_models import Alert, AlertStatus, Clinician
 from companion.store.clinicians import audit
-from companion.store.flags import read_detail
+from companion.store.flags import read_detail, write_detail
 from companion.store.safety_models import Flag, FlagStatus
 from companion.vault import Vault
 
@@ -48,8 +48,7 @@ async def close_flag(
         await session.refresh(flag)
         return False
     flag.status, flag.closed_at, flag.closed_by = FlagStatus.CLOSED, now, clinician.id
-    detail = replace(read_detail(flag, vault), closed=outcome)
-    flag.detail_sealed = vault.seal(detail.as_json(), context=flag.seal_context("detail_sealed"))
+    write_detail(flag, replace(read_detail(flag, vault), closed=outcome), vault)
     alerts = list(
         (
             await session.scalars(

@@ -57,7 +57,7 @@ def read_detail(flag: Flag, vault: Vault) -> FlagDetail:
     )
 
 
-def _write_detail(flag: Flag, detail: FlagDetail, vault: Vault) -> None:
+def write_detail(flag: Flag, detail: FlagDetail, vault: Vault) -> None:
     flag.detail_sealed = vault.seal(detail.as_json(), context=flag.seal_context("detail_sealed"))
 
 
@@ -95,7 +95,7 @@ async def raise_flag(
         raised_at=now,
         followup_at=followup_at,
     )
-    _write_detail(flag, FlagDetail(tuple(reasons), tuple(sent)), vault)
+    write_detail(flag, FlagDetail(tuple(reasons), tuple(sent)), vault)
     session.add(flag)
     await session.flush()
     return flag
@@ -106,7 +106,7 @@ def record_response(flag: Flag, vault: Vault, answer: str, now: datetime) -> Non
     "I'm fine" or "you misunderstood" is recorded for the clinician, never acted on alone."""
     detail = read_detail(flag, vault)
     responses = (*detail.responses, (answer, now.isoformat()))
-    _write_detail(flag, replace(detail, responses=responses), vault)
+    write_detail(flag, replace(detail, responses=responses), vault)
 
 
 async def flag_for(session: AsyncSession, flag_id: str, mother: Mother) -> Flag | None:
