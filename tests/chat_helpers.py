@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, func, or_, select, true
 
 from companion.bot.context import Services
 from companion.devtools.driver import ChatDriver
@@ -21,14 +21,26 @@ def t(services: Services, key: str, **params: object) -> str:
     return services.content.text("en", key, **params)
 
 
+def holding_something(table: Table) -> ColumnElement[bool]:
+    """Rows that hold something. Every update is stored before it is handled, and the inbox then
+    keeps its update_id for two days (to recognise a redelivery) with nothing else: no sender, no
+    payload. Such a row says nothing about anyone, so "nothing stored" looks past it; a row that
+    still has a sender or a payload, or is not handled yet, counts."""
+    if table.name != "inbox":
+        return true()
+    c = table.c
+    return or_(
+        c.handled_at.is_(None), c.telegram_user_id.is_not(None), c.payload_sealed.is_not(None)
+    )
+
+
 async def row_counts(services: Services) -> dict[str, int]:
     """How many rows every table holds (tables added later need no change to callers)."""
     counts: dict[str, int] = {}
     async with services.db.session() as session:
         for table in Base.metadata.sorted_tables:
-            counts[table.name] = int(
-                await session.scalar(select(func.count()).select_from(table)) or 0
-            )
+            query = select(func.count()).select_from(table).where(holding_something(table))
+            counts[table.name] = int(await session.scalar(query) or 0)
     return counts
 
 
@@ -50,12 +62,12 @@ TRIAGE_MEMORY = {"recent_sealed", "recent_until"}
 
 async def snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to prove an action changed nothing (beyond the triage's
-    one-hour memory of what she typed)."""
+    one-hour memory of what she typed, and the emptied inbox rows of handled updates)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     async with services.db.session() as session:
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.columns if c.name not in TRIAGE_MEMORY]
-            result = await session.execute(select(*columns))
+            result = await session.execute(select(*columns).where(holding_something(table)))
             rows[table.name] = sorted(tuple(row) for row in result.all())
     return rows
 

@@ -151,7 +151,7 @@ async def test_an_urgent_flag_for_a_reaches_only_dr_rivera_after_her_own_reply(
     world: World, services: Services, telegram: FakeTelegram
 ) -> None:
     mark = len(telegram.calls)
-    await world.a.application.process_update(world.a.person.text("I want to die"))
+    await world.a.handle(world.a.person.text("I want to die"))  # not sent yet
     async with services.db.session() as session:
         query = select(OutboxMessage.chat_id, OutboxMessage.lane).order_by(OutboxMessage.id)
         rows = (await session.execute(query)).all()
@@ -638,7 +638,7 @@ async def test_an_urgent_message_only_the_language_model_caught_alerts_and_says_
     world: World, services: Services, telegram: FakeTelegram
 ) -> None:
     assert lexicon_triage(MODEL_ONLY, lexicon_only("en")).level == "none"  # no keyword in it
-    await world.a.application.process_update(world.a.person.text(MODEL_ONLY))
+    await world.a.handle(world.a.person.text(MODEL_ONLY))
     await services.sender.drain()
     [reply] = world.a.new_messages()
     assert "I've sent an alert to Dr Rivera, so they can contact you today" in reply.text

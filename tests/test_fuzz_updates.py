@@ -1,4 +1,4 @@
-"""Generated updates through Application.process_update: whatever Telegram might send.
+"""Generated updates through the inbox and the real Application: whatever Telegram might send.
 
 Any message kind (text, sticker, photo, voice, location, contact, document), edits, button
 presses with junk data, texts up to and past Telegram's 4096 characters, unknown commands,
@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from companion.bot.context import CompanionApp, Services
+from companion.devtools.driver import receive
 from companion.devtools.fake_telegram import FakeTelegram
 from tests.chat_helpers import snapshot
 from tests.checkin_helpers import add_mother
@@ -169,7 +170,7 @@ async def feed(
         answered = len(telegram.callback_answers)
         before = None if is_private(raw) else await snapshot(services)
         update = Update.de_json({"update_id": next(_update_ids), **raw}, app.bot)
-        await app.process_update(update)
+        await receive(app, update)  # stored and handled from the inbox, as in production
         if before is not None:  # compared before sending, which empties the outbox
             assert await snapshot(services) == before, "a group or channel update was stored"
         elif "callback_query" in raw:

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from companion.bot.context import Services
 from companion.core.triage_text import _cached_message
 from companion.devtools.driver import ChatDriver
-from companion.store.models import Base, Consent, Conversation, Mother
+from companion.store.models import Base, Consent, Conversation, InboxUpdate, Mother
 from companion.store.mothers import (
     read_birth_date,
     read_conversation_data,
@@ -48,8 +48,19 @@ async def all_rows(services: Services) -> dict[str, list[dict[str, Any]]]:
     async with services.db.engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
             result = await connection.execute(text(f"SELECT * FROM {table.name}"))  # noqa: S608
-            rows[table.name] = [dict(row._mapping) for row in result]
+            rows[table.name] = [dict(row._mapping) for row in result if holds_something(row)]
     return rows
+
+
+def holds_something(row: Any) -> bool:
+    """All but a handled update's inbox row, which keeps only its update_id (see
+    chat_helpers.holding_something); any other value in it counts."""
+    values = row._mapping
+    if set(values) != {column.name for column in InboxUpdate.__table__.columns}:
+        return True
+    return any(values[name] is not None for name in ("telegram_user_id", "payload_sealed")) or (
+        values["handled_at"] is None
+    )
 
 
 def mentions(value: Any, mother_id: str, telegram_id: int, birth: str) -> bool:

@@ -224,10 +224,7 @@ async def test_the_crisis_reply_goes_in_the_emergency_lane_ahead_of_the_result(
     await mother.tap("Start")
     await answer_items(mother, [NOT_AT_ALL] * 8)
     # Hold the sender: look at the outbox as the item-9 tap leaves it.
-    application = mother.application
-    await application.process_update(
-        mother.person.press(mother.message_with(SEVERAL_DAYS), SEVERAL_DAYS)
-    )
+    await mother.handle(mother.person.press(mother.message_with(SEVERAL_DAYS), SEVERAL_DAYS))
     async with services.db.session() as session:
         rows = (
             await session.scalars(

@@ -110,7 +110,7 @@ async def lanes(services: Services, chat_id: int) -> list[int]:
 async def queued(driver: ChatDriver, update: Update) -> tuple[list[int], list[SentMessage]]:
     """Handle one update, read the lanes of what it queued, then deliver and return it."""
     services: Services = driver.application.bot_data.services
-    await driver.application.process_update(update)
+    await driver.handle(update)
     waiting = await lanes(services, driver.chat_id)
     await services.sender.drain()
     return waiting, driver.new_messages()

@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, BaseRateLimiter, CallbackQueryHandler
 from companion.bot.context import Ctx
 from companion.bot.flows import outside_flow_reply
 from companion.bot.replies import send
+from companion.delivery.inbox import ClaimLost
 from companion.store.mothers import find_mother
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ async def log_error(update: object, context: Ctx) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if error is None:
+        return
+    if isinstance(error, ClaimLost):
+        # Another worker took this update over (or her /delete erased it a moment ago): the
+        # answer is that worker's, or owed to no one. Nothing went wrong here to apologise for.
+        log.info("event=handler_claim_lost update_id=%s", update_id)
         return
     log.error("event=handler_error update_id=%s error=%s", update_id, describe_error(error))
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -14,6 +14,7 @@ from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.triage import clear_cache as clear_triage_cache
+from companion.delivery.inbox import handling
 from companion.store.personal_data import erase_mother, export_mother
 
 DELETE_YES = "del|yes"
@@ -71,14 +72,17 @@ async def answer_delete(update: Update, context: Ctx) -> None:
         if mother is None:
             key = "data.delete.nothing"
         elif data == DELETE_YES:
-            await erase_mother(session, mother)
-            clear_triage_cache()  # its in-memory readings of her recent messages go too
+            answering = handling.get()
+            await erase_mother(session, mother, answering.update_id if answering else None)
             key = "data.delete.done"
         else:
             key = "data.delete.cancelled"
+        # In the erase's own transaction: erased and confirmed, or neither.
+        await send(context, chat.id, [Reply(content.text(locale, key))], session=session)
+    if key == "data.delete.done":
+        clear_triage_cache()  # its in-memory readings of her recent messages go too
     await query.answer()
     await mark_answered(update, None)
-    await send(context, chat.id, [Reply(content.text(locale, key))])
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

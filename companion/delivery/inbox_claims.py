@@ -172,7 +172,8 @@ async def release_all(db: Database) -> None:
 
 
 # Built once: a statement built per update costs more than SQLite takes to run it. Only the
-# worker holding the claim may mark it; the payload goes (her words are not kept once handled).
+# worker holding the claim may mark it; the payload and the sender go (once handled, the row
+# keeps only the update_id, to recognise a redelivery: nothing of hers).
 _MARK_HANDLED = (
     update(_INBOX)
     .where(
@@ -180,7 +181,7 @@ _MARK_HANDLED = (
         _INBOX.c.claimed_by == bindparam("worker"),
         _INBOX.c.handled_at.is_(None),
     )
-    .values(handled_at=bindparam("handled_at"), payload_sealed=None)
+    .values(handled_at=bindparam("handled_at"), payload_sealed=None, telegram_user_id=None)
     .returning(_INBOX.c.update_id)
 )
 

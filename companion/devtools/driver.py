@@ -6,7 +6,22 @@ from typing import Any
 
 from telegram import Update
 
+from companion.delivery.inbox import handle_stored, store_updates
 from companion.devtools.fake_telegram import FakeTelegram, Person, SentMessage
+
+
+async def receive(application: Any, update: Update) -> None:
+    """As production does (inbox.poll_once, webhook): a private chat's update is stored in the
+    inbox, then handled from it; anything else (a group, a channel) is handled at once and never
+    stored."""
+    chat = update.effective_chat
+    if chat is not None and chat.type != "private":
+        await application.process_update(update)
+        return
+    if not await store_updates(application.bot_data.services, [update.to_dict()]):
+        raise ValueError(f"update_id {update.update_id} was stored before: it would be ignored")
+    while await handle_stored(application):
+        pass
 
 
 class ChatDriver:
@@ -27,7 +42,19 @@ class ChatDriver:
         return self.telegram.sent_to(self.chat_id)
 
     async def deliver(self, update: Update) -> list[SentMessage]:
-        await self.application.process_update(update)
+        """Handle an update as production does (see handle), then send what it queued."""
+        await self.handle(update)
+        await self.application.bot_data.services.sender.drain()
+        return self.new_messages()
+
+    async def handle(self, update: Update) -> None:
+        """Handle an update without sending: what it queued is still in the outbox."""
+        await receive(self.application, update)
+
+    async def deliver_stored(self) -> list[SentMessage]:
+        """Handle whatever the inbox holds, as a worker would, then send the replies."""
+        while await handle_stored(self.application):
+            pass
         await self.application.bot_data.services.sender.drain()
         return self.new_messages()
 

@@ -12,10 +12,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from companion.store.models import Base, Mother
+from companion.store.models import Base, InboxUpdate, Mother
 from companion.vault import Vault
 
 # The clinician's own note about her (the label of their invitation, e.g. her record number) is
@@ -67,11 +67,19 @@ async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> 
     return export
 
 
-async def erase_mother(session: AsyncSession, mother: Mother) -> None:
+async def erase_mother(
+    session: AsyncSession, mother: Mother, answering_update: int | None = None
+) -> None:
     """Delete every row about her, children first (not relying on ON DELETE CASCADE), and any
-    row keyed by her chat or Telegram id (queued messages, stored updates)."""
+    row keyed by her chat or Telegram id (queued messages, stored updates).
+
+    `answering_update` is the stored update being handled right now (her "Yes, delete" press):
+    its row stays, no longer tied to her, so the reply that confirms the erase can still mark it
+    handled (which empties it) in this same transaction.
+    """
     for model in reversed(_owned_models()):
         await session.execute(delete(model).where(model.__table__.c.mother_id == mother.id))
+    await _keep_answering(session, answering_update)
     for mapper in Base.registry.mappers:
         columns = mapper.class_.__table__.columns
         for name, value in (
@@ -82,3 +90,12 @@ async def erase_mother(session: AsyncSession, mother: Mother) -> None:
                 await session.execute(delete(mapper.class_).where(columns[name] == value))
     await session.execute(delete(Mother).where(Mother.id == mother.id))
     session.expunge(mother)
+
+
+async def _keep_answering(session: AsyncSession, update_id: int | None) -> None:
+    if update_id is not None:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id == update_id)
+            .values(telegram_user_id=None)
+        )
