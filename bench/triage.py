@@ -3,7 +3,7 @@ sets; never the blind sets, though speed is not tuned on anything): each message
 time, as the bot reads it (the lexicon and the learned model together), and each stage alone; each
 message with the three before it as her recent messages (what the bot does when she wrote within
 the hour); and for a Spanish-speaking mother, whose every message the bot reads with the Spanish
-and the English lexicons and models (companion.bot.crisis.read_all).
+and the English lexicons and models (companion.bot.risk_reading.read_all).
 
 The triage keeps the readings of the last messages it read (companion.core.triage.clear_cache):
 each pass starts with none, so every message is read afresh once, and the three before it were
@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from companion.bot.crisis import read_all
+from companion.bot.risk_reading import read_all
 from companion.core.triage import clear_cache
 from companion.triage_labels import read_all_labelled
 from companion.triage_lexicon import default_lexicon

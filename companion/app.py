@@ -92,7 +92,7 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         clock or SystemClock(),
     )
     sender = Sender(db, vault, clock, rate=config.send_rate, chat_interval=config.chat_interval_s)
-    # Her words are read with English and with her language's lexicon (companion.bot.crisis).
+    # Her words are read with English and with her language's lexicon (companion.bot.risk_reading).
     lexicon, lexicons = default_lexicon("en"), shipped_lexicons()
     return Services(
         settings=config,

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from companion.bot.context import Services
-from companion.bot.crisis import Risk, respond_to_risk
+from companion.bot.crisis import respond_to_risk
+from companion.bot.risk_reading import Risk
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.flags import read_detail

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,18 +25,27 @@ from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, FaultResult, SentMessage, blocked
 from companion.store.alerts import create_alert
-from companion.store.clinician_models import Alert, AuditEntry, Clinician, Share
+from companion.store.clinician_models import Alert, Clinician, Share
 from companion.store.flags import read_detail
 from companion.store.models import Lane, OutboxMessage
 from companion.store.safety_models import Flag
 from companion.triage_lexicon import lexicon_only
+from tests.alert_helpers import (
+    BACKUP,
+    OKAFOR,
+    RIVERA,
+    START,
+    A,
+    B,
+    C,
+    World,
+    audit_log,
+    events,
+    make_world,
+)
 from tests.chat_helpers import snapshot, t, texts
-from tests.checkin_helpers import add_mother, at, tick, tick_and_read
-from tests.clinician_helpers import add_clinician, add_share
+from tests.checkin_helpers import at, tick, tick_and_read
 
-START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
-BACKUP = 990001  # the clinic's backup chat
-A, B, C, RIVERA, OKAFOR = 1001, 1002, 1003, 5001, 5002
 SAID = ["I want to die", "some days I think about ending it", "I took all the pills"]
 NAMES = ["Ana R.", "Bea K."]
 ACKNOWLEDGE, WILL_CALL = "✓ Acknowledge", "📞 I'll call her back"
@@ -79,51 +87,14 @@ def _no_health_text_in_logs(
     assert not [text for text in shown if "taken" in text.lower()]
 
 
-@dataclass
-class World:
-    a: ChatDriver
-    b: ChatDriver
-    c: ChatDriver
-    rivera: ChatDriver
-    okafor: ChatDriver
-    ids: dict[str, str]  # "A", "B", "C", "rivera", "okafor" -> row id
-
-
-@pytest.fixture
-async def world(services: Services, person_factory: Callable[..., ChatDriver]) -> World:
-    ids = {
-        "rivera": await add_clinician(services, "Dr Rivera"),
-        "okafor": await add_clinician(services, "Dr Okafor"),
-        "A": await add_mother(services, A, onboarded_at=START),
-        "B": await add_mother(services, B, onboarded_at=START),
-        "C": await add_mother(services, C, onboarded_at=START),
-    }
-    await add_share(services, ids["A"], ids["rivera"], "Ana R.")
-    await add_share(services, ids["B"], ids["rivera"], "Bea K.", include_notes=True)
-    await add_share(services, ids["B"], ids["okafor"], "Bea K.")
-    return World(
-        person_factory(A),
-        person_factory(B, first_name="Bea"),
-        person_factory(C, first_name="Cat"),
-        person_factory(RIVERA, first_name="Rivera"),
-        person_factory(OKAFOR, first_name="Okafor"),
-        ids,
-    )
-
-
 async def alerts(services: Services) -> list[Alert]:
     async with services.db.session() as session:
         return list((await session.scalars(select(Alert).order_by(Alert.created_at))).all())
 
 
-async def audit_log(services: Services) -> list[AuditEntry]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all())
-
-
-async def events(services: Services) -> list[tuple[str, str | None]]:
-    """(event, clinician id) per audit line, in order."""
-    return [(row.event, row.clinician_id) for row in await audit_log(services)]
+@pytest.fixture
+async def world(services: Services, person_factory: Callable[..., ChatDriver]) -> World:
+    return await make_world(services, person_factory)
 
 
 def backup_messages(telegram: FakeTelegram) -> list[SentMessage]:

@@ -11,7 +11,6 @@ import pytest
 
 from companion.bot.mother_view import crisis_block
 from companion.content import (
-    RESOURCE_KINDS,
     TELEGRAM_BUTTON_LIMIT,
     TELEGRAM_TEXT_LIMIT,
     Content,
@@ -20,6 +19,7 @@ from companion.content import (
     placeholders,
 )
 from companion.core.zones import country_names, is_valid_zone
+from companion.resource_files import RESOURCE_KINDS
 from companion.resources import messages_dir
 
 

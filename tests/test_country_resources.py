@@ -14,9 +14,10 @@ from sqlalchemy import select
 from companion.bot.context import Services
 from companion.bot.crisis import lines_for
 from companion.bot.mother_view import crisis_block
-from companion.content import RESOURCE_KINDS, Content, ContentError, abuse_lines, load_content
+from companion.content import Content, ContentError, load_content
 from companion.core.zones import country_from_text
 from companion.devtools.driver import ChatDriver
+from companion.resource_files import RESOURCE_KINDS, abuse_lines
 from companion.resources import messages_dir
 from companion.store.flags import read_detail
 from companion.store.safety_models import Flag

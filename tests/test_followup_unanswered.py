@@ -16,10 +16,9 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Lane, OutboxMessage
 from companion.store.safety_models import Flag
+from tests.alert_helpers import BACKUP, START, World, events, make_world
 from tests.chat_helpers import t
-from tests.checkin_helpers import add_mother, tick
-from tests.clinician_helpers import add_clinician, add_share
-from tests.test_alerts import BACKUP, OKAFOR, RIVERA, START, A, B, C, World, events
+from tests.checkin_helpers import tick
 
 
 @pytest.fixture
@@ -29,22 +28,8 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 async def world(services: Services, person_factory: Callable[..., ChatDriver]) -> World:
-    """Ana (A) shares with Dr Rivera; Cat (C) with nobody."""
-    ids = {
-        "rivera": await add_clinician(services, "Dr Rivera"),
-        "okafor": await add_clinician(services, "Dr Okafor"),
-        "A": await add_mother(services, A, onboarded_at=START),
-        "C": await add_mother(services, C, onboarded_at=START),
-    }
-    await add_share(services, ids["A"], ids["rivera"], "Ana R.")
-    return World(
-        person_factory(A),
-        person_factory(B, first_name="Bea"),
-        person_factory(C, first_name="Cat"),
-        person_factory(RIVERA, first_name="Rivera"),
-        person_factory(OKAFOR, first_name="Okafor"),
-        ids,
-    )
+    """The alerts' mothers and clinicians: Ana (A) shares with Dr Rivera; Cat (C) with nobody."""
+    return await make_world(services, person_factory)
 
 
 FOLLOWUP = timedelta(minutes=90)  # COMPANION_SAFETY_FOLLOWUP_MINUTES

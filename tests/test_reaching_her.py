@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
 
 import pytest
-from sqlalchemy import select
 
 from companion.bot.context import Services
 from companion.clock import ManualClock
@@ -21,94 +18,40 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, SentMessage
 from companion.store.clinician_models import AuditEntry, PatientInvite, Share, ShareDraft
 from companion.store.clinicians import read_sealed
-from companion.store.models import Base
 from tests.chat_helpers import t, texts
 from tests.checkin_helpers import add_mother, at, tick
-from tests.clinician_helpers import add_clinician
+from tests.reaching_helpers import (
+    ADD_PHONE,
+    AGREE,
+    ANA,
+    BEA,
+    LABEL,
+    LINK_WORDS,
+    NO_OFF,
+    NO_ON,
+    OKAFOR,
+    PHONE,
+    REMOVE_PHONE,
+    SHARE_PHONE,
+    SHOWN_PHONE,
+    SKIP,
+    YES_OFF,
+    YES_ON,
+    Clinic,
+    everything_sent_to,
+    give_phone,
+    link_of,
+    make_clinic,
+    open_preview,
+    rows,
+    share_of,
+)
 from tests.sharing_helpers import start_payload
-
-ANA, BEA, RIVERA, OKAFOR = 1001, 1002, 5001, 5002
-PHONE, SHOWN_PHONE = "34 600 111 222", "+34600111222"  # as some apps send it; as she is shown
-LABEL = "Ana López MRN 1234"
-AGREE = "Agree and share"
-ADD_PHONE, REMOVE_PHONE = "📱 Add my phone number", "☑ My phone number is added: remove it"
-SHARE_PHONE, SKIP = "📱 Share my phone number", "Skip"
-YES_OFF, YES_ON = "☐ Yes, they may message me", "☑ Yes, they may message me"
-NO_OFF, NO_ON = "☐ No Telegram messages", "☑ No Telegram messages"
-LINK_WORDS = "💬 open a chat with her"
-
-
-@dataclass
-class Clinic:
-    ana: ChatDriver
-    bea: ChatDriver
-    rivera: ChatDriver
-    okafor: ChatDriver
-    ids: dict[str, str]
 
 
 @pytest.fixture
 async def clinic(services: Services, person_factory: Callable[..., ChatDriver]) -> Clinic:
-    ids = {
-        "rivera": await add_clinician(services, "Dr Rivera", next_digest_at=at(21, 8)),
-        "okafor": await add_clinician(services, "Dr Okafor"),
-        "ana": await add_mother(services, ANA),
-        "bea": await add_mother(services, BEA),
-    }
-    return Clinic(
-        person_factory(ANA, first_name="Ana"),
-        person_factory(BEA, first_name="Bea"),
-        person_factory(RIVERA, first_name="Rosa"),
-        person_factory(OKAFOR, first_name="Obi"),
-        ids,
-    )
-
-
-Row = TypeVar("Row", bound=Base)
-
-
-async def rows(services: Services, model: type[Row]) -> list[Row]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(model))).all())
-
-
-async def share_of(services: Services, mother_id: str, clinician_id: str) -> Share:
-    [share] = [
-        s
-        for s in await rows(services, Share)
-        if (s.mother_id, s.clinician_id) == (mother_id, clinician_id)
-    ]
-    return share
-
-
-async def open_preview(mother: ChatDriver, clinician: ChatDriver, label: str = "") -> SentMessage:
-    """The clinician's /invite [LABEL]; she opens it and picks her first name: the preview."""
-    clinician.new_messages()
-    invited = await clinician.say(f"/invite {label}".strip())
-    code = start_payload(invited[0].text).removeprefix("p_")
-    await mother.say(f"/start p_{code}")
-    *_, preview = await mother.tap(mother.person.user.first_name)
-    return preview
-
-
-async def give_phone(mother: ChatDriver, phone: str = PHONE) -> list[SentMessage]:
-    await mother.tap(ADD_PHONE)
-    return await mother.share_contact(phone)
-
-
-def link_of(message: SentMessage) -> tuple[str, str] | None:
-    """The words and address of a message's text link, read by UTF-16 offsets as Telegram does."""
-    links = [e for e in message.entities if e["type"] == "text_link"]
-    if not links:
-        return None
-    [link] = links
-    units = message.text.encode("utf-16-le")
-    start, end = 2 * link["offset"], 2 * (link["offset"] + link["length"])
-    return units[start:end].decode("utf-16-le"), link["url"]
-
-
-def everything_sent_to(telegram: FakeTelegram, chat_id: int) -> str:
-    return "\n".join(m.text for m in telegram.sent_to(chat_id))
+    return await make_clinic(services, person_factory)
 
 
 # --- her phone number -------------------------------------------------------------------------

@@ -361,11 +361,17 @@ async def test_stopping_takes_effect_at_once_and_old_buttons_are_refused(
     )
     assert [b["callback_data"] for row in listing.buttons for b in row] == [
         f"shr|{rivera_share}",
+        f"sra|{rivera_share}",
         f"srm|{rivera_share}|y",
         f"shr|{okafor_share}",
+        f"sra|{okafor_share}",
         f"srm|{okafor_share}|y",
     ]
-    okafor_buttons = ["Stop sharing with Dr Okafor", "Let Dr Okafor message me on Telegram"]
+    okafor_buttons = [
+        "Stop sharing with Dr Okafor",
+        "Add my number for Dr Okafor",
+        "Let Dr Okafor message me on Telegram",
+    ]
 
     clinic.rivera.new_messages()
     clock.advance(timedelta(hours=1))

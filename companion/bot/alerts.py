@@ -21,7 +21,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from companion.bot import flag_closing
 from companion.bot.alert_text import Facts, clock_time, emergency_number, taken_text
 from companion.bot.context import Ctx, Services, pressed
-from companion.bot.flag_closing import mark_answered_keeping, open_close_button
+from companion.bot.flag_closing import open_close_button
+from companion.bot.flows import mark_answered
+from companion.bot.reaching import shown_name
 from companion.bot.replies import Reply
 from companion.delivery.alert_repeats import ACK, WILL_CALL, Mail, read_facts, tell_her
 from companion.store.alerts import (
@@ -74,7 +76,7 @@ async def answer_alert_button(update: Update, context: Ctx) -> None:
         toast, picked = await _settle(services, session, alert, mother, clinician, will_call)
         close = await open_close_button(services, session, clinician.locale, alert.flag_id)
     await query.answer(toast)
-    await mark_answered_keeping(update, picked, close)
+    await mark_answered(update, picked, keep=close)
 
 
 async def _settle(
@@ -130,7 +132,7 @@ async def _tell_others(
     for share, clinician in clinicians:
         if clinician.id == presser.id or clinician.chat_id is None:
             continue
-        name = read_display_name(share, services.vault)
+        name = shown_name(services, clinician.locale, share)  # with this clinician's label
         text = taken_text(
             services, clinician.locale, facts, mother, name, presser.name, will_call=will_call
         )

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Ctx, Services, pressed, sender
-from companion.bot.crisis import Response, read_words, respond_to_risk, worse
+from companion.bot.crisis import Response, respond_to_risk
 from companion.bot.flows import (
     Position,
     advance,
@@ -26,6 +26,7 @@ from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.questionnaire import QUESTIONNAIRE, typed_item_risk
 from companion.bot.replies import Reply, send
+from companion.bot.risk_reading import read_words, worse
 from companion.bot.safety import ask_again, hear_typed
 from companion.bot.steps import Outcome, Step, Turn
 from companion.store.models import Conversation, Lane, Mother

@@ -1,5 +1,6 @@
 """Acting on a worrying answer or message: the reply, the stored flag, the paused prompts and the
-scheduled "are you safe now?" follow-up (asked and answered in companion.bot.safety).
+scheduled "are you safe now?" follow-up (asked and answered in companion.bot.safety). Her words
+are read in companion.bot.risk_reading.
 
 Urgent and emergency replies go in the emergency lane, ahead of everything waiting, and never wait
 for her to answer before showing help. A flag is stored only for a mother who consented (someone
@@ -23,14 +24,15 @@ from companion.bot.context import Ctx, Services, sender
 from companion.bot.mother_view import crisis_block, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
+from companion.bot.risk_reading import Risk, read_words
+from companion.bot.risk_reading import triage_lexicons as triage_lexicons  # for older imports
 from companion.core.safety_answers import CLARIFY, FOLLOWUP
-from companion.core.triage import LEVELS, Lexicon, Result, lexicon_triage, triage
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import alert_at_commit
 from companion.delivery.outbox import drop_scheduled
 from companion.store.alerts import FLAG, create_alert, linked
 from companion.store.clinicians import clinician_by_user
-from companion.store.flags import raise_flag, recent_messages, remember_message
+from companion.store.flags import raise_flag
 from companion.store.models import Lane, Mother
 from companion.store.safety_questions import ask
 
@@ -42,31 +44,12 @@ CONCERN_TOPICS = ("support", "treatment")  # /learn topics offered under a conce
 
 
 @dataclass(frozen=True)
-class Risk:
-    """What was found, and where: a triage result or a questionnaire's safety item."""
-
-    level: str  # concern | urgent | emergency
-    reasons: tuple[str, ...]
-    source: str  # "message", "note", "caption", "edited", "phq9", "epds", "followup", ...
-    ask_clarifying: bool = False
-    text: str | None = None  # what she typed, for clinicians her share lets see it; never kept
-    message_id: int | None = None  # her message, which the abuse reply lets her remove
-
-
-@dataclass(frozen=True)
 class Response:
     """The replies for a risk and the lane they go in."""
 
     replies: list[Reply]
     lane: int
     asks: bool = False  # the clarifying question now waits for her answer
-
-
-def worse(first: Risk | None, second: Risk | None) -> Risk | None:
-    """The more serious of two readings (the first on a tie)."""
-    if first is None or second is None:
-        return first or second
-    return second if LEVELS.index(second.level) > LEVELS.index(first.level) else first
 
 
 def lines_for(services: Services, locale: str, country: str | None) -> tuple[str, list[str]]:
@@ -214,55 +197,6 @@ def _reading(services: Services, locale: str) -> list[Button]:
         Button(services.content.text(locale, f"learn.button.topic.{topic}"), f"learn|{topic}")
         for topic in CONCERN_TOPICS
     ]
-
-
-def triage_lexicons(
-    services: Services, mother: Mother | None, language_code: str | None
-) -> list[Lexicon]:
-    """The lexicons her words are read with: her language's (before she has chosen one, her
-    Telegram app's), her Telegram app's language's, and always English, since many mothers mix
-    languages and a missed alert costs more than a second read. Each once; English alone costs
-    one read, as before."""
-    telegram = language_code.split("-")[0].lower() if language_code else None
-    wanted = [mother.locale if mother else telegram, telegram]
-    found = [services.lexicons.get(locale) for locale in dict.fromkeys(wanted) if locale]
-    english = services.lexicon
-    return [*(lex for lex in found if lex and lex.locale != english.locale), english]
-
-
-def read_all(
-    lexicons: list[Lexicon], text: str, recent: list[str], with_model: bool = True
-) -> Result:
-    """The highest level any lexicon (with its learned model, unless `with_model` is False)
-    finds; on a tie, the first lexicon's reading."""
-    read = triage if with_model else lexicon_triage
-    results = [read(text, lexicon, recent) for lexicon in lexicons]
-    return max(results, key=lambda result: LEVELS.index(result.level))
-
-
-def read_words(
-    services: Services,
-    mother: Mother | None,
-    text: str | None,
-    source: str,
-    *,
-    remember: bool,
-    language_code: str | None = None,
-    an_answer: bool = False,
-) -> Risk | None:
-    """Triage what she typed, read together with her last few messages, in her languages (see
-    triage_lexicons); with `remember`, keep it among those for next time. `an_answer`: the words
-    were taken as a valid answer to a set-up or settings question (a country, a time, "no"), so
-    the lexicon reads them and the learned model, made for sentences, does not."""
-    if not text:
-        return None
-    now = services.clock.now()
-    recent = recent_messages(mother, services.vault, now) if mother else []
-    lexicons = triage_lexicons(services, mother, language_code)
-    result = read_all(lexicons, text, recent, with_model=not an_answer)
-    if mother is not None and remember:
-        remember_message(mother, services.vault, text, now)
-    return Risk(result.level, result.reasons, source, result.ask_clarifying, text)
 
 
 async def check_side_text(update: Update, context: Ctx) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from companion.bot.alert_text import clock_time, when_text
@@ -27,12 +27,13 @@ from companion.bot.patient_facts import (
     say,
     source_words,
 )
+from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
 from companion.core.clinician_summary import FLAG_LEVELS
 from companion.delivery.alert_repeats import CLOSE, close_button
 from companion.delivery.outbox import enqueue
 from companion.store.alerts import linked, sent_detail, share_between
-from companion.store.clinician_models import Clinician, Share
+from companion.store.clinician_models import Alert, Clinician, Share
 from companion.store.clinicians import audit, clinician_by_user, read_display_name
 from companion.store.db import after_commit
 from companion.store.flag_closing import OUTCOMES, close_flag
@@ -100,7 +101,7 @@ def _about(
 ) -> dict[str, str]:
     return {
         "level": level_word(services.content, locale, flag.level),
-        "name": read_display_name(share, services.vault),
+        "name": shown_name(services, locale, share),  # with this clinician's label
         "when": when_text(services, locale, mother, flag.raised_at),
     }
 
@@ -167,38 +168,65 @@ async def _tell_others(
     outcome: str,
 ) -> None:
     """Her other linked clinicians learn who closed it and how it ended, so nobody reaches out
-    twice without knowing."""
-    now = services.clock.now()
-    for share, clinician in await linked(session, mother.id):
+    twice without knowing; the backup chat, if it was sent this flag, learns who closed it (and
+    as with its alerts, only her display name: never the outcome or a clinician's label)."""
+    clinicians = await linked(session, mother.id)
+    for share, clinician in clinicians:
         if clinician.id == closer.id or clinician.chat_id is None:
             continue
         locale = clinician_locale(services.content, clinician)
+        about = _about(services, locale, flag, share, mother)
+        outcome_words = t(services, locale, f"outcome.{outcome}")
         text = t(
-            services,
-            locale,
-            "closed_by",
-            clinician=closer.name,
-            outcome=t(services, locale, f"outcome.{outcome}"),
-            **_about(services, locale, flag, share, mother),
+            services, locale, "closed_by", clinician=closer.name, outcome=outcome_words, **about
         )
-        [key] = await enqueue(
-            session,
-            services.vault,
-            chat_id=clinician.chat_id,
-            replies=[Reply(text, protect=True)],
-            lane=Lane.CLINICIAN,
-            now=now,
-            mother_id=mother.id,
-        )
-        audit(
-            session,
-            "flag_closed_notice",
-            now,
-            clinician_id=clinician.id,
-            mother_id=mother.id,
-            detail=sent_detail(key, Lane.CLINICIAN, clinician.chat_id),
-        )
-        after_commit(session, services.sender.wake)
+        await _notify(services, session, clinician.chat_id, text, mother, clinician.id)
+    backup = services.settings.backup_chat_id
+    if backup is not None and clinicians and await _backup_was_told(session, flag):
+        locale = services.content.default_locale
+        about = _about(services, locale, flag, clinicians[0][0], mother)
+        about["name"] = read_display_name(clinicians[0][0], services.vault)
+        text = t(services, locale, "closed_by_backup", clinician=closer.name, **about)
+        await _notify(services, session, backup, text, mother, None)
+
+
+async def _backup_was_told(session: AsyncSession, flag: Flag) -> bool:
+    """Its alert was repeated to the backup chat, or its 'no answer' alert went there."""
+    repeated = await session.scalar(
+        select(Alert.id).where(Alert.flag_id == flag.id, Alert.escalated_at.is_not(None)).limit(1)
+    )
+    return repeated is not None or flag.escalated_at is not None
+
+
+async def _notify(
+    services: Services,
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    mother: Mother,
+    clinician_id: str | None,
+) -> None:
+    """Queue one notice, protected, in the clinician lane, with its audit row."""
+    now = services.clock.now()
+    [key] = await enqueue(
+        session,
+        services.vault,
+        chat_id=chat_id,
+        replies=[Reply(text, protect=True)],
+        lane=Lane.CLINICIAN,
+        now=now,
+        mother_id=mother.id,
+    )
+    detail = sent_detail(key, Lane.CLINICIAN, chat_id)
+    audit(
+        session,
+        "flag_closed_notice",
+        now,
+        clinician_id=clinician_id,
+        mother_id=mother.id,
+        detail=detail,
+    )
+    after_commit(session, services.sender.wake)
 
 
 # --- the button elsewhere ----------------------------------------------------------------------
@@ -212,21 +240,6 @@ async def open_close_button(
     if flag is None or flag.status != FlagStatus.OPEN:
         return None
     return close_button(services, locale, flag.id)
-
-
-async def mark_answered_keeping(update: Update, picked: str, button: Button | None) -> None:
-    """As flows.mark_answered, leaving one button (Close flag) under the message."""
-    query = update.callback_query
-    message = query.message if query else None
-    original = getattr(message, "text", None)
-    if button is None or query is None or message is None or not original:
-        await mark_answered(update, picked)
-        return
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(button.label, callback_data=button.data)]])
-    try:
-        await query.edit_message_text(f"{original}\n\n{picked}", reply_markup=markup)
-    except BadRequest as error:  # too old to edit, or a double tap: the press still counts
-        log.info("event=mark_answered_failed error=%s", type(error).__name__)
 
 
 async def summary_flags(
@@ -245,7 +258,7 @@ async def summary_flags(
     content, now = services.content, services.clock.now()
     found.sort(key=lambda flag: (-_rank(flag.level), flag.raised_at))
     shown = found[:FLAGS_WITH_BUTTONS]
-    name = read_display_name(share, services.vault)
+    name = shown_name(services, locale, share)
     lines = [say(content, locale, "summary.flags", name=name, count=len(found))]
     for number, flag in enumerate(shown, 1):
         lines.append(

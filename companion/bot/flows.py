@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import BadRequest
 
 from companion.bot.checkin_steps import CHECKIN, CHECKIN_STEPS, QUESTIONS
@@ -226,8 +226,9 @@ async def checkin_closing(services: Services, session: AsyncSession, mother: Mot
 # --- handlers ---------------------------------------------------------------------------------
 
 
-async def mark_answered(update: Update, picked: str | None) -> None:
-    """Take the buttons off an answered question and show what was chosen under it."""
+async def mark_answered(update: Update, picked: str | None, keep: Button | None = None) -> None:
+    """Take the buttons off an answered question and show what was chosen under it; `keep`, if
+    given, stays as its one button (an alert's Close flag)."""
     query = update.callback_query
     message = query.message if query else None
     if query is None or message is None:
@@ -235,11 +236,15 @@ async def mark_answered(update: Update, picked: str | None) -> None:
     original = getattr(message, "text", None)
     # Text links (an alert's link to her account) are kept: an edit without them drops them.
     links = [e for e in getattr(message, "entities", ()) if e.type == MessageEntity.TEXT_LINK]
+    markup = None
+    if keep is not None:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(keep.label, callback_data=keep.data)]])
     try:
         if picked and original:
-            await query.edit_message_text(f"{original}\n\n{picked}", entities=links or None)
+            edited = f"{original}\n\n{picked}"
+            await query.edit_message_text(edited, entities=links or None, reply_markup=markup)
         else:
-            await query.edit_message_reply_markup(None)
+            await query.edit_message_reply_markup(markup)
     except BadRequest as error:
         # Too old to edit, or already showing this (a double tap): her answer still counts.
         log.info("event=mark_answered_failed error=%s", type(error).__name__)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from companion.content import Content, CountryResources, Line, abuse_lines
+from companion.content import Content
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import country_names, tzinfo_for
+from companion.resource_files import CountryResources, Line, abuse_lines
 from companion.store.models import Mother, MotherStatus
 from companion.store.mothers import read_birth_date
 from companion.vault import Vault

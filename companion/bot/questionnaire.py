@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.bot.context import Services
-from companion.bot.crisis import Risk, lines_for, respond_to_risk
+from companion.bot.crisis import lines_for, respond_to_risk
 from companion.bot.help import callback_buttons
 from companion.bot.replies import Button, Reply
+from companion.bot.risk_reading import Risk
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
 from companion.core.safety_answers import CLARIFY, read_safety_answer

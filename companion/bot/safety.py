@@ -15,7 +15,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from companion.bot.context import Ctx, Services, pressed
 from companion.bot.crisis import (
     URGENT_LEVELS,
-    Risk,
     lines_for,
     question_buttons,
     respond_to_risk,
@@ -23,6 +22,7 @@ from companion.bot.crisis import (
 from companion.bot.flows import checkin_closing, mark_answered, step_for
 from companion.bot.presence import find_sender
 from companion.bot.replies import Reply, send
+from companion.bot.risk_reading import Risk
 from companion.bot.steps import Turn
 from companion.core.safety_answers import CLARIFY, FOLLOWUP, read_safety_answer
 from companion.store.flags import flag_for, record_response

@@ -6,6 +6,7 @@ card the clinician would see, built from her own data by the same function that 
 them. Nothing is shared until she taps Agree. Until then her choices live in a ShareDraft, which
 her buttons name by its opaque id; every press is checked against the person pressing. How the
 clinician may reach her (optional) is chosen on the same preview: companion.bot.sharing_contact.
+Her answer, Agree or Don't share, is companion.bot.sharing_answer.
 
 Someone not set up yet is set up first and asked to open the link again: nothing about her may be
 stored before she consents, so the code is not kept for her.
@@ -17,40 +18,41 @@ asking the database, and plain text belongs to the open question of her check-in
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, Update, User
+from telegram import Update, User
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from companion.bot import onboarding, sharing_contact, sharing_list
-from companion.bot.clinician import CARD, command_of
-from companion.bot.clinician_invite import PATIENT_INVITE_DAYS, PATIENT_PREFIX
+from companion.bot import onboarding, sharing_answer, sharing_contact, sharing_list
+from companion.bot.clinician import command_of
+from companion.bot.clinician_invite import PATIENT_PREFIX
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import mark_answered
-from companion.bot.mother_view import format_date, suggest_locale
+from companion.bot.mother_view import suggest_locale
 from companion.bot.patient_facts import clinician_locale
 from companion.bot.presence import find_sender
-from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, send
-from companion.core.zones import tzinfo_for
-from companion.store.clinician_models import Clinician, PatientInvite, Share, ShareDraft
-from companion.store.clinicians import read_sealed, write_display_name
-from companion.store.models import Lane, Mother, MotherStatus, new_id
+from companion.bot.sharing_answer import (
+    AGREE,
+    DECLINE,
+    SHARING_CONSENT_VERSION,
+    bad_code,
+    refuse,
+)
+from companion.store.clinician_models import Clinician, Share, ShareDraft
+from companion.store.clinicians import write_display_name
+from companion.store.models import Mother, MotherStatus, new_id
 from companion.store.sharing import (
-    claim_invite,
     draft_of,
-    grant_share,
     invite_by_code,
     invite_of_draft,
     open_draft,
     own_draft,
     read_draft_name,
     sharing_with,
-    take_invite_label,
     write_draft_name,
 )
 
-SHARING_CONSENT_VERSION = "1.0"
 NAME_LIMIT = 40
-NAME, TICK, AGREE, DECLINE = "shn", "sht", "shy", "shd"  # then |<draft id>
+NAME, TICK = "shn", "sht"  # then |<draft id>
 TICKS = ("include_notes", "weekly_summary")  # sht|<draft id>|<n>: the n-th of these
 
 
@@ -94,7 +96,7 @@ async def _start_draft(
     t, locale, now = services.content.text, mother.locale, services.clock.now()
     found = await invite_by_code(session, code, now)
     if found is None:
-        return [_bad_code(services, mother)]
+        return [bad_code(services, mother)]
     invite, clinician = found
     if await sharing_with(session, mother.id, clinician.id):
         return [Reply(t(locale, "sharing.already_sharing", clinician=clinician.name))]
@@ -116,17 +118,6 @@ def _initials(user: User) -> str:
     return " ".join(f"{name[0].upper()}." for name in names)[:NAME_LIMIT] or "?"
 
 
-async def _refuse(query: CallbackQuery, services: Services, mother: Mother | None) -> None:
-    """An old, forged or someone else's button: say so, and change nothing."""
-    locale = mother.locale if mother else services.content.default_locale
-    await query.answer(services.content.text(locale, "sharing.stale"))
-
-
-def _bad_code(services: Services, mother: Mother) -> Reply:
-    text = services.content.text(mother.locale, "sharing.bad_code", days=PATIENT_INVITE_DAYS)
-    return Reply(text)
-
-
 # --- the name, the preview, the notes tick ----------------------------------------------------
 
 
@@ -140,7 +131,7 @@ async def choose_name(update: Update, context: Ctx) -> None:
         mother = await find_sender(services, session, user.id)
         draft = await own_draft(session, mother, draft_id)
         if mother is None or draft is None or name is None:
-            await _refuse(query, services, mother)
+            await refuse(query, services, mother)
             return
         replies = await _preview_named(services, session, mother, draft, name)
         await send(context, chat.id, replies, session=session)
@@ -184,7 +175,7 @@ async def preview_draft(
     found = await invite_of_draft(session, draft, services.clock.now())
     if found is None:
         await session.delete(draft)
-        return [_bad_code(services, mother)]
+        return [bad_code(services, mother)]
     return await _preview(services, session, mother, draft, found[1])
 
 
@@ -200,7 +191,7 @@ async def toggle_option(update: Update, context: Ctx) -> None:
         found = await invite_of_draft(session, draft, services.clock.now()) if draft else None
         named = draft is not None and draft.display_name_sealed is not None
         if mother is None or draft is None or not named or found is None or option is None:
-            await _refuse(query, services, mother)
+            await refuse(query, services, mother)
             return
         setattr(draft, option, not getattr(draft, option))
         preview = await _preview(services, session, mother, draft, found[1])
@@ -241,87 +232,6 @@ async def _preview(
     return [*view, Reply(text, [*ticks, *reach, [agree, decline]], protect=True)]
 
 
-# --- her answer -------------------------------------------------------------------------------
-
-
-async def answer_share(update: Update, context: Ctx) -> None:
-    """Agree or Don't share, under the preview."""
-    query, data, user, chat = pressed(update)
-    kind, _, draft_id = data.partition("|")
-    services = context.services
-    async with services.db.session() as session:
-        mother = await find_sender(services, session, user.id)
-        draft = await own_draft(session, mother, draft_id)
-        if mother is None or draft is None or not draft.display_name_sealed:
-            await _refuse(query, services, mother)
-            return
-        if kind == AGREE:
-            replies, picked = await _agree(context, session, mother, draft)
-        else:
-            replies, picked = await _decline(services, session, mother, draft)
-        await send(context, chat.id, replies, session=session)
-    await query.answer()
-    await mark_answered(update, picked)
-
-
-async def _agree(
-    context: Ctx, session: AsyncSession, mother: Mother, draft: ShareDraft
-) -> tuple[list[Reply], str | None]:
-    services, t, locale = context.services, context.services.content.text, mother.locale
-    now = services.clock.now()
-    name, include_notes = read_draft_name(draft, services.vault) or "", draft.include_notes
-    weekly_summary, direct_ok = draft.weekly_summary, draft.direct_ok
-    contact = read_sealed(draft, "contact_sealed", services.vault)
-    found = await invite_of_draft(session, draft, now)
-    await session.delete(draft)
-    if found is None:
-        return [_bad_code(services, mother)], None
-    invite, clinician = found
-    if await sharing_with(session, mother.id, clinician.id):
-        return [Reply(t(locale, "sharing.already_sharing", clinician=clinician.name))], None
-    if not await claim_invite(session, invite.id, now):  # used by someone else a moment ago
-        return [_bad_code(services, mother)], None
-    label = take_invite_label(invite, services.vault)
-    share = grant_share(
-        session,
-        services.vault,
-        mother_id=mother.id,
-        clinician_id=clinician.id,
-        display_name=name,
-        include_notes=include_notes,
-        weekly_summary=weekly_summary,
-        consent_version=SHARING_CONSENT_VERSION,
-        now=now,
-        label=label,
-        contact=contact,
-        direct_ok=direct_ok,
-    )
-    if clinician.chat_id is not None:
-        card = Button(t(clinician.locale, "clinician.button.card"), f"{CARD}|{share.id}")
-        shown = shown_name(services, clinician.locale, share)
-        told = Reply(t(clinician.locale, "clinician.now_sharing", name=shown), [[card]])
-        await send(context, clinician.chat_id, [told], lane=Lane.CLINICIAN, session=session)
-    agreed = t(locale, "sharing.agreed", clinician=clinician.name)
-    return [Reply(agreed, remove_keyboard=True)], t(locale, "sharing.picked_agree")
-
-
-async def _decline(
-    services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft
-) -> tuple[list[Reply], str | None]:
-    """Nothing is shared; the invite stays unused, so it works until it expires."""
-    t, locale = services.content.text, mother.locale
-    found = await invite_of_draft(session, draft, services.clock.now())
-    invite = await session.get(PatientInvite, draft.invite_id)
-    clinician = await session.get(Clinician, invite.clinician_id) if invite else None
-    await session.delete(draft)
-    text = t(locale, "sharing.declined", clinician=clinician.name if clinician else "")
-    if found is not None:
-        until = found[0].expires_at.astimezone(tzinfo_for(mother.timezone or "UTC")).date()
-        date = format_date(services.content, locale, until)
-        text += " " + t(locale, "sharing.declined_until", date=date)
-    return [Reply(text, remove_keyboard=True)], t(locale, "sharing.picked_decline")
-
-
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     link = filters.UpdateType.MESSAGE & filters.Regex(rf"^/start(@\w+)?\s+{PATIENT_PREFIX}")
     return [
@@ -330,7 +240,7 @@ def handlers() -> list[BaseHandler[Update, Ctx, None]]:
         CommandHandler("name", type_name),
         CallbackQueryHandler(choose_name, pattern=rf"^{NAME}\|"),
         CallbackQueryHandler(toggle_option, pattern=rf"^{TICK}\|"),
-        CallbackQueryHandler(answer_share, pattern=rf"^({AGREE}|{DECLINE})\|"),
+        *sharing_answer.handlers(),
         *sharing_contact.handlers(),
         *sharing_list.handlers(),
     ]

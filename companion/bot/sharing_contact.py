@@ -1,6 +1,7 @@
 """How her clinician may reach her, chosen on the preview while she decides whether to share: her
 phone number, and whether they may message her on Telegram directly. Both are optional and off
-unless she chooses them; /sharing shows and changes them later (companion.bot.sharing_list).
+unless she chooses them; /sharing shows and changes them later (companion.bot.sharing_list, and
+companion.bot.sharing_phone for adding her number there).
 
 Her number comes from the "share my phone number" keyboard button Telegram shows in her private
 chat (companion answers only private chats: companion.bot.guard, so no group ever gets this
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
+from companion.bot import sharing_phone
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.presence import find_sender
@@ -23,7 +25,7 @@ from companion.content import Content
 from companion.store.clinician_models import Clinician, PatientInvite, ShareDraft
 from companion.store.clinicians import write_sealed
 from companion.store.models import Mother
-from companion.store.sharing import draft_of, own_draft
+from companion.store.sharing import ask_phone_for, draft_of, own_draft
 
 ASK, SKIP, REMOVE, DIRECT = "shc", "shk", "shx", "shm"  # then |<draft id>; DIRECT: |y or |n
 PHONE_LIMIT = 32
@@ -79,6 +81,7 @@ async def ask_phone(update: Update, context: Ctx) -> None:
         if mother is None or draft is None or clinician is None:
             await _refuse(update, services, mother)
             return
+        await ask_phone_for(session, mother.id, None, services.clock.now())  # the draft, now
         locale, button = mother.locale, t(mother.locale, "sharing.button.phone_share")
         ask = t(locale, "sharing.phone_ask", clinician=clinician.name, button=button)
         skip = Button(t(locale, "sharing.button.skip"), f"{SKIP}|{draft.id}")
@@ -136,6 +139,13 @@ async def receive_contact(update: Update, context: Ctx) -> None:
     contact = update.message.contact if update.message else None
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
+        if contact is not None and mother is not None:
+            for_share = await sharing_phone.add_to_share(
+                services, session, mother, user.id, contact
+            )
+            if for_share is not None:  # /sharing's "Add my number" waits for it
+                await send(context, chat.id, for_share, session=session)
+                return
         draft = await draft_of(session, mother) if mother else None
         waiting = draft is not None and draft.display_name_sealed is not None
         if contact is not None and mother is not None and draft is not None and waiting:

@@ -1,5 +1,6 @@
 """/sharing: the clinicians she shares with, each with one Stop button that works at once, and
-how each may reach her (her phone number: remove it; Telegram messages: yes or no)."""
+how each may reach her (her phone number: add it (companion.bot.sharing_phone) or remove it;
+Telegram messages: yes or no)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from companion.bot import sharing_phone
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.mother_view import format_date, suggest_locale
 from companion.bot.presence import find_sender
@@ -36,11 +38,11 @@ async def list_shares(update: Update, context: Ctx) -> None:
             locale = mother.locale if mother else suggest_locale(user.language_code, content)
             replies = [Reply(content.text(locale, "common.not_set_up"))]
         else:
-            replies = [await _share_list(services, session, mother)]
+            replies = [await share_list(services, session, mother)]
         await send(context, chat.id, replies, session=session)
 
 
-async def _share_list(services: Services, session: AsyncSession, mother: Mother) -> Reply:
+async def share_list(services: Services, session: AsyncSession, mother: Mother) -> Reply:
     t, locale = services.content.text, mother.locale
     shares = await active_shares_of_mother(session, mother.id)
     if not shares:
@@ -61,7 +63,7 @@ async def _share_list(services: Services, session: AsyncSession, mother: Mother)
                 name=read_display_name(share, services.vault),
                 notes=t(locale, f"sharing.notes_{'' if share.include_notes else 'not_'}shared"),
                 weekly=t(locale, f"sharing.weekly_{'on' if share.weekly_summary else 'off'}"),
-                **_reach_words(services, locale, share),
+                **reach_words(services, locale, share),
             )
         )
         stop = t(locale, "sharing.button.stop", clinician=clinician.name)
@@ -71,7 +73,7 @@ async def _share_list(services: Services, session: AsyncSession, mother: Mother)
     return Reply("\n\n".join(lines), buttons)
 
 
-def _reach_words(services: Services, locale: str, share: Share) -> dict[str, str]:
+def reach_words(services: Services, locale: str, share: Share) -> dict[str, str]:
     t = services.content.text
     given = "given" if share.contact_sealed is not None else "not_given"
     return {
@@ -87,6 +89,8 @@ def _reach_buttons(
     if share.contact_sealed is not None:
         remove = t(locale, "sharing.button.remove_phone_of", clinician=clinician)
         rows.append([Button(remove, f"{REMOVE_PHONE}|{share.id}")])
+    else:
+        rows.append([sharing_phone.add_button(services, locale, share, clinician)])
     key, choice = ("stop_direct_of", "n") if share.direct_ok else ("allow_direct_of", "y")
     direct = t(locale, f"sharing.button.{key}", clinician=clinician)
     return [*rows, [Button(direct, f"{DIRECT}|{share.id}|{choice}")]]
@@ -111,10 +115,10 @@ async def change_reach_of(update: Update, context: Ctx) -> None:
         change_reach(session, share, now, phone=kind != REMOVE_PHONE, direct_ok=direct_ok)
         clinician = await session.get(Clinician, share.clinician_id)
         assert clinician is not None
-        words = _reach_words(services, mother.locale, share)
+        words = reach_words(services, mother.locale, share)
         changed = t(mother.locale, "sharing.changed", clinician=clinician.name, **words)
         await send(context, chat.id, [Reply(changed)], session=session)
-        replies = [await _share_list(services, session, mother)]
+        replies = [await share_list(services, session, mother)]
         await send(context, chat.id, replies, session=session)
     await query.answer()
     await _drop_all_buttons(query)
@@ -174,4 +178,5 @@ def handlers() -> list[BaseHandler[Update, Ctx, None]]:
         CommandHandler("sharing", list_shares),
         CallbackQueryHandler(stop_sharing, pattern=rf"^{STOP}\|"),
         CallbackQueryHandler(change_reach_of, pattern=rf"^({REMOVE_PHONE}|{DIRECT})\|"),
+        *sharing_phone.handlers(),
     ]

@@ -83,6 +83,10 @@ class Share(Base):
     # button) and whether they may message her on Telegram directly.
     contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     direct_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set while /sharing's "Add my number" for this clinician waits for her contact (the contact
+    # message itself does not say for whom); cleared when it comes, when she skips, or when she
+    # asks to add it elsewhere.
+    phone_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     include_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_version: Mapped[str] = mapped_column(String(16))

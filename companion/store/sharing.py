@@ -185,11 +185,41 @@ def change_reach(
     )
 
 
+async def ask_phone_for(
+    session: AsyncSession, mother_id: str, share: Share | None, now: datetime
+) -> None:
+    """Her next contact is for this share (None: for her draft, or for nobody): the one waiting
+    is the last she chose."""
+    await session.execute(
+        update(Share)
+        .where(Share.mother_id == mother_id, Share.phone_asked_at.is_not(None))
+        .values(phone_asked_at=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    if share is not None:
+        share.phone_asked_at = now
+
+
+async def share_asking_phone(session: AsyncSession, mother_id: str) -> Share | None:
+    """Her share in force waiting for her phone number, if any."""
+    return await session.scalar(
+        select(Share)
+        .where(
+            Share.mother_id == mother_id,
+            Share.revoked_at.is_(None),
+            Share.phone_asked_at.is_not(None),
+        )
+        .order_by(Share.phone_asked_at.desc())
+        .limit(1)
+    )
+
+
 def revoke_share(session: AsyncSession, share: Share, now: datetime) -> None:
     """From now on the clinician sees nothing of her; the row stays as the record, without her
     phone number, her permission to be messaged or the clinician's label for her."""
     share.revoked_at = now
     share.contact_sealed, share.direct_ok, share.label_sealed = None, False, None
+    share.phone_asked_at = None
     audit(
         session,
         "share_revoked",
