@@ -1,8 +1,11 @@
 """Telegram misbehaving: a fifth of the bot's calls fail (429 with retry_after, 5xx, time-outs,
-Forbidden) during a morning's fan-out of check-ins, some /help requests and some answers.
+calls carried out whose response was lost, Forbidden) during a morning's fan-out of check-ins,
+some /help requests and some answers.
 
 Every message is still delivered, or its mother is paused because she blocked the bot, and no
-exception reaches the error handler. The faults are seeded, so a failing run repeats.
+exception reaches the error handler. A message is repeated only when Telegram delivered it and
+its response was lost, at most once per lost response. The faults are seeded, so a failing run
+repeats.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +27,7 @@ from companion.delivery.inbox import handle_stored, poll_once
 from companion.delivery.sender import HEADROOM, Pacer
 from companion.delivery.tick import run_tick
 from companion.devtools.fake_telegram import (
+    SENDS,
     FakeTelegram,
     Person,
     RandomFaults,
@@ -143,8 +148,11 @@ async def check_morning(
     faults: RandomFaults,
     answered: set[int],
     caplog: pytest.LogCaptureFixture,
-) -> None:
+) -> int:
+    """Checks the morning; returns how many messages were repeated."""
     assert sum(faults.injected.values()) > 0
+    repeated = 0
+    lost = Counter(int(c.params["chat_id"]) for c in telegram.lost_responses if c.method in SENDS)
     stored = await statuses(services)
     for chat in stored:
         if chat in faults.blocked:
@@ -152,13 +160,18 @@ async def check_morning(
             continue
         assert stored[chat] == MotherStatus.ACTIVE
         seen = [message.text for message in telegram.sent_to(chat)]
-        for text in expected_for(services, chat, answered):
+        wanted = expected_for(services, chat, answered)
+        for text in wanted:
             assert any(s.startswith(text) for s in seen), f"chat {chat} never got {text[:30]!r}"
+        # Repeats: only of a message delivered whose response was lost, once per loss.
+        assert len(seen) - len(wanted) <= lost[chat], f"chat {chat} got {len(seen)} messages"
+        repeated += len(seen) - len(wanted)
         apology = t(services, "common.error", crisis="").split("\n")[0]
         assert not any(s.startswith(apology) for s in seen)
     assert await pending(services) == 0
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == []
+    return repeated
 
 
 @pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
@@ -172,10 +185,13 @@ async def test_a_fifth_of_calls_failing_loses_no_message(
     faults, answered = await morning_under_faults(
         app, services, telegram, clock, mothers=30, seed=7
     )
-    assert set(faults.injected) == {"429", "5xx", "timeout", "403"}  # each kind was tried
+    assert set(faults.injected) == {"429", "5xx", "timeout", "lost", "403"}  # each kind tried
     assert faults.blocked  # and some mothers were paused
+    # Some sends were delivered and their responses lost: those messages arrived twice.
+    assert any(call.method in SENDS for call in telegram.lost_responses)
     assert len(answered) > 5
-    await check_morning(services, telegram, faults, answered, caplog)
+    repeated = await check_morning(services, telegram, faults, answered, caplog)
+    assert repeated > 0  # the duplicate case happened, within its bound
 
 
 SEEDS = int(os.environ.get("COMPANION_FAULT_SEEDS", "5"))

@@ -14,7 +14,13 @@ from companion.delivery.outbox import enqueue, pending_count
 from companion.delivery.outgoing import Reply
 from companion.delivery.pacer import Pacer
 from companion.delivery.sender import Sender
-from companion.devtools.fake_telegram import FakeTelegram, bad_request, blocked, flood
+from companion.devtools.fake_telegram import (
+    FakeTelegram,
+    LoseResponses,
+    bad_request,
+    blocked,
+    flood,
+)
 from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import load_mother, onboard
 
@@ -158,6 +164,27 @@ async def test_timeouts_are_retried_with_growing_backoff(
         clock.set(row.not_before)
     assert waits == [timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=8)]
     assert await services.sender.drain() == 1
+    async with services.db.session() as session:
+        assert await pending_count(session) == 0
+
+
+@pytest.mark.parametrize("lost", [{1}, {1, 2}], ids=["one-lost", "two-lost"])
+async def test_a_message_delivered_whose_response_was_lost_is_repeated_once_per_loss(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    clock: ManualClock,
+    lost: set[int],
+) -> None:
+    """Telegram delivered it, then the response was lost (TimedOut): the sender cannot know it
+    arrived, so it sends again after its backoff. One repeat per lost response, no more."""
+    telegram.fault = LoseResponses(lost)  # the first send, or the first and its retry
+    await queue(services, 42, "hello", Lane.REPLY)
+    for _ in range(5):
+        await services.sender.drain()
+        clock.advance(timedelta(seconds=10))
+    assert len(telegram.lost_responses) == len(lost)
+    assert [m.text for m in telegram.sent_to(42)] == ["hello"] * (1 + len(lost))
     async with services.db.session() as session:
         assert await pending_count(session) == 0
 
