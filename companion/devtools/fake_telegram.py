@@ -86,6 +86,7 @@ class FakeTelegram(LocalBotApi):
         self.waiting_updates: list[dict[str, Any]] = []
         self.calls: list[ApiCall] = []
         self.lost_responses: list[ApiCall] = []
+        self.refused: list[tuple[str, str]] = []  # (method, description) the fake refused
         self.messages: dict[int, list[SentMessage]] = {}
         self.left_chats: list[int] = []
         self.callback_answers: list[dict[str, Any]] = []
@@ -121,6 +122,7 @@ class FakeTelegram(LocalBotApi):
             if asyncio.iscoroutine(result):
                 result = await result
         except Refused as refused:
+            self.refused.append((api_method, refused.body["description"]))
             return self._reply(refused.body, refused.status)
         if isinstance(injected, LostResponse):
             self.lost_responses.append(ApiCall(api_method, params))
