@@ -15,6 +15,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -34,6 +35,7 @@ from companion.devtools.fake_telegram import (
     bad_request,
     flood,
 )
+from companion.devtools.telegram_limits import QUERY_TOO_OLD as TOO_OLD_AT_TELEGRAM
 from companion.store.models import Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import t
 from tests.checkin_helpers import add_mother, at, prompt_text
@@ -247,4 +249,33 @@ async def test_a_press_that_telegram_wont_acknowledge_still_gets_its_reply(
         t(services, "checkin.snoozed", time="10:00")
     ]
     assert "answerCallbackQuery" in telegram.methods()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
+async def test_a_press_handled_after_15_minutes_gets_telegrams_refusal_and_still_its_reply(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No injected fault: the press waits at Telegram 16 minutes (the bot was down), and the
+    strict fake refuses its answer as Telegram would, 15 minutes after the press."""
+    await add_mother(services, FIRST)
+    clock.set(at(21, 9))
+    await run_tick(services)
+    await services.sender.drain()
+    [prompt] = telegram.sent_to(FIRST)
+    snooze_one_hour = prompt.buttons[1][0]["callback_data"]
+    her = Person(app.bot, FIRST, now=clock.now)
+    telegram.push_update(her.press_data(prompt, snooze_one_hour))
+    clock.advance(timedelta(minutes=16))
+    await handle_updates(app, telegram)
+    await services.sender.drain()
+    assert ("answerCallbackQuery", TOO_OLD_AT_TELEGRAM) in telegram.refused
+    assert telegram.callback_answers == []
+    assert [m.text for m in telegram.sent_to(FIRST)[1:]] == [
+        t(services, "checkin.snoozed", time="10:16")
+    ]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
