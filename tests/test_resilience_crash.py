@@ -32,7 +32,8 @@ from companion.delivery import inbox, outbox, tick
 from companion.delivery.inbox import handle_stored, poll_once
 from companion.delivery.sender import SENDING_LEASE, Sender
 from companion.delivery.tick import run_tick
-from companion.devtools.fake_telegram import FakeTelegram, LoseResponses, Person
+from companion.devtools.fake_telegram import FakeTelegram, Person
+from companion.devtools.telegram_faults import LoseResponses
 from companion.store.models import Checkin, InboxUpdate, OutboxMessage
 from tests.chat_helpers import t
 from tests.checkin_helpers import add_mother, at, prompt_text

@@ -28,13 +28,13 @@ from companion.delivery.inbox import handle_stored, poll_once
 from companion.delivery.sender import HEADROOM, Pacer
 from companion.delivery.tick import run_tick
 from companion.devtools.fake_telegram import (
-    SENDS,
     FakeTelegram,
     Person,
     RandomFaults,
     bad_request,
     flood,
 )
+from companion.devtools.telegram_faults import SENDS
 from companion.devtools.telegram_limits import QUERY_TOO_OLD as TOO_OLD_AT_TELEGRAM
 from companion.store.models import Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import t

@@ -14,13 +14,8 @@ from companion.delivery.outbox import enqueue, pending_count
 from companion.delivery.outgoing import Reply
 from companion.delivery.pacer import Pacer
 from companion.delivery.sender import Sender
-from companion.devtools.fake_telegram import (
-    FakeTelegram,
-    LoseResponses,
-    bad_request,
-    blocked,
-    flood,
-)
+from companion.devtools.fake_telegram import FakeTelegram, bad_request, blocked, flood
+from companion.devtools.telegram_faults import LoseResponses
 from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import load_mother, onboard
 
