@@ -300,3 +300,34 @@ async def test_a_failed_write_after_sending_never_sends_twice(
     async with services.db.session() as session:
         assert await pending_count(session) == 0
     assert "event=outbox_record_failed" in caplog.text
+
+
+@pytest.mark.parametrize(("interval", "refusals"), [(1.0, 0), (0.5, 1)], ids=["kept", "too-short"])
+async def test_the_sender_keeps_the_per_chat_gap_telegram_enforces(
+    app: CompanionApp, services: Services, telegram: FakeTelegram, interval: float, refusals: int
+) -> None:
+    """The fake refuses (429) a second send to a chat within 1 s, as Telegram may: a sender
+    keeping a 1 s gap is never refused; one keeping half of it is, and retries."""
+    now = [0.0]
+    telegram.chat_gap_s, telegram.monotonic = 1.0, lambda: now[0]
+    sender = Sender(
+        services.db,
+        services.vault,
+        services.clock,
+        rate=1000,
+        chat_interval=interval,
+        monotonic=lambda: now[0],
+    )
+    sender.bot = app.bot
+    await queue(services, 42, "first to 42", Lane.REPLY)
+    await queue(services, 42, "second to 42", Lane.REPLY)
+    await queue(services, 43, "to 43", Lane.REPLY)
+    await sender.drain()
+    now[0] = 0.5
+    await sender.drain()
+    now[0] = 1.0
+    await sender.drain()
+    gaps = [r for r in telegram.refused if r[1].startswith("Too Many Requests")]
+    assert len(gaps) == refusals
+    delivered = [m.text for m in telegram.sent_to(42)]
+    assert delivered == (["first to 42", "second to 42"] if refusals == 0 else ["first to 42"])

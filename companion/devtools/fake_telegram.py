@@ -73,7 +73,7 @@ class FakeTelegram(LocalBotApi):
         self.deleted: list[tuple[int, int]] = []  # (chat, message) deleteMessage removed
         self.webhook: dict[str, Any] | None = None  # setWebhook's parameters, while one is set
         self.upgraded: dict[int, int] = {}  # group -> the supergroup it became
-        self.chat_gap_s, self._monotonic = chat_gap_s, monotonic
+        self.chat_gap_s, self.monotonic = chat_gap_s, monotonic
         self._now = now or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(1)
         self._chat_types: dict[int, str] = {}
@@ -102,7 +102,7 @@ class FakeTelegram(LocalBotApi):
             if asyncio.iscoroutine(result):
                 result = await result
             if api_method in SENDS:
-                self._last_send[int(params["chat_id"])] = self._monotonic()
+                self._last_send[int(params["chat_id"])] = self.monotonic()
         except Refused as refused:
             self.refused.append((api_method, refused.body["description"]))
             return self._reply(refused.body, refused.status)
@@ -119,7 +119,7 @@ class FakeTelegram(LocalBotApi):
         """A group that became a supergroup, and the per-chat gap, when one is set."""
         if chat_id in self.upgraded:
             raise Refused(migrated(self.upgraded[chat_id]))
-        now, last = self._monotonic(), self._last_send.get(chat_id)
+        now, last = self.monotonic(), self._last_send.get(chat_id)
         if self.chat_gap_s > 0 and last is not None and now - last < self.chat_gap_s:
             raise Refused(flood(max(1, math.ceil(self.chat_gap_s - (now - last)))))
 
