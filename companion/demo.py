@@ -139,7 +139,9 @@ async def run_demo(
     services = build_services(settings, clock)
     application = build_application(services, request=telegram)
     await application.initialize()
-    person = Person(application.bot, DEMO_USER_ID, first_name="Demo", now=clock.now)
+    person = Person(
+        application.bot, DEMO_USER_ID, first_name="Demo", now=clock.now, telegram=telegram
+    )
     driver = ChatDriver(application, telegram, person)
     interactive = stdin.isatty()
     print(

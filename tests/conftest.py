@@ -103,8 +103,11 @@ async def services(settings: Settings, clock: ManualClock) -> AsyncIterator[Serv
 
 
 @pytest.fixture
-def telegram(clock: ManualClock) -> FakeTelegram:
-    return FakeTelegram(now=clock.now)
+def telegram(clock: ManualClock, settings: Settings) -> FakeTelegram:
+    """As strict as Telegram. Its per-chat gap is the sender's own setting: the conversations
+    set none (a reply of several messages goes at once, and a 429 would be retried only when
+    a test moves the manual clock, so they would test retries, not what she reads)."""
+    return FakeTelegram(now=clock.now, chat_gap_s=settings.chat_interval_s)
 
 
 @pytest.fixture
@@ -122,7 +125,8 @@ def person_factory(
     app: CompanionApp, telegram: FakeTelegram, clock: ManualClock
 ) -> Callable[..., ChatDriver]:
     def make(user_id: int = 1001, **kwargs: object) -> ChatDriver:
-        return ChatDriver(app, telegram, Person(app.bot, user_id, now=clock.now, **kwargs))  # type: ignore[arg-type]
+        person = Person(app.bot, user_id, now=clock.now, telegram=telegram, **kwargs)  # type: ignore[arg-type]
+        return ChatDriver(app, telegram, person)
 
     return make
 

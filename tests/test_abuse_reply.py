@@ -4,12 +4,16 @@ and her message. Stored: a concern flag with the reason, and nothing else that n
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
+from telegram.error import BadRequest
 
 from companion.bot.context import Services
 from companion.bot.crisis import respond_to_risk
 from companion.bot.risk_reading import Risk
+from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.flags import read_detail
@@ -66,6 +70,41 @@ async def test_one_tap_removes_the_reply_and_her_message(
     assert reply.message_id not in [m.message_id for m in telegram.sent_to(mother.chat_id)]
     assert telegram.callback_answers[-1]["text"] == t(services, "crisis.abuse.removed")
     assert [f.level for f in await flags(services)] == ["concern"]  # the flag stays
+
+
+async def test_a_tap_after_48_hours_says_the_messages_stay_and_how_to_remove_them(
+    mother: ChatDriver, services: Services, telegram: FakeTelegram, clock: ManualClock
+) -> None:
+    """Telegram refuses to delete after 48 hours: she must not be told "Removed." while the
+    messages are still on her phone for someone else to read."""
+    await onboard(mother, "United States", "Eastern (New York)")
+    update = mother.person.text(HIT)
+    her_message = update.message.message_id if update.message else 0
+    [reply] = await mother.deliver(update)
+    clock.advance(timedelta(hours=49))
+    assert await mother.tap_on(reply, "Remove these messages") == []
+    assert telegram.deleted == []
+    assert reply.message_id in [m.message_id for m in telegram.sent_to(mother.chat_id)]
+    answer = telegram.callback_answers[-1]
+    assert answer["text"].startswith("I couldn't remove them: Telegram lets me do that only")
+    assert "press and hold each message, then tap Delete" in answer["text"]
+    assert answer["show_alert"] is True  # a pop-up she closes, not a toast she may miss
+    with pytest.raises(BadRequest, match=r"can't be deleted"):  # still there, at Telegram too
+        await mother.application.bot.delete_message(mother.chat_id, her_message)
+
+
+async def test_a_message_she_already_deleted_counts_as_removed(
+    mother: ChatDriver, telegram: FakeTelegram
+) -> None:
+    await onboard(mother, "United States", "Eastern (New York)")
+    update = mother.person.text(HIT)
+    her_message = update.message.message_id if update.message else 0
+    [reply] = await mother.deliver(update)
+    await mother.application.bot.delete_message(mother.chat_id, her_message)  # as she did
+    assert await mother.tap_on(reply, "Remove these messages") == []
+    assert (mother.chat_id, reply.message_id) in telegram.deleted
+    assert telegram.callback_answers[-1]["text"] == "Removed."
+    assert not telegram.callback_answers[-1].get("show_alert")
 
 
 async def test_a_uk_mother_gets_the_national_domestic_abuse_helpline(

@@ -102,6 +102,7 @@ contents = st.one_of(
     st.just({"document": {**_file("doc"), "file_name": "notes.pdf"}}),
 )
 CHAT_TYPES = ["private", "group", "supergroup", "channel"]
+QUERY_SERIALS = itertools.count(1)
 
 
 @st.composite
@@ -119,7 +120,9 @@ def updates(draw: st.DrawFn, user_id: int, chat_type: str) -> dict[str, Any]:
         message["from"] = {"id": 700000001, "is_bot": True, "first_name": "companion"}
         message["text"] = "An earlier question"
         data = draw(st.sampled_from(BUTTON_PREFIXES)) + draw(button_endings)
-        query = {"id": f"q{user_id}", "from": user, "chat_instance": "ci", "data": data}
+        # Telegram never reuses a query's id, and answers each query once.
+        serial = next(QUERY_SERIALS)
+        query = {"id": f"q{user_id}-{serial}", "from": user, "chat_instance": "ci", "data": data}
         return {"callback_query": {**query, "message": message}}
     if chat_type == "channel":
         message["sender_chat"] = chat

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from telegram import ChatMemberAdministrator, ChatMemberBanned, ChatMemberLeft, User
-from telegram.error import ChatMigrated
 
 from companion.bot import steps
 from companion.bot.context import Services
@@ -24,6 +23,7 @@ from companion.delivery.outgoing import Reply
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import BOT_USER, FakeTelegram, SentMessage
+from companion.devtools.telegram_limits import NOT_MODIFIED
 from companion.store.models import Lane
 from companion.store.mothers import read_birth_date
 from tests.chat_helpers import (
@@ -150,12 +150,7 @@ async def test_a_backup_group_upgraded_to_a_supergroup_is_followed_and_its_new_i
     assert telegram.left_chats == []
     assert f"event=backup_group_moved new_chat_id={upgraded_id}" in caplog.text
 
-    def moved(method: str, params: dict[str, Any]) -> BaseException | None:
-        if method == "sendMessage" and int(params["chat_id"]) == GROUP_ID:
-            return ChatMigrated(upgraded_id)
-        return None
-
-    telegram.fault = moved
+    telegram.upgrade_group(GROUP_ID, upgraded_id)  # Telegram's 400 with migrate_to_chat_id
     async with services.db.session() as session:
         await enqueue(
             session, services.vault, chat_id=GROUP_ID, replies=[Reply("A repeated alert")],
@@ -720,5 +715,27 @@ async def test_a_double_tap_on_i_agree_is_quiet(
     await mother.tap_on(question, "I agree")
     replies = await mother.tap_on(question, "I agree")
     assert replies == []
+    assert errors_logged(caplog) == []
+    assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}
+
+
+async def test_a_double_tap_meets_telegrams_not_modified_and_stays_quiet(
+    mother: ChatDriver,
+    services: Services,
+    telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No patched refusal: the strict fake answers the second edit as Telegram does ("message
+    is not modified": the same text and no buttons), and her consent is taken once."""
+    caplog.set_level(logging.INFO, logger="companion")
+    question = copy.deepcopy((await mother.say("/start"))[1])  # as her phone shows it
+    await mother.tap_on(question, "I agree")
+    shown = telegram.find(mother.chat_id, question.message_id)
+    after_first = (shown.text, shown.buttons)
+    assert after_first[0].startswith(question.text)
+    assert after_first[1] == []
+    assert await mother.tap_on(question, "I agree") == []
+    assert (shown.text, shown.buttons) == after_first
+    assert telegram.refused == [("editMessageText", NOT_MODIFIED)]
     assert errors_logged(caplog) == []
     assert await stored_counts(services) == {"mothers": 1, "consents": 1, "conversations": 1}

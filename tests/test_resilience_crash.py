@@ -3,8 +3,10 @@
 A morning: four mothers are due their check-in and each has sent /help, which Telegram holds.
 One process serves the morning and dies at a named point (an exception that nothing catches, or
 its task cancelled while it waits there). A fresh process over the same database file serves
-until idle. Every reply and every check-in must arrive, at most one message may be repeated (the
-one sent whose sending was not yet written down), and each mother's check-in must carry on.
+until idle. Telegram also loses the response to the second message sent (delivered, then a
+time-out). Every reply and every check-in must arrive, at most one message may be repeated for
+the crash (the one sent whose sending was not yet written down) and one for the lost response,
+and each mother's check-in must carry on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from companion.delivery.inbox import handle_stored, poll_once
 from companion.delivery.sender import SENDING_LEASE, Sender
 from companion.delivery.tick import run_tick
 from companion.devtools.fake_telegram import FakeTelegram, Person
+from companion.devtools.telegram_faults import LoseResponses
 from companion.store.models import Checkin, InboxUpdate, OutboxMessage
 from tests.chat_helpers import t
 from tests.checkin_helpers import add_mother, at, prompt_text
@@ -93,12 +96,14 @@ async def serve_morning(process: Process) -> None:
     await poll_once(process.app, offset, wait_seconds=0)
 
 
-async def serve_until_idle(process: Process, telegram: FakeTelegram) -> None:
-    """A restarted process: first what a crash left in the inbox, then rounds until idle."""
+async def serve_until_idle(process: Process, telegram: FakeTelegram, clock: ManualClock) -> None:
+    """A restarted process: first what a crash left in the inbox, then rounds until idle, each
+    a little later (a send that timed out is tried again 2 s on)."""
     while await handle_stored(process.app):
         pass
     for _ in range(3):
         await serve_morning(process)
+        clock.advance(timedelta(seconds=2))
     assert telegram.waiting_updates == []
     async with process.services.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -206,6 +211,7 @@ async def test_a_crash_loses_no_reply_and_no_checkin_and_repeats_at_most_one(
     settings: Settings, clock: ManualClock, telegram: FakeTelegram, where: str, mode: str
 ) -> None:
     await morning(settings, clock, telegram)
+    telegram.fault = LoseResponses({2})
     first = await start(settings, clock, telegram)
     await crash_during(lambda: serve_morning(first), POINTS[where], mode)
     await stop(first)
@@ -215,10 +221,13 @@ async def test_a_crash_loses_no_reply_and_no_checkin_and_repeats_at_most_one(
 
     second = await start(settings, clock, telegram)
     try:
-        await serve_until_idle(second, telegram)
+        await serve_until_idle(second, telegram, clock)
         services = second.services
         expected = {user_id: [help_text(services), prompt_text(services)] for user_id in MOTHERS}
-        assert repeats(telegram, expected) <= 1
+        [lost] = telegram.lost_responses  # delivered, then retried after the time-out
+        copies = [m.text for m in telegram.sent_to(int(lost.params["chat_id"]))]
+        assert copies.count(lost.params["text"]) >= 2
+        assert repeats(telegram, expected) <= 1 + 1  # one for the crash, one for the loss
         assert sorted((await checkins_per_mother(services)).values()) == [1] * len(MOTHERS)
         await each_mother_carries_on(second, telegram, clock)
     finally:
@@ -235,7 +244,7 @@ async def each_mother_carries_on(
         prompt = next(m for m in telegram.sent_to(user_id) if m.text == prompt_text(services))
         her = Person(process.app.bot, user_id, now=clock.now)
         telegram.push_update(her.press_data(prompt, "st|ci|mood|4"))
-    await serve_until_idle(process, telegram)
+    await serve_until_idle(process, telegram, clock)
     sleep_question = t(services, "checkin.sleep.prompt")
     for user_id in MOTHERS:
         fresh = [m.text for m in telegram.sent_to(user_id)[before[user_id] :]]

@@ -1,8 +1,11 @@
 """Telegram misbehaving: a fifth of the bot's calls fail (429 with retry_after, 5xx, time-outs,
-Forbidden) during a morning's fan-out of check-ins, some /help requests and some answers.
+calls carried out whose response was lost, Forbidden) during a morning's fan-out of check-ins,
+some /help requests and some answers.
 
 Every message is still delivered, or its mother is paused because she blocked the bot, and no
-exception reaches the error handler. The faults are seeded, so a failing run repeats.
+exception reaches the error handler. A message is repeated only when Telegram delivered it and
+its response was lost, at most once per lost response. The faults are seeded, so a failing run
+repeats.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -29,6 +34,8 @@ from companion.devtools.fake_telegram import (
     bad_request,
     flood,
 )
+from companion.devtools.telegram_faults import SENDS
+from companion.devtools.telegram_limits import QUERY_TOO_OLD as TOO_OLD_AT_TELEGRAM
 from companion.store.models import Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import t
 from tests.checkin_helpers import add_mother, at, prompt_text
@@ -143,8 +150,11 @@ async def check_morning(
     faults: RandomFaults,
     answered: set[int],
     caplog: pytest.LogCaptureFixture,
-) -> None:
+) -> int:
+    """Checks the morning; returns how many messages were repeated."""
     assert sum(faults.injected.values()) > 0
+    repeated = 0
+    lost = Counter(int(c.params["chat_id"]) for c in telegram.lost_responses if c.method in SENDS)
     stored = await statuses(services)
     for chat in stored:
         if chat in faults.blocked:
@@ -152,13 +162,18 @@ async def check_morning(
             continue
         assert stored[chat] == MotherStatus.ACTIVE
         seen = [message.text for message in telegram.sent_to(chat)]
-        for text in expected_for(services, chat, answered):
+        wanted = expected_for(services, chat, answered)
+        for text in wanted:
             assert any(s.startswith(text) for s in seen), f"chat {chat} never got {text[:30]!r}"
+        # Repeats: only of a message delivered whose response was lost, once per loss.
+        assert len(seen) - len(wanted) <= lost[chat], f"chat {chat} got {len(seen)} messages"
+        repeated += len(seen) - len(wanted)
         apology = t(services, "common.error", crisis="").split("\n")[0]
         assert not any(s.startswith(apology) for s in seen)
     assert await pending(services) == 0
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == []
+    return repeated
 
 
 @pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
@@ -172,10 +187,13 @@ async def test_a_fifth_of_calls_failing_loses_no_message(
     faults, answered = await morning_under_faults(
         app, services, telegram, clock, mothers=30, seed=7
     )
-    assert set(faults.injected) == {"429", "5xx", "timeout", "403"}  # each kind was tried
+    assert set(faults.injected) == {"429", "5xx", "timeout", "lost", "403"}  # each kind tried
     assert faults.blocked  # and some mothers were paused
+    # Some sends were delivered and their responses lost: those messages arrived twice.
+    assert any(call.method in SENDS for call in telegram.lost_responses)
     assert len(answered) > 5
-    await check_morning(services, telegram, faults, answered, caplog)
+    repeated = await check_morning(services, telegram, faults, answered, caplog)
+    assert repeated > 0  # the duplicate case happened, within its bound
 
 
 SEEDS = int(os.environ.get("COMPANION_FAULT_SEEDS", "5"))
@@ -231,4 +249,33 @@ async def test_a_press_that_telegram_wont_acknowledge_still_gets_its_reply(
         t(services, "checkin.snoozed", time="10:00")
     ]
     assert "answerCallbackQuery" in telegram.methods()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
+async def test_a_press_handled_after_15_minutes_gets_telegrams_refusal_and_still_its_reply(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No injected fault: the press waits at Telegram 16 minutes (the bot was down), and the
+    strict fake refuses its answer as Telegram would, 15 minutes after the press."""
+    await add_mother(services, FIRST)
+    clock.set(at(21, 9))
+    await run_tick(services)
+    await services.sender.drain()
+    [prompt] = telegram.sent_to(FIRST)
+    snooze_one_hour = prompt.buttons[1][0]["callback_data"]
+    her = Person(app.bot, FIRST, now=clock.now)
+    telegram.push_update(her.press_data(prompt, snooze_one_hour))
+    clock.advance(timedelta(minutes=16))
+    await handle_updates(app, telegram)
+    await services.sender.drain()
+    assert ("answerCallbackQuery", TOO_OLD_AT_TELEGRAM) in telegram.refused
+    assert telegram.callback_answers == []
+    assert [m.text for m in telegram.sent_to(FIRST)[1:]] == [
+        t(services, "checkin.snoozed", time="10:16")
+    ]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -15,6 +15,7 @@ from companion.delivery.outgoing import Reply
 from companion.delivery.pacer import Pacer
 from companion.delivery.sender import Sender
 from companion.devtools.fake_telegram import FakeTelegram, bad_request, blocked, flood
+from companion.devtools.telegram_faults import LoseResponses
 from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage
 from tests.chat_helpers import load_mother, onboard
 
@@ -162,6 +163,27 @@ async def test_timeouts_are_retried_with_growing_backoff(
         assert await pending_count(session) == 0
 
 
+@pytest.mark.parametrize("lost", [{1}, {1, 2}], ids=["one-lost", "two-lost"])
+async def test_a_message_delivered_whose_response_was_lost_is_repeated_once_per_loss(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    clock: ManualClock,
+    lost: set[int],
+) -> None:
+    """Telegram delivered it, then the response was lost (TimedOut): the sender cannot know it
+    arrived, so it sends again after its backoff. One repeat per lost response, no more."""
+    telegram.fault = LoseResponses(lost)  # the first send, or the first and its retry
+    await queue(services, 42, "hello", Lane.REPLY)
+    for _ in range(5):
+        await services.sender.drain()
+        clock.advance(timedelta(seconds=10))
+    assert len(telegram.lost_responses) == len(lost)
+    assert [m.text for m in telegram.sent_to(42)] == ["hello"] * (1 + len(lost))
+    async with services.db.session() as session:
+        assert await pending_count(session) == 0
+
+
 async def test_pacer_spaces_sends_at_the_configured_rate_and_obeys_pauses() -> None:
     now = [100.0]
     slept: list[float] = []
@@ -278,3 +300,34 @@ async def test_a_failed_write_after_sending_never_sends_twice(
     async with services.db.session() as session:
         assert await pending_count(session) == 0
     assert "event=outbox_record_failed" in caplog.text
+
+
+@pytest.mark.parametrize(("interval", "refusals"), [(1.0, 0), (0.5, 1)], ids=["kept", "too-short"])
+async def test_the_sender_keeps_the_per_chat_gap_telegram_enforces(
+    app: CompanionApp, services: Services, telegram: FakeTelegram, interval: float, refusals: int
+) -> None:
+    """The fake refuses (429) a second send to a chat within 1 s, as Telegram may: a sender
+    keeping a 1 s gap is never refused; one keeping half of it is, and retries."""
+    now = [0.0]
+    telegram.chat_gap_s, telegram.monotonic = 1.0, lambda: now[0]
+    sender = Sender(
+        services.db,
+        services.vault,
+        services.clock,
+        rate=1000,
+        chat_interval=interval,
+        monotonic=lambda: now[0],
+    )
+    sender.bot = app.bot
+    await queue(services, 42, "first to 42", Lane.REPLY)
+    await queue(services, 42, "second to 42", Lane.REPLY)
+    await queue(services, 43, "to 43", Lane.REPLY)
+    await sender.drain()
+    now[0] = 0.5
+    await sender.drain()
+    now[0] = 1.0
+    await sender.drain()
+    gaps = [r for r in telegram.refused if r[1].startswith("Too Many Requests")]
+    assert len(gaps) == refusals
+    delivered = [m.text for m in telegram.sent_to(42)]
+    assert delivered == (["first to 42", "second to 42"] if refusals == 0 else ["first to 42"])

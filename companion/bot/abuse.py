@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from companion.bot.context import Ctx, Services, pressed
@@ -56,23 +56,35 @@ def forget_words(mother: Mother) -> None:
 
 async def remove_messages(update: Update, context: Ctx) -> None:
     """Delete the reply the button is on, and her message it answered, from this private chat.
-    Too old (48 hours) or already gone: nothing more can be done, and she is told it is done
-    for what could be removed."""
+    One already gone counts as removed. If one stays (Telegram refuses after 48 hours), she is
+    told so in an alert she must close, with how to remove it herself: believing it gone while
+    someone else can still read it on her phone would be worse than knowing."""
     query, data, user, chat = pressed(update)
     services = context.services
     theirs = data.split("|")[1]
     mine = query.message.message_id if query.message else 0
+    kept = False
     for message_id in (mine, int(theirs) if theirs.isdigit() else 0):
-        if not message_id or chat.type != "private":
-            continue
-        try:
-            await context.bot.delete_message(chat.id, message_id)
-        except TelegramError as error:
-            log.info("event=abuse_remove_failed error=%s", type(error).__name__)
+        if message_id and chat.type == "private":
+            kept = not await _delete(context, chat.id, message_id) or kept
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
     locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
-    await query.answer(services.content.text(locale, "crisis.abuse.removed"))
+    key = "crisis.abuse.not_removed" if kept else "crisis.abuse.removed"
+    await query.answer(services.content.text(locale, key), show_alert=kept)
+
+
+async def _delete(context: Ctx, chat_id: int, message_id: int) -> bool:
+    """Whether the message is gone now (deleted, or already deleted)."""
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except BadRequest as error:
+        log.info("event=abuse_remove_failed error=%s", type(error).__name__)
+        return "not found" in error.message.lower()
+    except TelegramError as error:  # a time-out may have deleted it; she is asked to check
+        log.info("event=abuse_remove_failed error=%s", type(error).__name__)
+        return False
+    return True
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
