@@ -197,11 +197,14 @@ async def test_a_fifth_of_calls_failing_loses_no_message(
 
 
 SEEDS = int(os.environ.get("COMPANION_FAULT_SEEDS", "5"))
+# CI moves the first seed every day (.ci/run), so over time many more seeds are tried; a failing
+# seed is in the test's name and repeats with COMPANION_FAULT_SEED_BASE set to it.
+SEED_BASE = int(os.environ.get("COMPANION_FAULT_SEED_BASE", "100"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
-@pytest.mark.parametrize("seed", range(100, 100 + SEEDS))
+@pytest.mark.parametrize("seed", range(SEED_BASE, SEED_BASE + SEEDS))
 async def test_many_seeds_and_more_mothers_lose_no_message(
     app: CompanionApp,
     services: Services,
