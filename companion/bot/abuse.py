@@ -14,7 +14,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from companion.bot.context import Ctx, Services, pressed
-from companion.bot.mother_view import abuse_block, crisis_block, suggest_locale
+from companion.bot.mother_view import abuse_block, crisis_block, emergency_words, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply
 from companion.store.models import Mother
@@ -41,7 +41,7 @@ def abuse_reply(
     resources = content.resources_for(country)
     lines = abuse_block(content, locale, resources) or crisis_block(content, locale, resources)
     listed = [line.id for line in resources.abuse] or [line.id for line in resources.lines]
-    emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
+    emergency = emergency_words(content, locale, resources)
     key = "crisis.abuse.danger" if danger else "crisis.abuse.reply"
     text = content.text(locale, key, lines=lines, emergency=emergency)
     button = Button(content.text(locale, "crisis.abuse.button"), f"{REMOVE}|{message_id or 0}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from companion.bot.context import Services
-from companion.bot.mother_view import format_date
+from companion.bot.mother_view import emergency_words, format_date
 from companion.core.triage_model import MODEL_PREFIX
 from companion.core.zones import tzinfo_for
 from companion.store.models import Mother
@@ -41,7 +41,7 @@ def join_names(services: Services, locale: str, names: list[str]) -> str:
 
 def emergency_number(services: Services, mother: Mother) -> str:
     resources = services.content.resources_for(mother.country)
-    return resources.emergency or services.content.text(mother.locale, "crisis.local_emergency")
+    return emergency_words(services.content, mother.locale, resources)
 
 
 def clock_time(at: datetime, zone: str | None) -> str:

@@ -179,7 +179,11 @@ async def _answer_in_flow(
                 risk = None
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
         replies = list(response.replies) if response else []
-        if mother is not None and conversation is not None and outcome is not None and turn:
+        if _resting(services, mother, conversation, outcome) and response is None:
+            # After a crisis reply her questions rest for the day, as that reply said.
+            assert mother is not None
+            replies = [outside_flow_reply(services, mother, RESTING, user.language_code)]
+        elif mother is not None and conversation is not None and outcome is not None and turn:
             position = Position(conversation.flow, conversation.step)
             hold = _holds(response, conversation, outcome)
             answered = await advance(
@@ -203,6 +207,25 @@ async def _waiting(
     if conversation is not None and conversation.updated_at > flag.asked_at + ASKED_LATER:
         return None
     return flag
+
+
+RESTING = "common.free_text_resting"
+
+
+def _resting(
+    services: Services,
+    mother: Mother | None,
+    conversation: Conversation | None,
+    outcome: Outcome | None,
+) -> bool:
+    """A check-in or questionnaire question her words did not answer, on a day a crisis reply
+    has rested her questions: it is not asked again (a tap on its buttons still counts)."""
+    if mother is None or conversation is None or outcome is None:
+        return False
+    if conversation.flow not in (CHECKIN, QUESTIONNAIRE) or outcome.accepted or outcome.finish:
+        return False
+    until = mother.prompts_paused_until
+    return until is not None and services.clock.now() < until
 
 
 def _holds(response: Response | None, conversation: Conversation, outcome: Outcome) -> bool:

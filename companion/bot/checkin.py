@@ -89,6 +89,11 @@ async def start_checkin(
     return intro + await begin(services, session, mother, CHECKIN, "mood", {"checkin": checkin_id})
 
 
+def _not_active(mother: Mother) -> str:
+    stopped = mother.status == MotherStatus.STOPPED
+    return "checkin.not_active_stopped" if stopped else "checkin.not_active"
+
+
 async def open_checkin(update: Update, context: Ctx) -> None:
     """/checkin: today's check-in now, or yesterday's if she missed it."""
     services = context.services
@@ -100,7 +105,7 @@ async def open_checkin(update: Update, context: Ctx) -> None:
             locale = suggest_locale(user.language_code, content)
             replies = [Reply(content.text(locale, "common.not_set_up"))]
         elif mother.status != MotherStatus.ACTIVE:
-            replies = [Reply(content.text(mother.locale, "checkin.not_active"))]
+            replies = [Reply(content.text(mother.locale, _not_active(mother)))]
         else:
             today = local_now(services, mother).date()
             if await _missed_yesterday(session, mother, today, services):
@@ -174,7 +179,7 @@ async def snooze(update: Update, context: Ctx) -> None:
             await query.answer(services.content.text(locale, "common.stale_button"))
             return
         if mother.status != MotherStatus.ACTIVE:
-            replies = [Reply(services.content.text(mother.locale, "checkin.not_active"))]
+            replies = [Reply(services.content.text(mother.locale, _not_active(mother)))]
         else:
             replies = [_snooze(services, mother, checkin, int(hours))]
     await query.answer()

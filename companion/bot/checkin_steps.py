@@ -62,7 +62,9 @@ def _asker(question: str) -> Step:
         typed = text.strip()
         if typed.isdigit() and int(typed) in SCALES[question]:
             return on_button(turn, typed)
-        return Outcome([Reply(turn.t("checkin.tap_please")), *prompt(turn)], data=turn.data or None)
+        # The mood question has no Skip: its own words say so.
+        please = "checkin.tap_please_mood" if question == "mood" else "checkin.tap_please"
+        return Outcome([Reply(turn.t(please)), *prompt(turn)], data=turn.data or None)
 
     return Step(prompt, on_button, on_text)
 

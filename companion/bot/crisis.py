@@ -21,7 +21,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, fi
 from companion.bot.abuse import abuse_reply, forget_words, is_abuse
 from companion.bot.alert_text import join_names
 from companion.bot.context import Ctx, Services, sender
-from companion.bot.mother_view import crisis_block, suggest_locale
+from companion.bot.mother_view import crisis_block, emergency_words, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.risk_reading import Risk, read_words
@@ -163,7 +163,7 @@ def _crisis_reply(
     country = mother.country if mother else None
     crisis, line_ids = lines_for(services, locale, country)
     resources = content.resources_for(country)
-    emergency = resources.emergency or content.text(locale, "crisis.local_emergency")
+    emergency = emergency_words(content, locale, resources)
     text = content.text(locale, f"crisis.{level}", crisis=crisis, emergency=emergency)
     key = next_key(mother, level, bool(clinicians))
     minutes = services.settings.safety_followup_minutes

@@ -16,6 +16,7 @@ from companion.bot.learn import after_checkin
 from companion.bot.mother_view import (
     crisis_block,
     describe_when,
+    emergency_words,
     schedule_next,
     suggest_locale,
     summary,
@@ -253,7 +254,30 @@ async def mark_answered(update: Update, picked: str | None, keep: Button | None 
 def outside_flow_reply(
     services: Services, mother: Mother | None, key: str, language_code: str | None
 ) -> Reply:
-    locale = mother.locale if mother else suggest_locale(language_code, services.content)
-    resources = services.content.resources_for(mother.country if mother else None)
-    crisis = crisis_block(services.content, locale, resources)
-    return Reply(services.content.text(locale, key, crisis=crisis))
+    """A reply to something outside any question. Typed words the triage found nothing in get
+    a short line on what she can do and her emergency number (every line only when her words
+    worry it, or when it could not read them: a voice note, a photo)."""
+    content = services.content
+    locale = mother.locale if mother else suggest_locale(language_code, content)
+    resources = content.resources_for(mother.country if mother else None)
+    if key == FREE_TEXT:
+        key = _free_text_key(mother)
+    return Reply(
+        content.text(
+            locale,
+            key,
+            crisis=crisis_block(content, locale, resources),
+            emergency=emergency_words(content, locale, resources),
+        )
+    )
+
+
+FREE_TEXT = "common.free_text"
+
+
+def _free_text_key(mother: Mother | None) -> str:
+    if mother is None or mother.status == MotherStatus.ONBOARDING:
+        return "common.free_text_new"
+    if mother.status in (MotherStatus.PAUSED, MotherStatus.STOPPED):
+        return "common.free_text_off"
+    return FREE_TEXT

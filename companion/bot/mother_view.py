@@ -111,6 +111,12 @@ def line_text(content: Content, locale: str, line: Line, icon: str) -> str:
     )
 
 
+def emergency_words(content: Content, locale: str, resources: CountryResources) -> str:
+    """Her country's emergency number, or words for it where companion does not know it
+    ("call {emergency}" reads well with both)."""
+    return resources.emergency or content.text(locale, "crisis.local_emergency")
+
+
 def abuse_block(content: Content, locale: str, resources: CountryResources) -> str | None:
     """Her country's domestic-abuse lines, one per line; None when her country has none."""
     lines = abuse_lines(resources)

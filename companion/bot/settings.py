@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import ONBOARDING, SETTINGS, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import describe_when, schedule_next, suggest_locale, summary
 from companion.bot.presence import find_sender
+from companion.bot.questionnaire import QUESTIONNAIRE
 from companion.bot.replies import Button, Reply, rows, send
 from companion.bot.steps import STEPS
 from companion.store.models import Mother, MotherStatus
@@ -114,9 +117,19 @@ async def _set_status(update: Update, context: Ctx, status: str) -> None:
             now = services.clock.now()
             before = mother.status
             mother.status, mother.updated_at = status, now
+            if status != MotherStatus.ACTIVE:
+                await _close_questions(session, mother)
             schedule_next(mother, now)
             replies = [Reply(_status_text(context, mother, before, status))]
     await send(context, chat.id, replies)
+
+
+async def _close_questions(session: AsyncSession, mother: Mother) -> None:
+    """Paused or stopped: an open check-in or questionnaire question is not asked again (her
+    answers so far are kept; a questionnaire can be continued after /resume)."""
+    conversation = await get_conversation(session, mother)
+    if conversation is not None and conversation.flow in (CHECKIN, QUESTIONNAIRE):
+        await end_conversation(session, mother)
 
 
 def _status_text(context: Ctx, mother: Mother, before: str, after: str) -> str:
