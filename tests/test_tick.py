@@ -328,6 +328,32 @@ async def test_after_days_of_downtime_only_the_overdue_day_is_missed_and_today_c
     assert t(services, "checkin.late") not in replies[0].text
 
 
+async def test_down_across_two_due_times_the_second_within_grace_still_comes_late(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    """Issue 17 (8): down from the 20th at noon to the 22nd at 10:00 (her 09:00 check-in, an
+    hour late, inside the 3 hours' grace): the 21st is missed and the 22nd still comes."""
+    mother_id = await onboarded(mother, services)
+    clock.set(at(22, 10))
+    first = await tick(services)
+    assert (first.sent, first.missed) == (0, 1)
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.next_checkin_at == at(22, 9)  # not the 23rd
+    clock.set(at(22, 10, 1))  # the next tick, a minute later
+    replies = await tick_and_read(services, mother)
+    checkins = await checkins_of(services, mother_id)
+    assert [(c.local_date, c.status) for c in checkins] == [
+        (date(2026, 11, 21), "missed"),
+        (date(2026, 11, 22), "sent"),
+    ]
+    assert len(replies) == 1
+    assert "Sorry this is late: I wasn't able to send it at your usual time." in replies[0].text
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.next_checkin_at == at(23, 9)
+
+
 async def test_late_into_quiet_hours_the_day_is_missed_rather_than_sent_at_night(
     mother: ChatDriver, services: Services, clock: ManualClock
 ) -> None:

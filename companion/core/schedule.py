@@ -17,6 +17,16 @@ def local_instant(day: date, at: ClockTime, zone: tzinfo) -> datetime:
     return wall.astimezone(UTC)
 
 
+def next_after(
+    due: datetime, now: datetime, grace: timedelta, zone: tzinfo, at: ClockTime
+) -> datetime:
+    """The due time after `due`, dealt with at `now`: the next one after it, or after a missed
+    one, the first still within the grace window. Down from the 20th at noon to the 22nd at
+    10:00 with a 09:00 check-in and 3 hours' grace, the 21st is missed and the 22nd (one hour
+    late) is next, not the 23rd."""
+    return next_checkin_at(max(due, now - grace), zone, at)
+
+
 def next_checkin_at(now: datetime, zone: tzinfo, at: ClockTime) -> datetime:
     """The first time strictly after `now` at which her local clock shows `at`."""
     today = now.astimezone(zone).date()

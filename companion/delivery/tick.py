@@ -21,7 +21,7 @@ from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Services
 from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
-from companion.core.schedule import next_checkin_at
+from companion.core.schedule import next_after
 from companion.core.triage import clear_cache as clear_triage_cache
 from companion.core.zones import tzinfo_for
 from companion.delivery.alert_repeats import repeat_unacknowledged
@@ -144,14 +144,13 @@ def _plan(services: Services, quiet: QuietHours, mother: Mother, now: datetime) 
         mother.next_checkin_at = None
         return None
     # Advance first: whatever happens below, this due time is dealt with once.
-    mother.next_checkin_at = next_checkin_at(now, zone, chosen)
     settings = services.settings
+    grace = timedelta(hours=settings.grace_hours)
+    mother.next_checkin_at = next_after(due, now, grace, zone, chosen)
     late = now - due
     chosen_is_quiet = quiet.contains(time(chosen.hour, chosen.minute))
     late_into_quiet = late > timedelta(0) and quiet.contains(now.astimezone(zone).time())
-    missed = late > timedelta(hours=settings.grace_hours) or (
-        late_into_quiet and not chosen_is_quiet
-    )
+    missed = late > grace or (late_into_quiet and not chosen_is_quiet)
     held = not missed and _prompts_paused(mother, now)
     # After three unanswered prompts in a row, one gentle nudge instead of a fourth; no other
     # until she engages with a check-in again (which resets both counters).
