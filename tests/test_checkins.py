@@ -527,9 +527,15 @@ async def test_a_snooze_into_the_night_promises_her_next_checkin_and_keeps_it(
     await tick_and_read(services, mother)
     clock.set(snoozed_at)
     replies = await mother.tap(button)
-    assert texts(replies) == [t(services, "checkin.snoozed_quiet", time=promised)]
+    assert texts(replies) == [
+        f"Okay. That would be during the night, so I'll ask at your next check-in, tomorrow at "
+        f"{promised}."
+    ]
     [checkin] = await checkins_of(services, mother_id)
     assert checkin.remind_at is None
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.unanswered == 0  # she snoozed it: not a silence towards the nudge
     for moment in (at(21, 22, 30), at(22, 0, 30), at(22, 6, 59)):
         clock.set(moment)
         assert await tick_and_read(services, mother) == []

@@ -192,10 +192,12 @@ def _snooze(services: Services, mother: Mother, checkin: Checkin, hours: int) ->
     wanted = local_now(services, mother) + timedelta(hours=hours)
     when = quiet.next_loud(wanted)
     key = "checkin.snoozed" if when == wanted else "checkin.snoozed_quiet"
+    mother.unanswered, mother.nudged = 0, False  # a snooze is an answer: the silence is over
     if when.date() != checkin.local_date and mother.next_checkin_at is not None:
         # Past the end of her day, where a reminder is dropped: her next check-in asks instead,
-        # so promise that time.
+        # so promise that time, and say why (not "quiet hours end then": they end earlier).
         checkin.remind_at = None
+        key = "checkin.snoozed_next_day"
         when = mother.next_checkin_at.astimezone(wanted.tzinfo)
     else:
         checkin.remind_at = when
