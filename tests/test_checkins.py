@@ -368,12 +368,13 @@ async def test_an_unanswered_yesterday_is_offered_and_can_be_filled_in(
     replies = await mother.tap("Yesterday")
     assert texts(replies) == [
         t(services, "checkin.backfill_intro", date="21 November 2026"),
-        question(services, "mood"),
+        "How were you feeling yesterday?\n😞 very low · 😕 low · 😐 okay · 🙂 good · 😄 very good",
     ]
     assert replies[1].button_labels == mood_labels(services)
     [yesterday] = await checkins_of(services, mother_id)
     assert (yesterday.local_date, yesterday.backfill) == (FIRST_DAY, True)
-    await mother.tap("😕")
+    replies = await mother.tap("😕")
+    assert texts(replies) == ["How did you sleep the night before yesterday?"]
     await mother.tap("Done for today")
     yesterday = await checkin_on(services, mother_id, FIRST_DAY)  # type: ignore[assignment]
     assert (yesterday.status, yesterday.completed_at) == ("done", at(22, 8, 1))
@@ -384,6 +385,34 @@ async def test_an_unanswered_yesterday_is_offered_and_can_be_filled_in(
     today = await checkin_on(services, mother_id, date(2026, 11, 22))
     assert today is not None
     assert (today.status, today.backfill) == ("started", False)
+
+
+@pytest.mark.parametrize("moment", [at(20, 18), at(21, 8), at(22, 10)])
+async def test_a_forged_yesterday_press_is_refused_unless_yesterday_was_missed(
+    mother: ChatDriver,
+    services: Services,
+    clock: ManualClock,
+    telegram: FakeTelegram,
+    moment: datetime,
+) -> None:
+    """Set up on the 20th at noon (09:00 check-ins): on the 20th and the 21st before 09:00 there
+    is no missed day; on the 22nd, the 21st was answered."""
+    mother_id = await onboarded(mother, services)
+    if moment.day == 22:
+        clock.set(at(21, 9))
+        await tick_and_read(services, mother)
+        await mother.tap("🙂")
+        await mother.tap("Done for today")
+    clock.set(moment)
+    before = await snapshot(services)
+    [help_reply] = await mother.say("/help")
+    replies = await mother.deliver(mother.person.press_data(help_reply, "cin|yesterday"))
+    assert replies == []
+    assert telegram.callback_answers[-1]["text"] == (
+        "That question has already been answered. /settings changes any of your answers."
+    )
+    assert await snapshot(services) == before
+    assert len(await checkins_of(services, mother_id)) == (1 if moment.day == 22 else 0)
 
 
 async def test_a_yesterday_without_any_row_is_offered_and_created_as_a_backfill(

@@ -86,7 +86,8 @@ async def start_checkin(
     if backfill:
         shown = format_date(content, locale, day)
         intro = [Reply(content.text(locale, "checkin.backfill_intro", date=shown))]
-    return intro + await begin(services, session, mother, CHECKIN, "mood", {"checkin": checkin_id})
+    data: dict[str, object] = {"checkin": checkin_id, **({"yesterday": True} if backfill else {})}
+    return intro + await begin(services, session, mother, CHECKIN, "mood", data)
 
 
 def _not_active(mother: Mother) -> str:
@@ -152,6 +153,10 @@ async def choose_day(update: Update, context: Ctx) -> None:
             return
         today = local_now(services, mother).date()
         backfill = data == "cin|yesterday"
+        if backfill and not await _missed_yesterday(session, mother, today, services):
+            # Only offered when yesterday was missed: a forged or old press gets nothing.
+            await query.answer(services.content.text(mother.locale, "common.stale_button"))
+            return
         day = today - timedelta(days=1) if backfill else today
         replies = await start_checkin(services, session, mother, day, backfill=backfill)
     await query.answer()

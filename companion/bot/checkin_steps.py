@@ -30,9 +30,11 @@ def _extras(turn: Turn, question: str) -> list[list[Button]]:
 
 
 def question_reply(turn: Turn, question: str) -> Reply:
+    # Filling in yesterday (a back-fill), each question asks about yesterday.
+    prompt = "prompt_yesterday" if turn.data.get("yesterday") else "prompt"
     if question == "note":
         return Reply(
-            turn.t("checkin.note.prompt"),
+            turn.t(f"checkin.note.{prompt}"),
             [[turn.button("note", turn.t("checkin.button.skip"), "skip")]],
         )
     scale = [
@@ -41,7 +43,8 @@ def question_reply(turn: Turn, question: str) -> Reply:
     ]
     per_row = 5 if question == "mood" else 3
     return Reply(
-        turn.t(f"checkin.{question}.prompt"), [*rows(scale, per_row), *_extras(turn, question)]
+        turn.t(f"checkin.{question}.{prompt}"),
+        [*rows(scale, per_row), *_extras(turn, question)],
     )
 
 

@@ -178,7 +178,8 @@ async def advance(
     mother.updated_at = services.clock.now()
     following = _next_step(services, mother, position)
     if following is not None:
-        carried = {"checkin": data["checkin"]} if "checkin" in data else None
+        # A check-in's id, and whether it is yesterday's, go on to its next question.
+        carried = {key: data[key] for key in ("checkin", "yesterday") if key in data} or None
         return replies + await begin(services, session, mother, position.flow, following, carried)
     await end_conversation(session, mother)
     if position.flow == ONBOARDING:
