@@ -345,19 +345,22 @@ def test_a_positive_brief_waits_for_the_block_then_the_full_is_due() -> None:
 # --- brief screens --------------------------------------------------------------------------------
 
 
-def test_briefs_are_weekly_after_a_full_or_a_brief() -> None:
+def test_briefs_are_weekly_from_the_end_of_the_full_tools_interval() -> None:
+    """A positive brief promises its full tool at once, and a full tool is never given within
+    14 days of the last: so the first brief after a full comes 14 days after it, then weekly."""
     history = both_fulls(pp(7))  # enrolment; no birth date, so no milestones to get in the way
 
     def on(day: int) -> list[tuple[str, str]]:
         return plan(pp(day), enrolled_on=pp(7), birth_date=None, history=history)
 
-    assert on(13) == []
-    assert on(14) == BRIEFS
-    history.extend([given("phq2", pp(14)), given("gad2", pp(16))])
+    assert on(14) == []
     assert on(20) == []
-    assert on(21) == [("phq2", "weekly_brief")]
-    assert on(22) == [("phq2", "weekly_brief")]  # owed until she answers it
-    assert on(23) == BRIEFS
+    assert on(21) == BRIEFS
+    history.extend([given("phq2", pp(21)), given("gad2", pp(23))])
+    assert on(27) == []
+    assert on(28) == [("phq2", "weekly_brief")]
+    assert on(29) == [("phq2", "weekly_brief")]  # owed until she answers it
+    assert on(30) == BRIEFS
 
 
 def test_no_brief_on_a_day_any_full_is_due() -> None:
@@ -428,8 +431,10 @@ def test_a_whole_year_for_a_mother_enrolled_at_one_week(policy: Policy, depressi
     full_days = {day for day, due in offered if due.instrument in policy.full}
     brief_days = {day for day, due in offered if due.instrument in policy.brief_for}
     assert not full_days & brief_days
-    asked = sorted(full_days | brief_days)  # she is asked at least weekly, all year and beyond
-    assert all(b - a <= timedelta(days=7) for a, b in pairwise(asked))
+    # She is asked at least every two weeks (weekly, but for the 14 days after a full tool, when
+    # a positive brief's full tool could not follow at once), all year and beyond.
+    asked = sorted(full_days | brief_days)
+    assert all(b - a <= timedelta(days=14) for a, b in pairwise(asked))
     assert asked[-1] >= date(2027, 7, 8)
 
 
@@ -440,4 +445,25 @@ def test_after_the_first_year_only_briefs() -> None:
         (pp(400), "gad7"),
     ]
     brief_days = sorted({day for day, due in offered if due.reason == "weekly_brief"})
-    assert brief_days == [pp(400 + 7 * n) for n in range(1, 43)]
+    assert brief_days == [pp(414 + 7 * n) for n in range(41)]  # from 14 days after the fulls
+
+
+@pytest.mark.parametrize(
+    ("policy", "depression"), [(DEFAULT_POLICY, "phq9"), (EPDS_POLICY, "epds")]
+)
+def test_on_every_day_a_brief_is_due_a_positive_answer_makes_its_full_tool_due_that_day(
+    policy: Policy, depression: str
+) -> None:
+    """Issue 17 (3): "a few more questions would help" is kept at once, never a week later."""
+    offered = simulate(pp(7), date(2027, 7, 15), birth_date=BIRTH, policy=policy)
+    history = [
+        given(due.instrument, day, 12 if due.instrument in policy.full else 0)
+        for day, due in offered
+    ]
+    brief_days = [(day, due.instrument) for day, due in offered if due.reason == "weekly_brief"]
+    assert len(brief_days) > 50
+    for day, brief in brief_days:
+        before = [g for g in history if g.on < day]
+        positive = [*before, given(brief, day, 3, Tier.POSSIBLE)]
+        due = plan(day, enrolled_on=pp(7), history=positive, policy=policy)
+        assert (policy.brief_for[brief], "after_brief") in due, (day, brief)

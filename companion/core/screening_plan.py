@@ -14,9 +14,10 @@ Full tools (PHQ-9 and GAD-7 by default) are owed:
   usually settle within two weeks).
 A full tool is never due within its minimum interval of the last time it was given (14 days for
 PHQ-9 and GAD-7, 7 for EPDS): an owed screen waits and becomes due the day the interval ends. An
-owed screen stays due each day until she completes it. Brief tools are due at most weekly, and
-never on a day any full tool is due; a full tool counts as its brief. History dated after `today`
-is ignored.
+owed screen stays due each day until she completes it. Brief tools are due at most weekly, never
+on a day any full tool is due, and never while their full tool is within its minimum interval (so
+a positive brief's full tool can always follow at once); a full tool counts as its brief.
+History dated after `today` is ignored.
 """
 
 from __future__ import annotations
@@ -189,7 +190,9 @@ def _full_due(day: _Day, full: str) -> Due | None:
 
 
 def _brief_due(day: _Day, brief: str, full: str) -> Due | None:
-    recent = day.within_interval(brief, brief) or day.within_interval(full, brief)
+    # Not while its full tool is within its own minimum interval: a positive brief promises the
+    # full tool at once, which that interval would forbid.
+    recent = day.within_interval(brief, brief) or day.within_interval(full, full)
     return None if recent else Due(brief, "weekly_brief")
 
 
