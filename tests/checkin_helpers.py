@@ -147,3 +147,12 @@ async def onboarded(mother: ChatDriver, services: Services, **kwargs: str) -> st
     stored = await load_mother(services, mother.person.user.id)
     assert stored is not None
     return stored.id
+
+
+async def skip_to_the_end(mother: ChatDriver) -> list[SentMessage]:
+    """After the mood: Skip sleep, anxiety, closeness, support and the note, which ends the
+    check-in with its closing (thanks, a snippet if due, a questionnaire offer if due). "Done for
+    today" means nothing more today: only the thanks."""
+    for _ in range(4):
+        await mother.tap("Skip")
+    return await mother.tap("Skip")

@@ -44,7 +44,7 @@ from tests.alert_helpers import (
     make_world,
 )
 from tests.chat_helpers import snapshot, t, texts
-from tests.checkin_helpers import at, tick, tick_and_read
+from tests.checkin_helpers import at, skip_to_the_end, tick, tick_and_read
 
 SAID = ["I want to die", "some days I think about ending it", "I took all the pills"]
 NAMES = ["Ana R.", "Bea K."]
@@ -527,7 +527,7 @@ async def test_a_questionnaire_safety_item_alerts_in_clinical_words_and_offers_a
     clock.set(at(21, 9))
     await tick_and_read(services, world.a)
     await world.a.tap("🙂")
-    await world.a.tap(t(services, "checkin.button.done"))
+    await skip_to_the_end(world.a)
     await world.a.tap("Start")
     for _ in range(8):
         await world.a.tap("Not at all")
@@ -548,7 +548,7 @@ async def test_a_questionnaire_safety_item_alerts_in_clinical_words_and_offers_a
     # C, with nobody linked, gets her result without the button.
     await tick_and_read(services, world.c)
     await world.c.tap("🙂")
-    await world.c.tap(t(services, "checkin.button.done"))
+    await skip_to_the_end(world.c)
     await world.c.tap("Start")
     for _ in range(8):
         await world.c.tap("Not at all")

@@ -20,7 +20,7 @@ from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
 from companion.devtools.driver import ChatDriver
 from companion.store.models import Base, Lane
-from tests.checkin_helpers import at, onboarded, tick_and_read
+from tests.checkin_helpers import at, onboarded, skip_to_the_end, tick_and_read
 from tests.clinician_helpers import add_clinician, add_share
 from tests.sharing_helpers import patient_code
 from tests.test_personal_data import all_rows, mentions
@@ -79,7 +79,7 @@ async def live_a_little(
     entry), a snippet read, a share with a second clinician left at its preview (a draft)."""
     await tick_and_read(services, driver)
     await driver.tap("🙂")
-    await driver.tap("Done for today")
+    await skip_to_the_end(driver)
     await driver.tap("Start")  # the enrolment questionnaires: one answer, then left open
     await driver.tap("Several days")
     await driver.say("I want to kill myself tonight")

@@ -31,7 +31,7 @@ from companion.store.learn import SnippetSeen
 from companion.store.models import Checkin, CheckinStatus, Mother
 from companion.store.mothers import write_birth_date
 from tests.chat_helpers import assert_nothing_stored, load_mother, reach, snapshot, t, texts
-from tests.checkin_helpers import add_mother, at, tick_and_read, update_mother
+from tests.checkin_helpers import add_mother, at, skip_to_the_end, tick_and_read, update_mother
 from tests.clinician_helpers import add_clinician, add_share
 from tests.test_content import NEW_LOCALE, SHIPPED_LOCALES, add_locale, edit, locale_folders
 
@@ -495,11 +495,11 @@ async def onboard_with(mother: ChatDriver, birth: str | None, frequency: str) ->
 async def check_in(
     mother: ChatDriver, services: Services, clock: ManualClock, moment: datetime, mood: str
 ) -> list[SentMessage]:
-    """The scheduled prompt at `moment`, answered with one mood tap and Done."""
+    """The scheduled prompt at `moment`, answered with one mood tap, the rest skipped."""
     clock.set(moment)
     await tick_and_read(services, mother)
     await mother.tap(mood)
-    return await mother.tap(DONE)
+    return await skip_to_the_end(mother)
 
 
 async def test_onboarding_offers_snippets_and_settings_change_them(
@@ -554,7 +554,7 @@ async def test_one_week_and_ten_weeks_with_low_mood_get_different_fitting_snippe
         later.new_messages()
         for name, mother in (("early", early), ("later", later)):
             await mother.tap(LOW)
-            replies = await mother.tap(DONE)
+            replies = await skip_to_the_end(mother)
             assert replies[0].text == t(services, "checkin.thanks")
             assert replies[1].button_labels == [MORE]
             assert replies[1].button_data(MORE) == "learn|menu"
@@ -600,7 +600,7 @@ async def test_every_few_days_means_every_third_day_and_none_after_a_crisis_repl
     clock.set(at(26, 9))
     await mother.say("/checkin")
     await mother.tap(GOOD_MOOD)
-    replies = await mother.tap(DONE)
+    replies = await skip_to_the_end(mother)
     assert replies[0].text == t(services, "checkin.thanks")
     assert snippet_ids(services, replies) == []
 

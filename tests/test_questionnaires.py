@@ -24,8 +24,15 @@ from companion.store.screenings import (
     read_result,
     start_screening,
 )
-from tests.chat_helpers import load_conversation, load_mother, t, texts
-from tests.checkin_helpers import at, onboarded, tick_and_read, update_mother
+from tests.chat_helpers import load_conversation, load_mother, reach, t, texts
+from tests.checkin_helpers import (
+    at,
+    onboarded,
+    skip_to_the_end,
+    tick,
+    tick_and_read,
+    update_mother,
+)
 
 NOT_AT_ALL, SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY = (
     "Not at all",
@@ -40,11 +47,12 @@ NOT_A_DIAGNOSIS = "This is not a diagnosis"
 async def finish_checkin(
     mother: ChatDriver, services: Services, clock: ManualClock
 ) -> list[SentMessage]:
-    """Her scheduled check-in the morning after onboarding, answered with one tap and Done."""
+    """Her scheduled check-in the morning after onboarding: the mood, then Skip to the end
+    ("Done for today" means nothing more today, so no questionnaire is offered after it)."""
     clock.set(at(21, 9))
     await tick_and_read(services, mother)
     await mother.tap("🙂")
-    return await mother.tap(t(services, "checkin.button.done"))
+    return await skip_to_the_end(mother)
 
 
 async def screenings(services: Services, mother_id: str) -> list[Screening]:
@@ -307,7 +315,7 @@ async def test_next_checkin_offers_to_continue_an_unfinished_questionnaire(
     clock.set(at(22, 9))
     await tick_and_read(services, mother)
     await mother.tap("🙂")
-    replies = await mother.tap(t(services, "checkin.button.done"))
+    replies = await skip_to_the_end(mother)
     assert texts(replies)[-1] == t(services, "screening.offer_resume")
     replies = await mother.tap("Continue")
     assert texts(replies)[-1] == item_text(services, "phq9", 3)
@@ -328,19 +336,68 @@ async def test_an_unfinished_questionnaire_older_than_a_week_starts_again(
     assert statuses == ["dropped", "open"]
 
 
-async def test_not_today_leaves_it_for_another_checkin(
-    mother: ChatDriver, services: Services, clock: ManualClock
-) -> None:
-    mother_id = await onboarded(mother, services)
-    await finish_checkin(mother, services, clock)
-    replies = await mother.tap("Not today")
-    assert texts(replies) == [t(services, "screening.later")]
-    assert await screenings(services, mother_id) == []
-    clock.set(at(22, 9))
+async def checkin_on_day(
+    mother: ChatDriver, services: Services, clock: ManualClock, day: int
+) -> list[SentMessage]:
+    """Her 09:00 check-in on that day of November (December past 30), mood then Skip to the end."""
+    month, day = (11, day) if day <= 30 else (12, day - 30)
+    clock.set(at(day, 8, month=month))
+    await tick(services)  # the days in between, recorded missed (the bot was not running)
+    clock.set(at(day, 9, month=month))
     await tick_and_read(services, mother)
     await mother.tap("🙂")
-    replies = await mother.tap(t(services, "checkin.button.done"))
-    assert texts(replies)[-1] == t(services, "screening.offer", count=16)
+    return await skip_to_the_end(mother)
+
+
+OFFER_16 = (
+    "One more thing today, if you have a few minutes: a short questionnaire about how you've been "
+    "lately (16 questions, one tap each). It helps you and your care team notice changes over "
+    "time. There are no right or wrong answers."
+)
+
+
+async def test_not_today_rests_the_offer_three_days_and_twice_for_four_weeks_without_a_birth_date(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    """Issue 17 (2): not an offer after every check-in. She gave no birth date, so after a second
+    "Not today" the wait is the 28 days of the clock without one."""
+    mother_id = await onboarded(mother, services)
+    replies = await finish_checkin(mother, services, clock)  # the 21st
+    assert texts(replies)[-1] == OFFER_16
+    replies = await mother.tap("Not today")
+    assert texts(replies) == ["That's fine. I won't offer it again for a few days."]
+    assert await screenings(services, mother_id) == []
+    for day in (22, 23):
+        assert OFFER_16 not in texts(await checkin_on_day(mother, services, clock, day))
+    assert texts(await checkin_on_day(mother, services, clock, 24))[-1] == OFFER_16
+    replies = await mother.tap("Not today")
+    assert texts(replies) == [
+        "That's fine. I'll leave questionnaires for a while before I offer one again. You can "
+        "tell me how you are any time with /checkin."
+    ]
+    for day in (25, 30, 40, 51):
+        assert OFFER_16 not in texts(await checkin_on_day(mother, services, clock, day))
+    assert texts(await checkin_on_day(mother, services, clock, 52))[-1] == OFFER_16  # 24 + 28
+    await mother.tap("Start")  # starting one clears the declines
+    stored = await load_mother(services)
+    assert stored is not None
+    assert (stored.screening_declines, stored.screening_declined_on) == (0, None)
+
+
+async def test_after_two_declines_the_next_milestone_brings_the_offer(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    """Born on 1 November: the 6-week milestone is 13 December."""
+    await reach(mother, "birth_date")
+    await mother.say("2026-11-01")
+    await mother.tap("No, thanks")
+    await finish_checkin(mother, services, clock)  # the 21st
+    await mother.tap("Not today")
+    assert texts(await checkin_on_day(mother, services, clock, 24))[-1] == OFFER_16
+    await mother.tap("Not today")
+    for day in (25, 35, 42):  # up to 12 December
+        assert OFFER_16 not in texts(await checkin_on_day(mother, services, clock, day))
+    assert texts(await checkin_on_day(mother, services, clock, 43))[-1] == OFFER_16
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -426,7 +483,7 @@ async def test_a_positive_brief_screen_leads_straight_to_the_full_one_without_as
         await _done(services, mother_id, instrument, dict.fromkeys(items, 0), days_ago=20)
     await tick_and_read(services, mother)
     await mother.tap("🙂")
-    replies = await mother.tap(t(services, "checkin.button.done"))
+    replies = await skip_to_the_end(mother)
     assert texts(replies)[-1] == t(services, "screening.offer", count=4)  # PHQ-2 + GAD-2
     await mother.tap("Start")
     replies = await answer_items(mother, [MORE_THAN_HALF, NEARLY_EVERY_DAY])  # PHQ-2 = 5

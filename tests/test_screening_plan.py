@@ -14,6 +14,7 @@ from companion.core.screening_plan import (
     Policy,
     add_months,
     due_today,
+    may_offer,
     milestones,
     postpartum_days,
 )
@@ -467,3 +468,29 @@ def test_on_every_day_a_brief_is_due_a_positive_answer_makes_its_full_tool_due_t
         positive = [*before, given(brief, day, 3, Tier.POSSIBLE)]
         due = plan(day, enrolled_on=pp(7), history=positive, policy=policy)
         assert (policy.brief_for[brief], "after_brief") in due, (day, brief)
+
+
+# --- after "Not today" ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declines", "declined_on", "birth_date", "first_day_offered"),
+    [
+        (0, None, BIRTH, pp(30)),
+        (1, pp(30), BIRTH, pp(33)),  # three days' rest
+        (1, pp(30), None, pp(33)),
+        (2, pp(30), BIRTH, pp(42)),  # the next milestone: 6 weeks
+        (3, pp(50), BIRTH, date(2026, 3, 15)),  # 2 months
+        (2, pp(30), None, pp(58)),  # no birth date: 28 days
+        (2, pp(30), pp(60), pp(58)),  # still pregnant then: 28 days
+        (2, date(2027, 1, 20), BIRTH, date(2027, 2, 17)),  # past the 12-month one: 28 days
+    ],
+)
+def test_offers_rest_after_not_today(
+    declines: int, declined_on: date | None, birth_date: date | None, first_day_offered: date
+) -> None:
+    def offered(day: date) -> bool:
+        return may_offer(day, declines=declines, declined_on=declined_on, birth_date=birth_date)
+
+    assert offered(first_day_offered)
+    assert not offered(first_day_offered - timedelta(days=1)) or declines == 0

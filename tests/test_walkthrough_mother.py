@@ -15,7 +15,14 @@ from companion.devtools.driver import ChatDriver
 from companion.store.safety_models import Screening
 from companion.store.screenings import read_answers
 from tests.chat_helpers import position, texts
-from tests.checkin_helpers import answers_of, at, checkins_of, onboarded, tick_and_read
+from tests.checkin_helpers import (
+    answers_of,
+    at,
+    checkins_of,
+    onboarded,
+    skip_to_the_end,
+    tick_and_read,
+)
 
 STRAY_UK = (
     "Thanks for your message. I can't chat, but here is what I can do: /checkin to tell me how "
@@ -69,7 +76,7 @@ async def test_a_questionnaire_stopped_half_way_keeps_her_answers_and_continues_
 ) -> None:
     mother_id = await prompted(mother, services, clock)
     await mother.tap("🙂")
-    await mother.tap("Done for today")
+    await skip_to_the_end(mother)
     await mother.tap("Start")
     await mother.tap("Several days")  # PHQ-9 item 1
     await mother.say("/stop")
@@ -82,7 +89,7 @@ async def test_a_questionnaire_stopped_half_way_keeps_her_answers_and_continues_
     clock.set(at(22, 9))
     await tick_and_read(services, mother)
     await mother.tap("🙂")
-    offered = await mother.tap("Done for today")
+    offered = await skip_to_the_end(mother)
     assert offered[-1].text == (
         "You started a questionnaire earlier. Would you like to carry on where you left off?"
     )

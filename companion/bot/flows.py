@@ -161,9 +161,11 @@ async def advance(
                 now=services.clock.now(),
             )
     replies = list(outcome.replies)
-    if outcome.finish:
+    if outcome.finish:  # "Done for today": nothing more today, only her thanks
         await end_conversation(session, mother)
-        return replies + await finish_checkin(services, session, mother, checkin, hold=hold)
+        return replies + await finish_checkin(
+            services, session, mother, checkin, hold=hold, done_for_today=True
+        )
     if not outcome.accepted:
         await set_conversation(
             session,
@@ -179,8 +181,10 @@ async def advance(
     following = _next_step(services, mother, position)
     if following is not None:
         # A check-in's id, and whether it is yesterday's, go on to its next question.
-        carried = {key: data[key] for key in ("checkin", "yesterday") if key in data} or None
-        return replies + await begin(services, session, mother, position.flow, following, carried)
+        carried: dict[str, Any] = {k: data[k] for k in ("checkin", "yesterday") if k in data}
+        return replies + await begin(
+            services, session, mother, position.flow, following, carried or None
+        )
     await end_conversation(session, mother)
     if position.flow == ONBOARDING:
         return replies + finish_onboarding(services, mother)
@@ -207,22 +211,31 @@ async def finish_checkin(
     checkin: Checkin | None,
     *,
     hold: bool = False,
+    done_for_today: bool = False,
 ) -> list[Reply]:
-    """Mark the check-in done, then its closing (see checkin_closing) unless `hold`."""
+    """Mark the check-in done, then its closing (see checkin_closing) unless `hold`; after
+    "Done for today" only the thanks."""
     if checkin is not None:
         checkin.status, checkin.completed_at = CheckinStatus.DONE, services.clock.now()
         checkin.remind_at = None
-    return [] if hold else await checkin_closing(services, session, mother)
+    if hold:
+        return []
+    if done_for_today:
+        return [_thanks(services, mother)]
+    return await checkin_closing(services, session, mother)
 
 
 async def checkin_closing(services: Services, session: AsyncSession, mother: Mother) -> list[Reply]:
     """Thank her, add a learning snippet if one is due, and offer a questionnaire when one is
     due on her postpartum clock."""
+    snippet = await after_checkin(services, session, mother)
+    return [_thanks(services, mother), *snippet, *await offer(services, session, mother)]
+
+
+def _thanks(services: Services, mother: Mother) -> Reply:
     content = services.content
     history = Button(content.text(mother.locale, "checkin.button.history"), HISTORY_BUTTON)
-    thanks = Reply(content.text(mother.locale, "checkin.thanks"), [[history]])
-    snippet = await after_checkin(services, session, mother)
-    return [thanks, *snippet, *await offer(services, session, mother)]
+    return Reply(content.text(mother.locale, "checkin.thanks"), [[history]])
 
 
 # --- handlers ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from companion.bot.risk_reading import Risk
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
 from companion.core.safety_answers import CLARIFY, read_safety_answer
-from companion.core.screening_plan import Due, Policy, due_today
+from companion.core.screening_plan import Due, Policy, due_today, may_offer
 from companion.core.tiers import Tier
 from companion.core.zones import tzinfo_for
 from companion.store.models import Mother
@@ -165,6 +165,16 @@ async def offer(services: Services, session: AsyncSession, mother: Mother) -> li
         return []
     t, locale = services.content.text, mother.locale
     later = Button(t(locale, "screening.button.later"), LATER)
+    today = local_today(services, mother)
+    birth_date = read_birth_date(mother, services.vault)
+    if not may_offer(
+        today,
+        declines=mother.screening_declines,
+        declined_on=mother.screening_declined_on,
+        birth_date=birth_date,
+        policy=screening_policy(services),
+    ):
+        return []  # she said "Not today": see may_offer for how long that lasts
     if await resumable(session, mother, now) is not None:
         resume = Button(t(locale, "screening.button.resume"), START)
         return [Reply(t(locale, "screening.offer_resume"), [[resume, later]])]

@@ -216,3 +216,31 @@ def due_today(
         return fulls
     briefs = (_brief_due(day, brief, full) for brief, full in policy.brief_for.items())
     return [due for due in briefs if due]
+
+
+DECLINE_WAIT_DAYS = 3  # after one "Not today", no offer for this many days
+
+
+def may_offer(
+    today: date,
+    *,
+    declines: int,
+    declined_on: date | None,
+    birth_date: date | None,
+    policy: Policy = DEFAULT_POLICY,
+) -> bool:
+    """Whether to offer what is due today, after she said "Not today" `declines` times in a row
+    (the last on `declined_on`): after one, not for 3 days; after two or more, not before the
+    next milestone of the postpartum clock (without one ahead, 28 days on: the cadence without a
+    birth date)."""
+    if declines <= 0 or declined_on is None:
+        return True
+    if declines == 1:
+        return today >= declined_on + timedelta(days=DECLINE_WAIT_DAYS)
+    ahead = []
+    if birth_date is not None and birth_date <= declined_on:
+        ahead = [when for when, _ in milestones(birth_date, policy) if when > declined_on]
+    wait_until = (
+        ahead[0] if ahead else declined_on + timedelta(days=policy.every_days_without_birth)
+    )
+    return today >= wait_until

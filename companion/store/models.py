@@ -104,6 +104,10 @@ class Mother(Base):
     # this silence has gone: kept here so the tick needs no history query per mother.
     unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     nudged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "Not today" to a questionnaire, times in a row and the last one's local date: offers wait
+    # (core.screening_plan.may_offer); starting one clears them.
+    screening_declines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    screening_declined_on: Mapped[date | None] = mapped_column(Date)
     # After a crisis reply, normal prompts wait until her next local day begins.
     prompts_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Her last few typed messages with their times, read together with a new one by the triage,
