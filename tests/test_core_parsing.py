@@ -134,9 +134,10 @@ TODAY = date(2026, 11, 20)
         ("2026.1.5", False, date(2026, 1, 5)),
         # day first (the default) vs month first
         ("15/10/2026", False, date(2026, 10, 15)),
-        ("15/10/2026", True, date(2026, 10, 15)),  # month 15 is impossible: unambiguous
+        # In her country's order month 15 is impossible: the other reading, to confirm (issue 17)
+        ("15/10/2026", True, AmbiguousDate((date(2026, 10, 15),))),
         ("10/15/2026", True, date(2026, 10, 15)),
-        ("10/15/2026", False, date(2026, 10, 15)),  # month 15 is impossible: unambiguous
+        ("10/15/2026", False, AmbiguousDate((date(2026, 10, 15),))),
         ("15.10.2026", False, date(2026, 10, 15)),
         ("15-10-2026", False, date(2026, 10, 15)),
         ("5/5/2026", False, date(2026, 5, 5)),  # both readings are the same day
@@ -207,11 +208,20 @@ def test_birth_date_swapped_reading_is_offered_for_confirmation(
     )
 
 
-def test_birth_date_other_reading_impossible_is_taken_as_is() -> None:
-    # 15 cannot be a month, so 15/10/2026 needs no confirmation in either order.
-    assert parse_birth_date("15/10/2026", TODAY, month_first=True, words=EN.dates) == date(
-        2026, 10, 15
-    )
+@pytest.mark.parametrize(
+    ("text", "month_first", "meant"),
+    [
+        ("13/08/2026", True, date(2026, 8, 13)),  # a US mother: month 13 does not exist
+        ("08/13/2026", False, date(2026, 8, 13)),  # a UK mother: month 13 does not exist
+        ("31/1/26", True, date(2026, 1, 31)),
+    ],
+)
+def test_a_date_that_only_makes_sense_the_other_way_round_is_offered_to_confirm(
+    text: str, month_first: bool, meant: date
+) -> None:
+    """Never swapped silently: she may have mistyped a different date altogether."""
+    parsed = parse_birth_date(text, TODAY, month_first=month_first, words=EN.dates)
+    assert parsed == AmbiguousDate((meant,))
 
 
 @pytest.mark.parametrize(

@@ -654,6 +654,23 @@ async def test_birth_date_that_only_fits_the_other_order_is_confirmed_not_swappe
     assert read_birth_date(stored, services.vault) == date(2026, 11, 12)
 
 
+async def test_a_us_mother_typing_the_day_first_is_asked_to_confirm_not_swapped(
+    mother: ChatDriver, services: Services
+) -> None:
+    """Issue 17 (9): in the US 13/08/2026 has no reading (month 13); 13 August is offered."""
+    await reach(mother, "birth_date", country="United States", zone="Eastern (New York)")
+    replies = await mother.say("13/08/2026")
+    assert texts(replies) == ["Did you mean this date? If not, type it again (or tap Skip)."]
+    assert replies[0].button_labels == ["13 August 2026", "Skip"]
+    stored = await load_mother(services)
+    assert stored is not None
+    assert stored.birth_date_sealed is None
+    await mother.tap("13 August 2026")
+    stored = await load_mother(services)
+    assert stored is not None
+    assert read_birth_date(stored, services.vault) == date(2026, 8, 13)
+
+
 async def test_not_now_after_agreeing_explains_how_to_stop(
     mother: ChatDriver, services: Services
 ) -> None:

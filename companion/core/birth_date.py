@@ -89,7 +89,9 @@ def _full_year(year: int, today: date) -> int:
     return today.year - today.year % 100 + year
 
 
-def _candidates(text: str, today: date, month_first: bool, words: DateWords) -> list[date]:
+def _candidates(text: str, today: date, month_first: bool, words: DateWords) -> list[date | None]:
+    """The dates the text may mean, her country's reading first; a leading None says her
+    country's order gave no date at all (13/08 where the month comes first)."""
     if (relative := words.day(text, today)) is not None:
         return [relative]
     if match := _ISO.match(text):
@@ -100,6 +102,8 @@ def _candidates(text: str, today: date, month_first: bool, words: DateWords) -> 
         day_first = _make(year, second, first)
         month_first_date = _make(year, first, second)
         ordered = [month_first_date, day_first] if month_first else [day_first, month_first_date]
+        if ordered[0] is None:
+            return [None, ordered[1]] if ordered[1] else []
         return list(dict.fromkeys(found for found in ordered if found))
     for pattern, day_group, month_group in ((words.day_month, 1, 2), (words.month_day, 2, 1)):
         if match := pattern.match(text):
@@ -122,14 +126,17 @@ def parse_birth_date(
 ) -> date | AmbiguousDate | DateProblem:
     """A plausible birth date (not in the future, at most two years ago), a choice, or a problem."""
     found = _candidates(fold(text), today, month_first, words)
-    if not found:
+    dates = [candidate for candidate in found if candidate is not None]
+    if not dates:
         return DateProblem.NOT_A_DATE
-    checked = [check_birth_date(candidate, today) for candidate in found]
+    checked = [check_birth_date(candidate, today) for candidate in dates]
     plausible = [result for result in checked if isinstance(result, date)]
     if len(plausible) == 2:
         return AmbiguousDate((plausible[0], plausible[1]))
     if plausible and plausible[0] != found[0]:
-        return AmbiguousDate((plausible[0],))  # her country's order gave an impossible date
+        # Her country's order gave no date, or an impossible one: the other reading is offered
+        # for her to confirm, never taken silently.
+        return AmbiguousDate((plausible[0],))
     if plausible:
         return plausible[0]
     return checked[0]
