@@ -12,7 +12,7 @@ from sqlalchemy import select
 from companion.bot.context import Services
 from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
-from companion.store.safety_models import Screening
+from companion.store.safety_models import Flag, Screening
 from companion.store.screenings import read_answers
 from tests.chat_helpers import position, texts
 from tests.checkin_helpers import (
@@ -39,6 +39,11 @@ RESTING_UK = (
     "moment, call 999 or one of the lines I sent you."
 )
 MOOD = "How are you feeling today?\n😞 very low · 😕 low · 😐 okay · 🙂 good · 😄 very good"
+
+
+async def flags_of(services: Services) -> list[Flag]:
+    async with services.db.session() as session:
+        return list((await session.scalars(select(Flag))).all())
 
 
 async def screenings(services: Services, mother_id: str) -> list[Screening]:
@@ -122,7 +127,7 @@ async def test_a_spanish_speaker_in_mexico_is_told_her_own_number(
     assert texts(replies) == [
         "Gracias por tu mensaje. No puedo conversar, pero esto es lo que puedo hacer: /checkin "
         "para contarme cómo estás hoy, /learn para lecturas breves sobre la vida después del "
-        "parto, /help para todo lo demás.\nSi alguna vez no te sientes a salvo, marca 911."
+        "parto, /help para todo lo demás.\nSi alguna vez no te sientes a salvo, llama al 911."
     ]
 
 
@@ -176,3 +181,41 @@ async def test_after_a_crisis_reply_mid_checkin_ok_does_not_ask_a_question_again
     await mother.tap_on(prompt, "😐")
     [checkin] = await checkins_of(services, mother_id)
     assert await answers_of(services, checkin.id) == {"mood": "3"}
+
+
+# --- 10. an unwanted thought she is horrified by ------------------------------------------------
+
+BABY_THOUGHTS_UK = (
+    "Thank you for telling me; that takes courage. Unwanted thoughts or pictures of your baby "
+    "coming to harm are very common after a birth, and having them is not a sign that you will "
+    "act on them."
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Thoughts of dropping the baby keep coming, I would never do it",
+        "I keep picturing the baby falling down the stairs and it terrifies me",
+    ],
+)
+async def test_unwanted_thoughts_of_the_baby_coming_to_harm_are_urgent_and_said_to_be_common(
+    mother: ChatDriver, services: Services, typed: str
+) -> None:
+    await onboarded(mother, services)
+    [reply] = await mother.say(typed)
+    assert reply.text.startswith(BABY_THOUGHTS_UK)
+    assert "Samaritans" in reply.text
+    assert reply.text.index("very common") < reply.text.index("call 999")
+    [flag] = await flags_of(services)
+    assert flag.level == "urgent"
+
+
+@pytest.mark.parametrize("typed", ["I want to hurt my baby", "I want to kill myself"])
+async def test_intent_or_thoughts_of_suicide_keep_their_own_replies(
+    mother: ChatDriver, services: Services, typed: str
+) -> None:
+    await onboarded(mother, services)
+    [reply] = await mother.say(typed)
+    assert not reply.text.startswith(BABY_THOUGHTS_UK)
+    assert reply.text.startswith(("I'm worried about your safety", "Thank you for telling me."))

@@ -99,7 +99,7 @@ async def respond_to_risk(
             )
         else:
             names = [clinician.name for _, clinician in clinicians]
-            reply, sent = _crisis_reply(services, locale, mother, risk.level, names)
+            reply, sent = _crisis_reply(services, locale, mother, _reply_kind(risk), names)
         if mother is not None:
             flag = await raise_flag(
                 session,
@@ -155,8 +155,20 @@ async def respond_to_risk(
     return Response([reply], Lane.REPLY, asks=risk.ask_clarifying and mother is not None)
 
 
+# Unwanted thoughts of the baby coming to harm, and nothing else (no self-harm, intent or plan).
+BABY_THOUGHTS = frozenset({"harm_to_baby", "intrusive_thoughts"})
+
+
+def _reply_kind(risk: Risk) -> str:
+    """Which urgent or emergency reply: an urgent one about thoughts of the baby coming to harm
+    says first that they are common and not a sign she will act."""
+    if risk.level == "urgent" and risk.reasons and set(risk.reasons) <= BABY_THOUGHTS:
+        return "urgent_baby_thoughts"
+    return risk.level
+
+
 def _crisis_reply(
-    services: Services, locale: str, mother: Mother | None, level: str, clinicians: list[str]
+    services: Services, locale: str, mother: Mother | None, kind: str, clinicians: list[str]
 ) -> tuple[Reply, list[str]]:
     """The urgent or emergency reply, ending with what happens next; and what it listed."""
     content = services.content
@@ -164,12 +176,13 @@ def _crisis_reply(
     crisis, line_ids = lines_for(services, locale, country)
     resources = content.resources_for(country)
     emergency = emergency_words(content, locale, resources)
-    text = content.text(locale, f"crisis.{level}", crisis=crisis, emergency=emergency)
+    text = content.text(locale, f"crisis.{kind}", crisis=crisis, emergency=emergency)
+    level = kind.split("_")[0]  # urgent_baby_thoughts is an urgent reply
     key = next_key(mother, level, bool(clinicians))
     minutes = services.settings.safety_followup_minutes
     names = join_names(services, locale, clinicians)
     text += "\n\n" + content.text(locale, key, minutes=minutes, clinicians=names)
-    return Reply(text, urgent=True), [f"crisis.{level}", key, *line_ids]
+    return Reply(text, urgent=True), [f"crisis.{kind}", key, *line_ids]
 
 
 def question_buttons(
