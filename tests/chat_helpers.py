@@ -136,6 +136,7 @@ def summary_text(
     zone: str = "UK time (London)",
     time: str = "09:00",
     birth_date: str | None = None,
+    snippets: str = "off",
 ) -> str:
     return t(
         services,
@@ -146,4 +147,5 @@ def summary_text(
         time=time,
         birth_date=birth_date or t(services, "common.not_given"),
         reminders=t(services, "common.off"),
+        snippets=snippets,
     )

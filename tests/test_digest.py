@@ -419,7 +419,8 @@ async def test_patients_shows_each_consenting_mother_with_open_flags_first(
     assert blocks[1].splitlines() == [
         "Ana R. · open flags: 1 (highest: urgent)",
         "Last check-in: 20 November 2026 (today)",
-        "Mood, last 14 days: average 3.3 on 7 of 14 days, low on 1; too few answers for a trend",
+        "Mood, last 14 days: answered on 7 of 14 days, average 3.3 of 5, low on 1 of them; too few "
+        "answers for a trend",
         f"Latest questionnaires: {ANA_PHQ9}; {ANA_GAD7}",
     ]
     assert blocks[2].splitlines()[:2] == ["Cara M.", "Last check-in: 16 November 2026 (4 days ago)"]
@@ -487,6 +488,20 @@ def _png_size(message: SentMessage) -> tuple[int, int]:
     assert message.photo.startswith(b"\x89PNG\r\n\x1a\n")
     image = Image.open(io.BytesIO(message.photo))
     return image.size
+
+
+async def test_one_answer_in_the_window_reads_as_one_answer_not_an_average(
+    services: Services, world: World, rivera: ChatDriver
+) -> None:
+    """Issue 17 (10): not "average 2.0 on 1 of 14 days, low on 1"."""
+    dani = await add_mother(services, 1004, onboarded_at=at(19, 12))
+    await add_share(services, dani, world.rivera, "Dani P.")
+    await add_checkin(services, dani, date(2026, 11, 20), mood=2)
+    [reply] = await rivera.say("/patients")
+    [block] = [b for b in reply.text.split("\n\n") if b.startswith("Dani P.")]
+    assert block.splitlines()[2] == (
+        "Mood, last 14 days: answered on 1 of 14 days, 2.0 of 5; too few answers for a trend"
+    )
 
 
 async def test_summary_sends_a_chart_and_a_table_of_her_stored_answers(

@@ -284,7 +284,7 @@ async def test_settings_again_closes_an_open_settings_question(
     assert await position(services) is None
     # Typed text is no longer taken as a check-in time.
     replies = await mother.say("8pm")
-    assert replies[0].text.startswith("Thank you for writing.")
+    assert replies[0].text.startswith("Thanks for your message. I can't chat")
     stored = await load_mother(services)
     assert stored is not None
     assert stored.checkin_time == "09:00"

@@ -60,6 +60,7 @@ def summary(content: Content, mother: Mother, vault: Vault) -> str:
         time=mother.checkin_time or not_given,
         birth_date=format_date(content, locale, birth) if birth else not_given,
         reminders=content.text(locale, "common.on" if mother.reminders else "common.off"),
+        snippets=content.text(locale, f"common.snippets_{mother.snippets}"),
     )
 
 

@@ -265,7 +265,7 @@ def patient_block(content: Content, locale: str, row: PatientRow, *, caveat: boo
     else:
         lines.append(
             t(
-                "block.trend",
+                "block.trend_one" if trend.answered_days == 1 else "block.trend",
                 mean=f"{trend.mood_mean:.1f}",
                 answered=trend.answered_days,
                 window=trend.window_days,
