@@ -254,12 +254,16 @@ async def test_erasing_a_mother_removes_messages_still_queued_for_her(
     services: Services,  # type: ignore[no-untyped-def]
 ) -> None:
     await onboard(mother)
-    await queue(services, 1001, "still owed", Lane.SCHEDULED)
     await mother.say("/delete")
-    await mother.tap("Yes, erase everything")
+    # Queued after the last drain, by chat only (no mother_id): still waiting when she erases.
+    await queue(services, mother.chat_id, "still owed", Lane.SCHEDULED)
     async with services.db.session() as session:
-        remaining = (await session.scalars(select(OutboxMessage))).all()
-        assert remaining == []
+        waiting = (await session.scalars(select(OutboxMessage.chat_id))).all()
+        assert waiting == [mother.chat_id]
+    await mother.tap("Yes, erase everything")
+    assert "still owed" not in [message.text for message in mother.history]
+    async with services.db.session() as session:
+        assert (await session.scalars(select(OutboxMessage))).all() == []
         assert (await session.scalars(select(Mother))).all() == []
 
 
