@@ -267,22 +267,32 @@ def test_birth_date_exactly_two_calendar_years_ago_is_accepted() -> None:
     assert parse_birth_date(two_years.isoformat(), TODAY, words=EN.dates) == two_years
 
 
-@pytest.mark.parametrize("days_ago", range(0, MAX_AGE_DAYS + 3))
+OLDEST = date(2024, 11, 19)  # 731 days before TODAY: two years and a day for a 29 February
+
+
+@pytest.mark.parametrize("days_ago", range(0, 732))
 def test_birth_date_every_day_in_range_day_first(days_ago: int) -> None:
-    """Every date in the last two years parses from the day-first and ISO forms."""
+    """Every date in the last two years parses from the ISO and day-first forms. Day-first with
+    a day up to 12 can also be read month-first: when that reading is in range too (and another
+    day), both are offered, hers first."""
     value = TODAY - timedelta(days=days_ago)
-    expected: date | DateProblem = value if days_ago <= MAX_AGE_DAYS else DateProblem.TOO_OLD
-    assert parse_birth_date(value.isoformat(), TODAY, words=EN.dates) == expected
+    assert parse_birth_date(value.isoformat(), TODAY, words=EN.dates) == value
     written = f"{value.day}/{value.month}/{value.year}"
-    result = parse_birth_date(written, TODAY, words=EN.dates)
-    if isinstance(result, AmbiguousDate):
-        assert result.options[0] == value
-        assert value.day <= 12
-    else:
-        assert result == expected or (
-            # the month-first reading may be the only plausible one
-            expected is DateProblem.TOO_OLD and isinstance(result, date)
-        )
+    swapped = date(value.year, value.day, value.month) if value.day <= 12 else value
+    expected: date | AmbiguousDate = value
+    if swapped != value and OLDEST <= swapped <= TODAY:
+        expected = AmbiguousDate((value, swapped))
+    assert parse_birth_date(written, TODAY, words=EN.dates) == expected
+
+
+@pytest.mark.parametrize("text", ["2024-11-18", "18/11/2024", "2024-11-17", "17/11/2024"])
+def test_birth_date_the_days_just_before_the_oldest_are_too_old(text: str) -> None:
+    assert parse_birth_date(text, TODAY, words=EN.dates) is DateProblem.TOO_OLD
+
+
+def test_birth_date_the_oldest_day_is_accepted_in_both_forms() -> None:
+    for text in ("2024-11-19", "19/11/2024"):
+        assert parse_birth_date(text, TODAY, words=EN.dates) == OLDEST
 
 
 # --- time zones -------------------------------------------------------------------------------
