@@ -20,7 +20,6 @@ from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
 from companion.core.zones import (
     country_from_text,
     country_names,
-    fixed_offset_name,
     is_valid_zone,
     parse_zone,
     tzinfo_for,
@@ -402,10 +401,11 @@ def test_parse_zone_rejects(text: str) -> None:
 def test_every_quarter_hour_offset_round_trips(minutes: int) -> None:
     """Every offset she may type is stored by name and comes back as the same utcoffset."""
     sign = "-" if minutes < 0 else "+"
-    typed = f"UTC{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
-    name = parse_zone(typed, EN.cities)
+    hours, rest = divmod(abs(minutes), 60)
+    name = parse_zone(f"UTC{sign}{hours}:{rest:02d}", EN.cities)
     assert name is not None
-    assert name == ("UTC" if minutes == 0 else fixed_offset_name(minutes))
+    # Stored as "UTC+05:30": the sign, then two-digit hours and minutes (plain "UTC" for zero).
+    assert name == ("UTC" if minutes == 0 else f"UTC{sign}{hours:02d}:{rest:02d}")
     assert tzinfo_for(name).utcoffset(datetime(2026, 6, 1)) == timedelta(minutes=minutes)  # noqa: DTZ001
 
 
