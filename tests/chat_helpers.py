@@ -55,18 +55,23 @@ async def assert_nothing_stored(services: Services) -> None:
     assert all(count == 0 for count in counts.values()), counts
 
 
-# What she typed is kept, sealed, for an hour so the triage can read her next message with it
-# (tests/test_groups_and_input.py covers that); a snapshot looks past it.
+# What she types in her private chat is kept, sealed, for an hour so the triage can read her next
+# message with it (tests/test_groups_and_input.py covers that).
 TRIAGE_MEMORY = {"recent_sealed", "recent_until"}
 
 
-async def snapshot(services: Services) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, to prove an action changed nothing (beyond the triage's
-    one-hour memory of what she typed, and the emptied inbox rows of handled updates)."""
+async def snapshot(
+    services: Services, *, her_text_remembered: bool = False
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to prove an action changed nothing (beyond the emptied inbox
+    rows of handled updates). A test in which she types in her private chat says so with
+    `her_text_remembered`: the triage's one-hour memory of her words may change then, and only
+    then; text from a group or a channel must never land there."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
+    skipped = TRIAGE_MEMORY if her_text_remembered else set()
     async with services.db.session() as session:
         for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.columns if c.name not in TRIAGE_MEMORY]
+            columns = [c for c in table.columns if c.name not in skipped]
             result = await session.execute(select(*columns).where(holding_something(table)))
             rows[table.name] = sorted(tuple(row) for row in result.all())
     return rows

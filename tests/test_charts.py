@@ -99,6 +99,7 @@ def test_series_gives_nan_on_missing_days_and_the_value_elsewhere() -> None:
 
 def test_series_of_a_gappy_window_has_one_value_per_day() -> None:
     values = series(gappy_window())
+    assert set(values) == {"mood", "sleep", "anxiety"}
     for line in values.values():
         assert len(line) == 30
         assert [i for i, v in enumerate(line) if not math.isnan(v)] == [*range(10), 15]
@@ -106,6 +107,8 @@ def test_series_of_a_gappy_window_has_one_value_per_day() -> None:
 
 def test_series_all_missing_is_all_nan() -> None:
     values = series(last_days([], TODAY))
+    assert set(values) == {"mood", "sleep", "anxiety"}
+    assert [len(line) for line in values.values()] == [30, 30, 30]
     assert all(math.isnan(v) for line in values.values() for v in line)
 
 

@@ -20,7 +20,6 @@ from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
 from companion.core.zones import (
     country_from_text,
     country_names,
-    fixed_offset_name,
     is_valid_zone,
     parse_zone,
     tzinfo_for,
@@ -277,22 +276,32 @@ def test_birth_date_exactly_two_calendar_years_ago_is_accepted() -> None:
     assert parse_birth_date(two_years.isoformat(), TODAY, words=EN.dates) == two_years
 
 
-@pytest.mark.parametrize("days_ago", range(0, MAX_AGE_DAYS + 3))
+OLDEST = date(2024, 11, 19)  # 731 days before TODAY: two years and a day for a 29 February
+
+
+@pytest.mark.parametrize("days_ago", range(0, 732))
 def test_birth_date_every_day_in_range_day_first(days_ago: int) -> None:
-    """Every date in the last two years parses from the day-first and ISO forms."""
+    """Every date in the last two years parses from the ISO and day-first forms. Day-first with
+    a day up to 12 can also be read month-first: when that reading is in range too (and another
+    day), both are offered, hers first."""
     value = TODAY - timedelta(days=days_ago)
-    expected: date | DateProblem = value if days_ago <= MAX_AGE_DAYS else DateProblem.TOO_OLD
-    assert parse_birth_date(value.isoformat(), TODAY, words=EN.dates) == expected
+    assert parse_birth_date(value.isoformat(), TODAY, words=EN.dates) == value
     written = f"{value.day}/{value.month}/{value.year}"
-    result = parse_birth_date(written, TODAY, words=EN.dates)
-    if isinstance(result, AmbiguousDate):
-        assert result.options[0] == value
-        assert value.day <= 12
-    else:
-        assert result == expected or (
-            # the month-first reading may be the only plausible one
-            expected is DateProblem.TOO_OLD and isinstance(result, date)
-        )
+    swapped = date(value.year, value.day, value.month) if value.day <= 12 else value
+    expected: date | AmbiguousDate = value
+    if swapped != value and OLDEST <= swapped <= TODAY:
+        expected = AmbiguousDate((value, swapped))
+    assert parse_birth_date(written, TODAY, words=EN.dates) == expected
+
+
+@pytest.mark.parametrize("text", ["2024-11-18", "18/11/2024", "2024-11-17", "17/11/2024"])
+def test_birth_date_the_days_just_before_the_oldest_are_too_old(text: str) -> None:
+    assert parse_birth_date(text, TODAY, words=EN.dates) is DateProblem.TOO_OLD
+
+
+def test_birth_date_the_oldest_day_is_accepted_in_both_forms() -> None:
+    for text in ("2024-11-19", "19/11/2024"):
+        assert parse_birth_date(text, TODAY, words=EN.dates) == OLDEST
 
 
 # --- time zones -------------------------------------------------------------------------------
@@ -402,10 +411,11 @@ def test_parse_zone_rejects(text: str) -> None:
 def test_every_quarter_hour_offset_round_trips(minutes: int) -> None:
     """Every offset she may type is stored by name and comes back as the same utcoffset."""
     sign = "-" if minutes < 0 else "+"
-    typed = f"UTC{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
-    name = parse_zone(typed, EN.cities)
+    hours, rest = divmod(abs(minutes), 60)
+    name = parse_zone(f"UTC{sign}{hours}:{rest:02d}", EN.cities)
     assert name is not None
-    assert name == ("UTC" if minutes == 0 else fixed_offset_name(minutes))
+    # Stored as "UTC+05:30": the sign, then two-digit hours and minutes (plain "UTC" for zero).
+    assert name == ("UTC" if minutes == 0 else f"UTC{sign}{hours:02d}:{rest:02d}")
     assert tzinfo_for(name).utcoffset(datetime(2026, 6, 1)) == timedelta(minutes=minutes)  # noqa: DTZ001
 
 

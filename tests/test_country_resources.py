@@ -173,6 +173,7 @@ def test_abuse_notes_in_spanish_have_no_english(content: Content) -> None:
 
 @pytest.mark.parametrize("locale", ["en", "es"])
 def test_the_crisis_block_never_lists_an_abuse_line(content: Content, locale: str) -> None:
+    assert abuse_lines(content.countries["GB"]), "no abuse line to look for"
     for code, resources in content.countries.items():
         block = crisis_block(content, locale, resources)
         assert len(block.splitlines()) == 2 + len(resources.lines), code

@@ -401,10 +401,10 @@ async def test_a_huge_text_at_a_question_gets_the_kind_correction(
 ) -> None:
     assert len(huge) == 4096
     await reach(mother, step)
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say(huge)
     assert texts(replies) == [t(services, key, example="23/04/2026")]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", step)
 
 

@@ -11,7 +11,13 @@ import pytest
 
 from companion.config import ENV_NAMES, ConfigError, load_settings
 from companion.content import ContentError, load_content
-from companion.core.instruments import Instrument, item_score, safety_hit, score
+from companion.core.instruments import (
+    Instrument,
+    effective_cutoffs,
+    item_score,
+    safety_hit,
+    score,
+)
 from companion.core.tiers import Tier
 from companion.instrument_files import load_instrument, load_instruments
 from companion.resources import messages_dir
@@ -469,7 +475,23 @@ def test_thresholds_are_checked_against_the_instruments(
 
 
 def test_thresholds_for_a_licensed_instrument_load() -> None:
-    load_content(messages_dir(), "en", FIXTURES, {"epds.probable": 10, "phq9.possible": 8})
+    thresholds = {"epds.probable": 10, "phq9.possible": 8}
+    content = load_content(messages_dir(), "en", FIXTURES, thresholds)
+    epds, phq9 = content.instrument("en", "epds"), content.instrument("en", "phq9")
+    assert dict(epds.cutoffs) == {"possible": 10, "probable": 13}  # the file's, untouched
+    assert effective_cutoffs(epds, thresholds) == {"possible": 10, "probable": 10}
+    assert effective_cutoffs(phq9, thresholds) == {"possible": 8, "probable": 15}
+    # EPDS 3 + 3 + 1 + 3 = 10 (item 3 reverse scored): probable with the setting, possible without.
+    ten = {"item1": 3, "item2": 3, "item3": 2, "item4": 3}
+    assert (score(epds, ten, thresholds).tier, score(epds, ten).tier) == (
+        Tier.PROBABLE,
+        Tier.POSSIBLE,
+    )
+    eight = {"interest": 3, "down": 3, "sleep": 2}  # PHQ-9 answers score their index
+    assert (score(phq9, eight, thresholds).tier, score(phq9, eight).tier) == (
+        Tier.POSSIBLE,
+        Tier.ROUTINE,
+    )
 
 
 @pytest.fixture

@@ -307,10 +307,10 @@ async def test_unknown_country_is_asked_again_and_nothing_changes(
     mother: ChatDriver, services: Services
 ) -> None:
     await reach(mother, "country")
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say("Narnia")
     assert texts(replies) == [t(services, "onboarding.country.unknown")]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", "country")
     # The buttons of the question are still live.
     replies = await mother.tap("Ireland")
@@ -418,10 +418,10 @@ async def test_time_zone_nonsense_or_out_of_range_offset_is_asked_again(
     mother: ChatDriver, services: Services, typed: str
 ) -> None:
     await reach(mother, "timezone")
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say(typed)
     assert texts(replies) == [t(services, "onboarding.timezone.unknown")]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", "timezone")
 
 
@@ -519,10 +519,10 @@ async def test_check_in_time_that_is_not_a_clock_time_is_explained(
     mother: ChatDriver, services: Services, typed: str, key: str
 ) -> None:
     await reach(mother, "checkin_time")
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say(typed)
     assert texts(replies) == [t(services, key)]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", "checkin_time")
 
 
@@ -555,7 +555,7 @@ async def test_check_in_time_in_quiet_hours_is_refused_kindly(
     mother: ChatDriver, services: Services, typed: str
 ) -> None:
     await reach(mother, "checkin_time")
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say(typed)
     assert texts(replies) == [
         t(
@@ -566,7 +566,7 @@ async def test_check_in_time_in_quiet_hours_is_refused_kindly(
             closes="22:00",
         )
     ]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", "checkin_time")
 
 
@@ -588,11 +588,11 @@ async def test_implausible_birth_dates_are_refused_kindly(
     mother: ChatDriver, services: Services, typed: str, key: str
 ) -> None:
     await reach(mother, "birth_date")
-    before = await snapshot(services)
+    before = await snapshot(services, her_text_remembered=True)
     replies = await mother.say(typed)
     assert texts(replies) == [t(services, key, example="23/04/2026")]
     assert replies[0].button_labels == ["Skip"]
-    assert await snapshot(services) == before
+    assert await snapshot(services, her_text_remembered=True) == before
     assert await position(services) == ("ob", "birth_date")
 
 

@@ -151,7 +151,13 @@ async def test_a_mother_in_a_group_never_gets_the_contact_keyboard(
     await in_group.say("/share abc")
     await in_group.deliver(in_group.person.press_data(SentMessage(-4001, 1, "x"), "shc|x"))
     assert telegram.left_chats == [-4001, -4001]
-    assert all(not m.keyboard for m in telegram.sent_to(-4001))
+    refusal = (
+        "Hello! companion works only in private chats, to keep what mothers share private. I "
+        "haven't stored anything from this chat, and I'm leaving it now. To use companion, open "
+        "a private chat with me."
+    )
+    sent = telegram.sent_to(-4001)
+    assert [(m.text, m.keyboard) for m in sent] == [(refusal, []), (refusal, [])]
     assert await rows(services, ShareDraft) == []
 
 

@@ -14,7 +14,6 @@ from telegram import Update
 
 from companion.bot.context import Services
 from companion.bot.crisis import read_words, triage_lexicons
-from companion.bot.mother_view import crisis_block
 from companion.clock import ManualClock
 from companion.core.triage import triage
 from companion.delivery.tick import run_tick
@@ -40,6 +39,17 @@ from tests.checkin_helpers import (
     tick,
     tick_and_read,
     update_mother,
+)
+from tests.crisis_texts import (
+    CLARIFY_GB,
+    CLARIFY_NO_GB,
+    CONCERN_GB,
+    EMERGENCY_GB,
+    FOLLOWUP_MISREAD_GB,
+    FOLLOWUP_SAFE_GB,
+    NO_ANSWER_GB,
+    URGENT_GB,
+    URGENT_NO_COUNTRY_ANONYMOUS,
 )
 
 START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
@@ -79,21 +89,6 @@ def _nothing_said_is_logged_and_nothing_threatens(
     assert not [said for said in SAID if said.lower() in logged]
     shown = [m.text for chat in telegram.messages.values() for m in chat]
     assert not [text for text in shown if "taken" in text.lower()]
-
-
-def block(services: Services, country: str | None = "GB") -> str:
-    return crisis_block(services.content, "en", services.content.resources_for(country))
-
-
-def crisis_text(
-    services: Services, level: str, country: str | None = "GB", *, consented: bool = True
-) -> str:
-    """The whole crisis reply as she should see it: the level's text, then what happens next."""
-    resources = services.content.resources_for(country)
-    emergency = resources.emergency or t(services, "crisis.local_emergency")
-    text = t(services, f"crisis.{level}", crisis=block(services, country), emergency=emergency)
-    key = "crisis.next_no_clinician" if consented else "crisis.next_anonymous"
-    return f"{text}\n\n{t(services, key, minutes=90)}"
 
 
 def is_crisis(message: SentMessage) -> bool:
@@ -152,7 +147,7 @@ async def test_an_emergency_goes_out_before_thirty_queued_check_ins(
     replies = await mother.say("I took all the pills")
     sent = [c.params for c in telegram.calls[mark:] if c.method == "sendMessage"]
     assert [int(p["chat_id"]) for p in sent] == [mother.chat_id, *others]
-    assert texts(replies) == [crisis_text(services, "emergency")]
+    assert texts(replies) == [EMERGENCY_GB]
     shown = replies[0].text
     assert shown.startswith("I'm worried about your safety right now. Please call 999 now")
     assert shown.index("999") < shown.index("Samaritans")
@@ -173,7 +168,7 @@ async def test_an_urgent_note_is_answered_first_and_stored_as_an_open_flag(
     assert await position(services) == ("ci", "note")
     waiting, replies = await queued(mother, mother.person.text("some days I think about ending it"))
     assert waiting == [Lane.EMERGENCY]  # the crisis reply alone: nothing talks over it
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     assert await position(services) is None  # the check-in is over; her note is kept
 
     [flag] = await flags(services)
@@ -229,9 +224,7 @@ async def test_the_follow_up_comes_after_ninety_minutes_once_in_the_emergency_la
         clock.set(said_at + timedelta(minutes=later))
         assert (await tick(services)).followups == 0
         # Asked once; left unanswered, only the "no answer" message follows (an hour later).
-        assert texts(mother.new_messages()) == (
-            [t(services, "crisis.no_answer", emergency="999")] if later == 180 else []
-        )
+        assert texts(mother.new_messages()) == ([NO_ANSWER_GB] if later == 180 else [])
 
 
 async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
@@ -253,7 +246,7 @@ async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
     clock.set(START + timedelta(hours=5))
     assert (await tick(services)).followups == 0
     # Left unanswered: one "no answer" message, an hour after the follow-up, nothing more.
-    assert texts(mother.new_messages()) == [t(services, "crisis.no_answer", emergency="999")]
+    assert texts(mother.new_messages()) == [NO_ANSWER_GB]
 
 
 # --- 4. her answer to the follow-up ---------------------------------------------------------------
@@ -262,9 +255,9 @@ async def test_two_flags_in_a_row_get_one_follow_up_after_the_latest(
 @pytest.mark.parametrize(
     ("label", "recorded", "lane", "reply"),
     [
-        ("I'm safe now", "safe:safe", Lane.REPLY, "crisis.followup.safe"),
-        ("You misunderstood me", "safe:misread", Lane.REPLY, "crisis.followup.misread"),
-        ("I'm not safe", "safe:unsafe", Lane.EMERGENCY, "emergency"),
+        ("I'm safe now", "safe:safe", Lane.REPLY, FOLLOWUP_SAFE_GB),
+        ("You misunderstood me", "safe:misread", Lane.REPLY, FOLLOWUP_MISREAD_GB),
+        ("I'm not safe", "safe:unsafe", Lane.EMERGENCY, EMERGENCY_GB),
     ],
 )
 async def test_her_answer_to_the_follow_up_is_recorded_and_never_closes_the_flag(
@@ -282,13 +275,12 @@ async def test_her_answer_to_the_follow_up_is_recorded_and_never_closes_the_flag
     first, *new = await flags(services)
     assert (first.level, first.status) == ("urgent", "open")  # nothing she says closes it
     assert responses(services, first) == [recorded]
-    if reply == "emergency":  # "I'm not safe": the emergency reply at once, and a new flag
-        assert texts(replies) == [crisis_text(services, "emergency")]
+    assert texts(replies) == [reply]
+    if lane == Lane.EMERGENCY:  # "I'm not safe": the emergency reply at once, and a new flag
         assert [(f.level, f.source, f.status) for f in new] == [("emergency", "followup", "open")]
         assert read_detail(new[0], services.vault).reasons == ("safe_unsafe",)
         assert new[0].followup_at == clock.now() + timedelta(minutes=90)
     else:
-        assert texts(replies) == [t(services, reply, crisis=block(services))]
         assert not any(is_crisis(m) for m in replies)  # no crisis text repeated
         assert new == []
 
@@ -371,7 +363,7 @@ async def test_her_check_in_already_queued_is_not_sent_after_the_crisis_reply(
     assert (await run_tick(services)).sent == 1  # queued behind a busy morning, not yet sent
     replies = await mother.deliver(mother.person.edited("I want to end my life"))
     assert "I won't send your usual check-in questions" in replies[0].text
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
 
 
 async def test_risk_typed_at_the_mood_question_is_not_followed_by_the_check_in(
@@ -381,7 +373,7 @@ async def test_risk_typed_at_the_mood_question_is_not_followed_by_the_check_in(
     clock.set(at(21, 9))
     assert len(await tick_and_read(services, mother)) == 1  # "How are you feeling today?"
     replies = await mother.say("I want to die")
-    assert replies[0].text == crisis_text(services, "urgent")
+    assert replies[0].text == URGENT_GB
     later = texts(replies[1:])
     assert not [text for text in later if t(services, "checkin.mood.prompt") in text]
     assert t(services, "checkin.tap_please") not in later
@@ -398,7 +390,7 @@ async def test_the_clarifying_question_and_its_answers(
     assert triage(text, services.lexicon).ask_clarifying
     await onboard(mother)
     [asked] = await mother.say(text)
-    assert asked.text == t(services, "crisis.clarify", crisis=block(services))
+    assert asked.text == CLARIFY_GB
     assert [[b["text"] for b in row] for row in asked.buttons] == [["Yes, I am", "No, I'm not"]]
     [concern] = await flags(services)
     assert (concern.level, concern.source, concern.followup_at) == ("concern", "message", None)
@@ -412,14 +404,14 @@ async def test_the_clarifying_question_and_its_answers(
     assert concern.status == "open"
     if answer == "Yes, I am":
         assert waiting == [Lane.EMERGENCY]
-        assert texts(replies) == [crisis_text(services, "urgent")]
+        assert texts(replies) == [URGENT_GB]
         [urgent] = [f for f in found if f.id != concern.id]
         assert (urgent.level, urgent.source, urgent.status) == ("urgent", "clarify", "open")
         assert responses(services, concern) == ["clar:yes"]
         assert stored.prompts_paused_until == at(21, 0)
     else:
         assert waiting == [Lane.REPLY]
-        assert texts(replies) == [t(services, "crisis.clarify_no", crisis=block(services))]
+        assert texts(replies) == [CLARIFY_NO_GB]
         assert [f.level for f in found] == ["concern"]
         assert responses(services, concern) == ["clar:no"]
         assert stored.prompts_paused_until is None
@@ -434,7 +426,7 @@ async def test_a_concern_offers_short_reads_on_support_and_treatment(
     assert [reason.split(" ")[0] for reason in found.reasons] == ["model:appetite"]
     await onboard(mother)
     [reply] = await mother.say(text)
-    assert reply.text == t(services, "crisis.concern", crisis=block(services))
+    assert reply.text == CONCERN_GB
     support = t(services, "learn.button.topic.support")
     assert reply.button_labels == [support, t(services, "learn.button.topic.treatment")]
     [read] = await mother.tap(support)
@@ -460,7 +452,7 @@ async def test_words_after_a_command_get_the_crisis_reply_instead_of_the_command
     waiting, replies = await queued(mother, mother.person.text(said))
     assert waiting == [Lane.EMERGENCY]
     # Only the crisis reply: a check-in or an export now would talk over it.
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     assert texts(await mother.say(command))  # the command itself still works when sent again
     [flag] = await flags(services)
     assert (flag.level, flag.source) == ("urgent", "command")
@@ -472,7 +464,7 @@ async def test_a_message_edited_into_risk_gets_the_crisis_reply(
     await onboard(mother)
     waiting, replies = await queued(mother, mother.person.edited("I want to end my life"))
     assert waiting == [Lane.EMERGENCY]
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     [flag] = await flags(services)
     assert (flag.level, flag.source, flag.status) == ("urgent", "edited", "open")
 
@@ -484,7 +476,7 @@ async def test_someone_who_never_consented_gets_help_and_nothing_is_stored(
     mother: ChatDriver, services: Services
 ) -> None:
     replies = await mother.say("I want to die")
-    assert texts(replies) == [crisis_text(services, "urgent", None, consented=False)]
+    assert texts(replies) == [URGENT_NO_COUNTRY_ANONYMOUS]
     assert "you haven't set up companion" in replies[0].text
     await assert_nothing_stored(services)
 
@@ -506,7 +498,7 @@ async def test_risk_spread_over_messages_within_the_hour_gets_the_crisis_reply(
         shown += await mother.say(text)
     last = shown[-1]
     assert [is_crisis(m) for m in shown] == [False] * (len(shown) - 1) + [urgent]
-    assert (last.text == crisis_text(services, "urgent")) is urgent
+    assert (last.text == URGENT_GB) is urgent
     found = await flags(services)
     assert ("urgent" in [f.level for f in found]) is urgent
     reasons = read_detail(found[-1], services.vault).reasons
@@ -590,7 +582,7 @@ async def test_an_english_mother_writing_spanish_gets_the_crisis_reply_and_a_fla
     mother = person_factory(2003, language_code="es")
     waiting, replies = await queued(mother, mother.person.text("ya no quiero vivir"))
     assert waiting == [Lane.EMERGENCY]
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     [flag] = await flags(services)
     assert (flag.level, flag.source) == ("urgent", "message")
     assert read_detail(flag, services.vault).reasons == ("suicidal_ideation",)
@@ -603,6 +595,6 @@ async def test_spanish_after_a_command_is_read_too(
     mother = person_factory(2004, language_code="es-US")
     waiting, replies = await queued(mother, mother.person.text("/help me tomé todas las pastillas"))
     assert waiting == [Lane.EMERGENCY]
-    assert texts(replies) == [crisis_text(services, "emergency")]
+    assert texts(replies) == [EMERGENCY_GB]
     [flag] = await flags(services)
     assert (flag.level, flag.source) == ("emergency", "command")

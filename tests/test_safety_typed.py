@@ -17,6 +17,14 @@ from companion.store.models import Lane
 from companion.store.screenings import read_answers
 from tests.chat_helpers import load_mother, onboard, position, t, texts
 from tests.checkin_helpers import at, onboarded, tick, tick_and_read
+from tests.crisis_texts import (
+    CLARIFY_GB,
+    CLARIFY_NO_GB,
+    EMERGENCY_GB,
+    FOLLOWUP_MISREAD_GB,
+    FOLLOWUP_SAFE_GB,
+    URGENT_GB,
+)
 from tests.test_questionnaires import (
     NOT_AT_ALL,
     SEVERAL_DAYS,
@@ -24,7 +32,7 @@ from tests.test_questionnaires import (
     finish_checkin,
     screenings,
 )
-from tests.test_safety import block, crisis_text, flags, followup_shown, queued, responses
+from tests.test_safety import flags, followup_shown, queued, responses
 
 UNCLEAR_EN = "not suicidal just tired"  # the lexicon's clarifying question
 UNCLEAR_ES = "ya no puedo más"  # exhaustion with nothing more: ask directly
@@ -66,7 +74,7 @@ async def test_a_typed_yes_to_the_clarifying_question_gets_the_urgent_reply_and_
     concern_id = await asked_to_clarify(mother, services)
     waiting, replies = await queued(mother, mother.person.text(typed))
     assert waiting == [Lane.EMERGENCY]
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     assert "What happens next" in replies[0].text
     concern, urgent = await flags(services)
     assert concern.id == concern_id
@@ -84,7 +92,7 @@ async def test_a_typed_no_to_the_clarifying_question_is_thanked_and_recorded(
     await asked_to_clarify(mother, services)
     waiting, replies = await queued(mother, mother.person.text(typed))
     assert waiting == [Lane.REPLY]
-    assert texts(replies) == [t(services, "crisis.clarify_no", crisis=block(services))]
+    assert texts(replies) == [CLARIFY_NO_GB]
     [concern] = await flags(services)
     assert responses(services, concern) == ["clar:no:typed"]
     assert (concern.status, concern.asked) == ("open", None)  # a "no" never closes a flag
@@ -96,7 +104,7 @@ async def test_a_typed_no_with_worse_words_gets_the_crisis_reply(
     await onboard(mother)
     await asked_to_clarify(mother, services)
     replies = await mother.say("no, I just want to die")
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
     concern, urgent = await flags(services)
     assert responses(services, concern) == ["clar:no:typed"]
     assert urgent.level == "urgent"
@@ -114,7 +122,7 @@ async def test_other_words_ask_the_question_again_and_it_stays_open(
     [concern] = await flags(services)
     assert (concern.asked, responses(services, concern)) == ("clar", [])
     replies = await mother.say("yes")  # still heard afterwards
-    assert texts(replies) == [crisis_text(services, "urgent")]
+    assert texts(replies) == [URGENT_GB]
 
 
 async def test_spanish_typed_si_and_no_count_as_taps(
@@ -167,10 +175,10 @@ async def test_a_note_that_draws_the_question_holds_the_check_ins_closing_until_
     for label in ("🙂", "Skip", "Skip", "Skip", "Skip"):
         await mother.tap(label)
     replies = await mother.say(UNCLEAR_EN)
-    assert texts(replies) == [t(services, "crisis.clarify", crisis=block(services))]
+    assert texts(replies) == [CLARIFY_GB]
     replies = await mother.say("no")
     shown = texts(replies)
-    assert shown[0] == t(services, "crisis.clarify_no", crisis=block(services))
+    assert shown[0] == CLARIFY_NO_GB
     assert shown[1] == t(services, "checkin.thanks")  # the closing follows her answer
 
 
@@ -181,10 +189,10 @@ async def test_unclear_words_at_the_mood_question_are_not_talked_over_and_it_res
     clock.set(at(21, 9))
     await tick_and_read(services, mother)
     replies = await mother.say(UNCLEAR_EN)
-    assert texts(replies) == [t(services, "crisis.clarify", crisis=block(services))]
+    assert texts(replies) == [CLARIFY_GB]
     replies = await mother.say("nope")
     assert texts(replies) == [
-        t(services, "crisis.clarify_no", crisis=block(services)),
+        CLARIFY_NO_GB,
         t(services, "checkin.mood.prompt"),
     ]
     assert replies[1].button_labels[0] == t(services, "checkin.mood.button.1")
@@ -233,11 +241,11 @@ async def test_a_typed_answer_to_are_you_safe_is_recorded_and_answered(
     assert responses(services, first) == [recorded]
     assert (first.status, first.asked) == ("open", None)
     if lane == Lane.EMERGENCY:
-        assert texts(replies) == [crisis_text(services, "emergency")]
+        assert texts(replies) == [EMERGENCY_GB]
         assert [(f.level, f.source) for f in new] == [("emergency", "followup")]
     else:
-        key = "crisis.followup." + recorded.split(":")[1]
-        assert texts(replies) == [t(services, key, crisis=block(services))]
+        answer = {"safe": FOLLOWUP_SAFE_GB, "misread": FOLLOWUP_MISREAD_GB}
+        assert texts(replies) == [answer[recorded.split(":")[1]]]
         assert new == []
 
 
@@ -308,7 +316,7 @@ async def test_a_typed_yes_at_item_9_gets_the_crisis_reply_and_the_item_stays_op
     mother_id = await at_item_9(mother, services, clock)
     waiting, replies = await queued(mother, mother.person.text(typed))
     assert waiting == [Lane.EMERGENCY]
-    assert texts(replies) == [crisis_text(services, "urgent")]  # nothing talks over it
+    assert texts(replies) == [URGENT_GB]  # nothing talks over it
     [flag] = await flags(services)
     assert (flag.level, flag.source) == ("urgent", "phq9")
     assert read_detail(flag, services.vault).reasons == ("phq9.harm",)

@@ -57,15 +57,31 @@ async def test_lanes_go_out_in_priority_order(
 async def test_an_emergency_queued_mid_fanout_goes_before_the_waiting_scheduled_ones(
     app: CompanionApp, services: Services, telegram: FakeTelegram
 ) -> None:
+    now = [0.0]
+
+    async def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    # 20 sends a second: bursts of 5, so the fan-out is still mid-way after the first burst.
+    sender = Sender(
+        services.db,
+        services.vault,
+        services.clock,
+        rate=20,
+        chat_interval=1.0,
+        monotonic=lambda: now[0],
+        sleep=fake_sleep,
+    )
+    sender.bot = app.bot
     for chat in range(50):
         await queue(services, 5000 + chat, f"scheduled {chat}", Lane.SCHEDULED)
-    await services.sender.drain(max_messages=5)
+    assert await sender.drain(max_messages=5) == 5
     await queue(services, 7000, "crisis", Lane.EMERGENCY)
-    await services.sender.drain()
+    assert await sender.drain() == 46
     texts = sent_texts(telegram)
-    crisis_at = texts.index("crisis")
-    assert crisis_at <= 5 + services.sender._burst  # at most the burst already chosen
-    assert len(texts) == 51
+    assert texts[:5] == ["scheduled 0", "scheduled 1", "scheduled 2", "scheduled 3", "scheduled 4"]
+    assert texts[5] == "crisis"  # right after the burst already sent, before the 45 waiting
+    assert texts[6:] == [f"scheduled {chat}" for chat in range(5, 50)]
 
 
 async def test_one_chats_messages_keep_their_order_but_a_higher_lane_overtakes(
@@ -238,12 +254,16 @@ async def test_erasing_a_mother_removes_messages_still_queued_for_her(
     services: Services,  # type: ignore[no-untyped-def]
 ) -> None:
     await onboard(mother)
-    await queue(services, 1001, "still owed", Lane.SCHEDULED)
     await mother.say("/delete")
-    await mother.tap("Yes, erase everything")
+    # Queued after the last drain, by chat only (no mother_id): still waiting when she erases.
+    await queue(services, mother.chat_id, "still owed", Lane.SCHEDULED)
     async with services.db.session() as session:
-        remaining = (await session.scalars(select(OutboxMessage))).all()
-        assert remaining == []
+        waiting = (await session.scalars(select(OutboxMessage.chat_id))).all()
+        assert waiting == [mother.chat_id]
+    await mother.tap("Yes, erase everything")
+    assert "still owed" not in [message.text for message in mother.history]
+    async with services.db.session() as session:
+        assert (await session.scalars(select(OutboxMessage))).all() == []
         assert (await session.scalars(select(Mother))).all() == []
 
 
