@@ -159,7 +159,7 @@ async def test_a_question_asked_later_takes_her_words(
     clock.set(at(21, 9))
     assert len(await tick_and_read(services, mother)) == 1  # "How are you feeling today?"
     replies = await mother.say("yes")
-    assert t(services, "checkin.tap_please") in texts(replies)
+    assert "Please tap the answer above that fits best." in texts(replies)  # the mood question
     assert [f.level for f in await flags(services)] == ["concern"]
 
 
