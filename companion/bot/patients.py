@@ -1,4 +1,4 @@
-"""/patients, /summary and /digest: what a clinician sees of the mothers sharing with her now.
+"""/patients and /summary: what a clinician sees of the mothers sharing with her now.
 
 Only active clinicians get answers (anyone else gets the unknown-command reply), and only shares in
 force are shown: a mother who revoked is gone at once. Buttons carry the share's opaque id and are
@@ -40,10 +40,7 @@ from companion.core.clinician_summary import (
     patient_row,
     table_rows,
 )
-from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
-from companion.core.schedule import next_checkin_at
 from companion.core.trends import last_days
-from companion.delivery.digests import clinician_zone
 from companion.store.clinician_models import Clinician, Share
 from companion.store.clinicians import (
     audit,
@@ -283,54 +280,9 @@ def _table_line(services: Services, locale: str, row: TableRow) -> str:
     )
 
 
-async def set_digest_time(update: Update, context: Ctx) -> None:
-    """/digest HH:MM: when her daily summary comes (her local time); /digest alone says when."""
-    services = context.services
-    user, chat = sender(update)
-    typed = " ".join(context.args or []).strip()
-    async with services.db.session() as session:
-        clinician = await clinician_by_user(session, user.id)
-        if clinician is not None:
-            reply = _digest_time_reply(services, clinician, typed)
-            await send(context, chat.id, [reply], session=session)
-    if clinician is None:
-        await answer_unknown_command(update, context)
-
-
-def _digest_time_reply(services: Services, clinician: Clinician, typed: str) -> Reply:
-    content, locale = services.content, clinician_locale(services.content, clinician)
-    zone_key = f"names.zone.{clinician.timezone}"
-    zone = content.text(locale, zone_key) if content.has(locale, zone_key) else clinician.timezone
-    if not typed:
-        return Reply(
-            say(content, locale, "digest_time.current", time=clinician.digest_time, zone=zone)
-        )
-    parsed = parse_clock_time(typed, content.words(locale).time)
-    if parsed is TimeProblem.OUT_OF_RANGE:
-        return Reply(say(content, locale, "digest_time.out_of_range"))
-    if not isinstance(parsed, ClockTime):
-        return Reply(say(content, locale, "digest_time.not_a_time"))
-    now = services.clock.now()
-    clinician.digest_time = str(parsed)
-    local_zone = clinician_zone(clinician)
-    due = next_checkin_at(now, local_zone, parsed)
-    clinician.next_digest_at = due
-    today = now.astimezone(local_zone).date()
-    day_key = (
-        "common.when_today"
-        if due.astimezone(local_zone).date() == today
-        else "common.when_tomorrow"
-    )
-    next_when = content.text(locale, day_key, time=str(parsed))
-    return Reply(
-        say(content, locale, "digest_time.saved", time=str(parsed), zone=zone, when=next_when)
-    )
-
-
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [
         CommandHandler("patients", list_patients),
         CommandHandler("summary", show_summary),
-        CommandHandler("digest", set_digest_time),
         CallbackQueryHandler(press_summary, pattern="^" + re.escape(SUMMARY) + r"\|[^|]{1,60}$"),
     ]
