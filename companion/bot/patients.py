@@ -30,9 +30,11 @@ from companion.bot.patient_facts import (
 from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
 from companion.clinician_charts import SummaryLabels, summary_chart
+from companion.content import Content
 from companion.core.clinician_summary import (
     SUMMARY_DAYS,
     TREND_DAYS,
+    PatientFacts,
     PatientRow,
     TableRow,
     by_concern,
@@ -218,11 +220,13 @@ async def summary_view(
     mother: Mother,
     *,
     closing: bool = False,
+    notes: bool = True,
 ) -> list[Reply]:
     """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
-    then her notes if she chose to share them, then her open flags (with `closing`, each with
-    its Close flag button). The one full view of a mother a clinician gets (/summary, a name in
-    /patients, See summary), and the preview she agrees to before sharing."""
+    then her notes if she chose to share them (and `notes`), then her open flags (with
+    `closing`, each with its Close flag button). The one full view of a mother a clinician gets
+    (/summary, a name in /patients, See summary), and the preview she agrees to before sharing
+    (which shows her notes apart, under its consent message: note_lines)."""
     content = services.content
     [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
     row = patient_row(facts, silent_days=services.settings.silent_days)
@@ -247,16 +251,28 @@ async def summary_view(
         lines.append(say(content, locale, "summary.nothing", name=facts.name))
     if any(score.needs_caveat for score in facts.scores):
         lines += ["", say(content, locale, "caveat")]
-    if facts.notes:
-        lines += ["", say(content, locale, "summary.notes")]
-        first = facts.today - timedelta(days=SUMMARY_DAYS - 1)
-        for day, note in facts.notes:
-            if day >= first:
-                lines.append(
-                    say(content, locale, "summary.note", date=when(content, locale, day), text=note)
-                )
+    if notes and facts.notes:
+        lines += ["", *_note_lines(content, locale, facts)]
     replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
     return replies + await summary_flags(services, session, locale, share, mother, closing)
+
+
+async def note_lines(
+    services: Services, session: AsyncSession, locale: str, share: Share, mother: Mother
+) -> list[str]:
+    """Her notes as summary_view lists them for this share (a heading, then one line each), or
+    nothing when she has none in its 90 days or the share leaves them out."""
+    [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
+    return _note_lines(services.content, locale, facts) if facts.notes else []
+
+
+def _note_lines(content: Content, locale: str, facts: PatientFacts) -> list[str]:
+    first = facts.today - timedelta(days=SUMMARY_DAYS - 1)
+    return [say(content, locale, "summary.notes")] + [
+        say(content, locale, "summary.note", date=when(content, locale, day), text=note)
+        for day, note in facts.notes
+        if day >= first
+    ]
 
 
 def _table_line(services: Services, locale: str, row: TableRow) -> str:
