@@ -208,7 +208,9 @@ async def run_demo(
     start: str | None = None,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
+    pictures: str | None = None,
 ) -> int:
+    """Play the demo; with `pictures`, every photo and document sent is saved in that folder."""
     stdin, out = stdin or sys.stdin, out or sys.stdout
     # A terminal has no flood limits: send at once, so each reply prints before the next prompt.
     settings = load_settings(
@@ -227,7 +229,8 @@ async def run_demo(
     services = build_services(settings, clock)
     application = build_application(services, request=telegram)
     await application.initialize()
-    cast, screen = Cast(application, telegram, clock), Screen(telegram, out)
+    cast = Cast(application, telegram, clock)
+    screen = Screen(telegram, out, Path(pictures) if pictures else None)
     interactive = stdin.isatty()
     print(
         "companion demo: you are a new mother talking to the bot. Type /start to begin, "

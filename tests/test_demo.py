@@ -5,8 +5,14 @@ printed as they would see it; --pictures saving what was sent."""
 from __future__ import annotations
 
 import io
+import json
+import sys
 from pathlib import Path
 
+import pytest
+from PIL import Image
+
+from companion.cli import main
 from companion.demo import run_demo
 
 ONBOARD_DEMO = [
@@ -104,3 +110,25 @@ async def test_a_stale_button_shows_its_pop_up_and_unknown_names_are_explained(
     assert "demo: no invitation has been shown yet" in transcript
     assert "demo: give a name of 1 to 80 characters: :clinician Dr Rivera" in transcript
     assert "demo: dr okafor is already someone here; choose another name" in transcript
+
+
+def test_pictures_saves_every_photo_and_document_and_prints_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = [*ONBOARD_DEMO, "/checkin", "4", "3", "2", "1", "/history", "/mydata"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(script) + "\n"))
+    pictures = tmp_path / "pictures"
+    database = str(tmp_path / "demo.db")
+    start = "2026-11-20T12:00"
+    args = ["demo", "--database", database, "--start", start, "--pictures", str(pictures)]
+    assert main(args) == 0
+    transcript = capsys.readouterr().out
+    chart, export = pictures / "001-demo-picture.png", pictures / "002-demo-companion-my-data.json"
+    assert f"you> /history\ncompanion> [picture: {chart}]\n" in transcript
+    assert f"companion> [document companion-my-data.json: {export}]\n" in transcript
+    assert "bytes]" not in transcript  # no "[picture, 10376 bytes]"
+    assert sorted(path.name for path in pictures.iterdir()) == [chart.name, export.name]
+    with Image.open(chart) as image:
+        assert image.format == "PNG"
+        assert image.size[0] > 300
+    assert json.loads(export.read_text())["mother"]["telegram_user_id"] == 1001
