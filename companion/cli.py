@@ -77,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The real bot in this terminal, over a fake Telegram, with a throwaway key and database."""
     from companion.demo import run_demo
 
-    return asyncio.run(run_demo(database=args.database, start=args.start))
+    return asyncio.run(run_demo(database=args.database, start=args.start, pictures=args.pictures))
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -156,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--start", default=None, help="the demo clock's starting time, ISO 8601 (default: now)"
+    )
+    demo.add_argument(
+        "--pictures",
+        default=None,
+        metavar="DIR",
+        help="save every photo and document sent in DIR, and print its path instead",
     )
     demo.set_defaults(handler=cmd_demo)
 

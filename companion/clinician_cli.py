@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.store.clinician_models import Clinician, ClinicianStatus, Share
-from companion.store.clinicians import audit, code_hash, new_code
+from companion.store.clinicians import audit, invite_clinician
 from companion.store.db import Database
 
 NAME_LIMIT = 80  # the column's width
@@ -46,14 +46,10 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
     if not name or len(name) > NAME_LIMIT:
         print(f"companion: --name: give a name of 1 to {NAME_LIMIT} characters", file=sys.stderr)
         return 2
-    code, now = new_code(), SystemClock().now()
     database = Database(settings.database_url)
     try:
         async with database.session() as session:
-            clinician = Clinician(name=name, invite_hash=code_hash(code), created_at=now)
-            session.add(clinician)
-            await session.flush()
-            audit(session, "clinician_invited", now, clinician_id=clinician.id)
+            clinician, code = await invite_clinician(session, name, SystemClock().now())
     finally:
         await database.dispose()
     print(f"Invitation for {name} (account {clinician.id}):")

@@ -18,7 +18,7 @@ async def add_clinician(
     name: str = "Dr Rivera",
     user_id: int | None = None,
     *,
-    timezone: str = "Europe/London",
+    timezone: str | None = "Europe/London",
     digest_time: str = "08:00",
     next_digest_at: datetime | None = None,
 ) -> str:

@@ -161,17 +161,28 @@ async def test_a_mother_in_a_group_never_gets_the_contact_keyboard(
     assert await rows(services, ShareDraft) == []
 
 
+async def test_removing_her_number_on_the_preview_changes_that_message_only(
+    clinic: Clinic, services: Services
+) -> None:
+    await open_preview(clinic.ana, clinic.rivera)
+    *_, again = await give_phone(clinic.ana)
+    assert await clinic.ana.tap(REMOVE_PHONE) == []
+    assert again.button_labels[2:5] == [ADD_PHONE, YES_OFF, NO_ON]
+    [draft] = await rows(services, ShareDraft)
+    assert draft.contact_sealed is None
+
+
 # --- messaging her on Telegram ------------------------------------------------------------------
 
 
 async def test_direct_messages_yes_puts_a_link_to_her_account_in_the_alert_and_no_does_not(
     clinic: Clinic, services: Services
 ) -> None:
-    await open_preview(clinic.ana, clinic.rivera)
-    *_, chose_yes = await clinic.ana.tap(YES_OFF)
-    assert chose_yes.button_labels[2:5] == [ADD_PHONE, YES_ON, NO_OFF]
-    *_, chose_no = await clinic.ana.tap(NO_OFF)
-    assert chose_no.button_labels[2:5] == [ADD_PHONE, YES_OFF, NO_ON]
+    preview = await open_preview(clinic.ana, clinic.rivera)
+    assert await clinic.ana.tap(YES_OFF) == []  # changed on the preview itself
+    assert preview.button_labels[2:5] == [ADD_PHONE, YES_ON, NO_OFF]
+    assert await clinic.ana.tap(NO_OFF) == []
+    assert preview.button_labels[2:5] == [ADD_PHONE, YES_OFF, NO_ON]
     await clinic.ana.tap(YES_OFF)
     await clinic.ana.tap(AGREE)
     assert (await share_of(services, clinic.ids["ana"], clinic.ids["rivera"])).direct_ok is True

@@ -176,7 +176,7 @@ async def share_ids(services: Services, mother_id: str) -> list[str]:
 
 
 async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it(
-    clinic: Clinic, services: Services, clock: ManualClock
+    clinic: Clinic, services: Services, clock: ManualClock, telegram: FakeTelegram
 ) -> None:
     await give_her_history(services, clinic.ids["Ana"])
     code = await patient_code(clinic.rivera)
@@ -206,17 +206,25 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     assert await shares(services) == []
     assert clinic.rivera.new_messages() == []
 
-    *view_with_notes, with_notes = await clinic.ana.tap(NOTES_OFF)
-    assert_view_of_ana(view_with_notes, notes=True)
-    assert with_notes.text == preview.text
-    assert with_notes.button_labels == [NOTES_ON, WEEKLY_OFF, *REACH, AGREE, DECLINE]
-    assert preview.buttons == []  # the old preview's buttons are gone
-    *view_without, _ = await clinic.ana.tap(NOTES_ON)
-    assert texts(view_without) == texts(view)
-    *_, with_notes = await clinic.ana.tap(NOTES_OFF)
-    *view_weekly, with_notes = await clinic.ana.tap(WEEKLY_OFF)  # the view itself doesn't change
-    assert texts(view_weekly) == texts(view_with_notes)
-    assert with_notes.button_labels == [NOTES_ON, WEEKLY_ON, *REACH, AGREE, DECLINE]
+    # Each tick changes the one consent message in place: nothing is sent again. Her notes,
+    # ticked, appear under it as the clinician's summary will list them.
+    assert await clinic.ana.tap(NOTES_OFF) == []
+    assert preview.button_labels == [NOTES_ON, WEEKLY_OFF, *REACH, AGREE, DECLINE]
+    assert preview.text.startswith(consent_text(services, "Dr Rivera") + "\n\n")
+    assert "tired but okay" in preview.text
+    assert "a good walk today" in preview.text
+    assert await clinic.ana.tap(NOTES_ON) == []
+    assert preview.text == consent_text(services, "Dr Rivera")
+    assert preview.button_labels == [NOTES_OFF, WEEKLY_OFF, *REACH, AGREE, DECLINE]
+    assert await clinic.ana.tap(NOTES_OFF) == []
+    with_notes_text = preview.text
+    assert await clinic.ana.tap(WEEKLY_OFF) == []  # only the buttons change
+    assert preview.text == with_notes_text
+    assert preview.button_labels == [NOTES_ON, WEEKLY_ON, *REACH, AGREE, DECLINE]
+    assert telegram.methods()[-2:] == ["editMessageReplyMarkup", "answerCallbackQuery"]
+    assert clinic.ana.history[-len(view) - 1 :] == [*view, preview]  # the view is as it was
+    assert_view_of_ana(view, notes=False)
+    with_notes = preview
 
     clock.advance(timedelta(minutes=5))
     replies = await clinic.ana.tap(AGREE)
@@ -239,11 +247,51 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     assert told.text == t(services, "clinician.now_sharing", name="Ana")
     assert [b["callback_data"] for b in told.buttons[0]] == [f"ccard|{share.id}"]
     seen = await clinic.rivera.tap("See summary")
-    assert texts(seen) == texts(view_with_notes)  # exactly what she agreed to
-    assert [m.photo is not None for m in seen] == [m.photo is not None for m in view_with_notes]
+    # Exactly what she agreed to: the view, and her notes as the consent message showed them.
+    assert_view_of_ana(seen, notes=True)
+    heading, *notes = with_notes_text.split("\n\n")[-1].splitlines()[1:]
+    assert heading == "Notes she chose to share, last 90 days:"
+    assert ["tired but okay" in notes[0], "a good walk today" in notes[1]] == [True, True]
+    assert "\n".join([heading, *notes]) in "\n".join(texts(seen))
+    not_notes = [m.text.split("\n\nNotes she chose to share")[0] for m in seen]
+    assert not_notes == texts(view)
+    assert [m.photo is not None for m in seen] == [m.photo is not None for m in view]
     assert all(m.protect_content for m in seen)
     # The other clinician sees nothing of her.
     assert clinic.okafor.new_messages() == []
+
+
+async def test_notes_under_the_consent_message_fit_in_one_message_or_are_counted(
+    clinic: Clinic, services: Services
+) -> None:
+    long_note = "A long day with the baby, and then a longer night. " * 80  # 4,000 characters
+    async with services.db.session() as session:
+        for offset in range(20):
+            day = date(2026, 11, 1) + timedelta(days=offset)
+            at = datetime.combine(day, time(9), tzinfo=UTC)
+            checkin_id = await record_checkin(
+                session, mother_id=clinic.ids["Ana"], local_date=day, status="sent", due_at=at,
+                now=at,
+            )  # fmt: skip
+            checkin = await session.get(Checkin, checkin_id)
+            assert checkin is not None
+            await save_answer(
+                session, services.vault, checkin=checkin, question="note", value=long_note, now=at
+            )
+    await opened(clinic.ana, await patient_code(clinic.rivera))
+    *_, preview = await clinic.ana.tap("Ana")
+    assert await clinic.ana.tap(NOTES_OFF) == []
+    assert len(preview.text) <= 4096
+    shown = sum(line.startswith("• ") for line in preview.text.splitlines())
+    assert 0 < shown < 20
+    assert all(len(line) <= 600 for line in preview.text.splitlines() if line.startswith("• "))
+    assert preview.text.endswith(f"…and {20 - shown} more, which Dr Rivera will see in full.")
+
+    # Beth has written no notes: ticking says so.
+    await opened(clinic.beth, await patient_code(clinic.rivera))
+    *_, hers = await clinic.beth.tap("Beth")
+    assert await clinic.beth.tap(NOTES_OFF) == []
+    assert hers.text.endswith(t(services, "sharing.preview_no_notes", clinician="Dr Rivera"))
 
 
 async def test_initials_and_a_typed_name_are_what_the_clinician_sees(

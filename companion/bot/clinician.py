@@ -13,9 +13,9 @@ clinician handler (the database is the truth), so an account the operator revoke
 once; its id stays in the set, so a revoked clinician gets the closed-account answer, never the
 mother's flow.
 
-A clinician's update that a handler of companion.bot.alerts or companion.bot.patients would take
+A clinician's update that a handler of companion.bot.alerts, .patients or .digest_time would take
 is left to it; any other comes here, so no mother's feature ever sees a clinician. /patients,
-/summary, /digest and /invite from anyone else get the usual unknown-command answer.
+/summary, /digest, /timezone and /invite from anyone else get the usual unknown-command answer.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, Update, User
 from telegram.ext import Application, BaseHandler
 
-from companion.bot import help
+from companion.bot import digest_time, help
 from companion.bot.clinician_invite import PATIENT_PREFIX, invite_patient, typed_after
 from companion.bot.context import Ctx, Services, sender
+from companion.bot.digest_time import answer_zone, awaiting_zone
 from companion.bot.mother_view import suggest_locale
 from companion.bot.replies import Reply, send
 from companion.store.clinician_models import Clinician, ClinicianStatus
@@ -50,7 +51,7 @@ from companion.store.mothers import find_mother
 REFRESH_SECONDS = 30.0
 JOIN_PREFIX = "c_"  # /start c_<code>: the operator's one-time link
 CARD = "ccard"  # ccard|<share id>: a clinician's "See summary" button
-CLINICIAN_ONLY = frozenset({"invite", "patients", "summary", "digest"})
+CLINICIAN_ONLY = frozenset({"invite", "patients", "summary", "digest", "timezone"})
 
 
 class Route(Enum):
@@ -230,8 +231,8 @@ async def _claim_invite(
 
 
 async def serve_clinician(update: Update, context: Ctx) -> None:
-    """Anything from a clinician that alerts and patients don't take: their commands here, a
-    short help for anything else, and nothing of the mother's flow."""
+    """Anything from a clinician that alerts, patients and digest_time don't take: their commands
+    here, the zone /digest asked for, a short help for anything else, nothing of the mother's."""
     if update.edited_message is not None:
         return  # an edit changes nothing here
     services = context.services
@@ -261,6 +262,9 @@ async def _command(
     if command in ("start", "help"):
         key = "clinician.welcome_back" if command == "start" else "clinician.help"
         return [Reply(t(locale, key, name=clinician.name, help=t(locale, "clinician.help")))]
+    typed = update.message.text if update.message else None
+    if not command and typed and awaiting_zone(clinician, services.clock.now()):
+        return [answer_zone(services, clinician, typed)]  # the zone /digest or /timezone asked
     key = "clinician.unknown_command" if command else "clinician.text_help"
     return [Reply(t(locale, key))]
 
@@ -296,4 +300,5 @@ async def _press(
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     from companion.bot import alerts, patients  # here, not above: they may import this module
 
-    return [ClinicianRouter([*alerts.handlers(), *patients.handlers()])]
+    handed_on = [*alerts.handlers(), *patients.handlers(), *digest_time.handlers()]
+    return [ClinicianRouter(handed_on)]

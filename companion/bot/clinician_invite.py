@@ -67,7 +67,7 @@ async def invite_patient(
     write_sealed(invite, "label_sealed", services.vault, label or None)
     session.add(invite)
     audit(session, "patient_invite_created", now, clinician_id=clinician.id)
-    until = expires.astimezone(tzinfo_for(clinician.timezone)).date()
+    until = expires.astimezone(tzinfo_for(clinician.zone)).date()
     link = f"https://t.me/{services.settings.bot_username}?start={PATIENT_PREFIX}{code}"
     date = format_date(content, locale, until)
     replies = [Reply(content.text(locale, "clinician.invite", date=date, link=link, code=code))]

@@ -150,7 +150,7 @@ async def choose_outcome(update: Update, context: Ctx) -> None:
             services,
             locale,
             "picked",
-            time=clock_time(now, clinician.timezone),
+            time=clock_time(now, clinician.zone),
             outcome=outcome_words,
         )
         await _tell_others(services, session, flag, mother, clinician, outcome)

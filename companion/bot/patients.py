@@ -1,4 +1,4 @@
-"""/patients, /summary and /digest: what a clinician sees of the mothers sharing with her now.
+"""/patients and /summary: what a clinician sees of the mothers sharing with her now.
 
 Only active clinicians get answers (anyone else gets the unknown-command reply), and only shares in
 force are shown: a mother who revoked is gone at once. Buttons carry the share's opaque id and are
@@ -30,9 +30,11 @@ from companion.bot.patient_facts import (
 from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
 from companion.clinician_charts import SummaryLabels, summary_chart
+from companion.content import Content
 from companion.core.clinician_summary import (
     SUMMARY_DAYS,
     TREND_DAYS,
+    PatientFacts,
     PatientRow,
     TableRow,
     by_concern,
@@ -40,10 +42,7 @@ from companion.core.clinician_summary import (
     patient_row,
     table_rows,
 )
-from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
-from companion.core.schedule import next_checkin_at
 from companion.core.trends import last_days
-from companion.delivery.digests import clinician_zone
 from companion.store.clinician_models import Clinician, Share
 from companion.store.clinicians import (
     audit,
@@ -221,11 +220,13 @@ async def summary_view(
     mother: Mother,
     *,
     closing: bool = False,
+    notes: bool = True,
 ) -> list[Reply]:
     """Her chart (mood and questionnaire totals, 90 days), then her block and a plain table,
-    then her notes if she chose to share them, then her open flags (with `closing`, each with
-    its Close flag button). The one full view of a mother a clinician gets (/summary, a name in
-    /patients, See summary), and the preview she agrees to before sharing."""
+    then her notes if she chose to share them (and `notes`), then her open flags (with
+    `closing`, each with its Close flag button). The one full view of a mother a clinician gets
+    (/summary, a name in /patients, See summary), and the preview she agrees to before sharing
+    (which shows her notes apart, under its consent message: note_lines)."""
     content = services.content
     [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
     row = patient_row(facts, silent_days=services.settings.silent_days)
@@ -250,16 +251,28 @@ async def summary_view(
         lines.append(say(content, locale, "summary.nothing", name=facts.name))
     if any(score.needs_caveat for score in facts.scores):
         lines += ["", say(content, locale, "caveat")]
-    if facts.notes:
-        lines += ["", say(content, locale, "summary.notes")]
-        first = facts.today - timedelta(days=SUMMARY_DAYS - 1)
-        for day, note in facts.notes:
-            if day >= first:
-                lines.append(
-                    say(content, locale, "summary.note", date=when(content, locale, day), text=note)
-                )
+    if notes and facts.notes:
+        lines += ["", *_note_lines(content, locale, facts)]
     replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
     return replies + await summary_flags(services, session, locale, share, mother, closing)
+
+
+async def note_lines(
+    services: Services, session: AsyncSession, locale: str, share: Share, mother: Mother
+) -> list[str]:
+    """Her notes as summary_view lists them for this share (a heading, then one line each), or
+    nothing when she has none in its 90 days or the share leaves them out."""
+    [facts] = await gather(services, session, [(share, mother)], locale=locale, days=SUMMARY_DAYS)
+    return _note_lines(services.content, locale, facts) if facts.notes else []
+
+
+def _note_lines(content: Content, locale: str, facts: PatientFacts) -> list[str]:
+    first = facts.today - timedelta(days=SUMMARY_DAYS - 1)
+    return [say(content, locale, "summary.notes")] + [
+        say(content, locale, "summary.note", date=when(content, locale, day), text=note)
+        for day, note in facts.notes
+        if day >= first
+    ]
 
 
 def _table_line(services: Services, locale: str, row: TableRow) -> str:
@@ -283,54 +296,9 @@ def _table_line(services: Services, locale: str, row: TableRow) -> str:
     )
 
 
-async def set_digest_time(update: Update, context: Ctx) -> None:
-    """/digest HH:MM: when her daily summary comes (her local time); /digest alone says when."""
-    services = context.services
-    user, chat = sender(update)
-    typed = " ".join(context.args or []).strip()
-    async with services.db.session() as session:
-        clinician = await clinician_by_user(session, user.id)
-        if clinician is not None:
-            reply = _digest_time_reply(services, clinician, typed)
-            await send(context, chat.id, [reply], session=session)
-    if clinician is None:
-        await answer_unknown_command(update, context)
-
-
-def _digest_time_reply(services: Services, clinician: Clinician, typed: str) -> Reply:
-    content, locale = services.content, clinician_locale(services.content, clinician)
-    zone_key = f"names.zone.{clinician.timezone}"
-    zone = content.text(locale, zone_key) if content.has(locale, zone_key) else clinician.timezone
-    if not typed:
-        return Reply(
-            say(content, locale, "digest_time.current", time=clinician.digest_time, zone=zone)
-        )
-    parsed = parse_clock_time(typed, content.words(locale).time)
-    if parsed is TimeProblem.OUT_OF_RANGE:
-        return Reply(say(content, locale, "digest_time.out_of_range"))
-    if not isinstance(parsed, ClockTime):
-        return Reply(say(content, locale, "digest_time.not_a_time"))
-    now = services.clock.now()
-    clinician.digest_time = str(parsed)
-    local_zone = clinician_zone(clinician)
-    due = next_checkin_at(now, local_zone, parsed)
-    clinician.next_digest_at = due
-    today = now.astimezone(local_zone).date()
-    day_key = (
-        "common.when_today"
-        if due.astimezone(local_zone).date() == today
-        else "common.when_tomorrow"
-    )
-    next_when = content.text(locale, day_key, time=str(parsed))
-    return Reply(
-        say(content, locale, "digest_time.saved", time=str(parsed), zone=zone, when=next_when)
-    )
-
-
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
     return [
         CommandHandler("patients", list_patients),
         CommandHandler("summary", show_summary),
-        CommandHandler("digest", set_digest_time),
         CallbackQueryHandler(press_summary, pattern="^" + re.escape(SUMMARY) + r"\|[^|]{1,60}$"),
     ]

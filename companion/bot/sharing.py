@@ -27,33 +27,27 @@ from companion.bot.clinician_invite import PATIENT_PREFIX
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import suggest_locale
-from companion.bot.patient_facts import clinician_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.bot.sharing_answer import (
-    AGREE,
-    DECLINE,
-    SHARING_CONSENT_VERSION,
     bad_code,
     refuse,
 )
-from companion.store.clinician_models import Clinician, Share, ShareDraft
-from companion.store.clinicians import write_display_name
-from companion.store.models import Mother, MotherStatus, new_id
+from companion.bot.sharing_preview import TICK, TICKS, preview_draft, show_choices
+from companion.store.clinician_models import ShareDraft
+from companion.store.models import Mother, MotherStatus
 from companion.store.sharing import (
     draft_of,
     invite_by_code,
     invite_of_draft,
     open_draft,
     own_draft,
-    read_draft_name,
     sharing_with,
     write_draft_name,
 )
 
 NAME_LIMIT = 40
-NAME, TICK = "shn", "sht"  # then |<draft id>
-TICKS = ("include_notes", "weekly_summary")  # sht|<draft id>|<n>: the n-th of these
+NAME = "shn"  # shn|<draft id>|<f or i>
 
 
 # --- opening an invitation --------------------------------------------------------------------
@@ -168,19 +162,8 @@ async def _preview_named(
     return await preview_draft(services, session, mother, draft)
 
 
-async def preview_draft(
-    services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft
-) -> list[Reply]:
-    """The preview as her draft now stands, if its invitation is still in force."""
-    found = await invite_of_draft(session, draft, services.clock.now())
-    if found is None:
-        await session.delete(draft)
-        return [bad_code(services, mother)]
-    return await _preview(services, session, mother, draft, found[1])
-
-
 async def toggle_option(update: Update, context: Ctx) -> None:
-    """ "Also share my notes" or "Also a weekly summary": on or off, and the preview again."""
+    """ "Also share my notes" or "Also a weekly summary": on or off, on the one consent message."""
     query, data, user, chat = pressed(update)
     _, draft_id, which = [*data.split("|", 2), "", ""][:3]
     option = TICKS[int(which)] if which in ("0", "1") else None
@@ -194,42 +177,8 @@ async def toggle_option(update: Update, context: Ctx) -> None:
             await refuse(query, services, mother)
             return
         setattr(draft, option, not getattr(draft, option))
-        preview = await _preview(services, session, mother, draft, found[1])
-        await send(context, chat.id, preview, session=session)
+        await show_choices(context, session, query, mother, draft, chat.id)
     await query.answer()
-    await mark_answered(update, None)
-
-
-async def _preview(
-    services: Services,
-    session: AsyncSession,
-    mother: Mother,
-    draft: ShareDraft,
-    clinician: Clinician,
-) -> list[Reply]:
-    """Exactly what the clinician would see if she agreed now (the same view, chart and all, in
-    the clinician's language), then her choices as buttons."""
-    share = Share(  # never added to the session: only the view reads it
-        id=new_id(),
-        mother_id=mother.id,
-        clinician_id=clinician.id,
-        include_notes=draft.include_notes,
-    )
-    write_display_name(share, services.vault, read_draft_name(draft, services.vault) or "")
-    from companion.bot.patients import summary_view  # here: patients imports the clinician module
-
-    locale = clinician_locale(services.content, clinician)
-    view = await summary_view(services, session, locale, share, mother)
-    t, locale, version = services.content.text, mother.locale, SHARING_CONSENT_VERSION
-    text = t(locale, "sharing.preview", clinician=clinician.name, version=version)
-    ticks = []
-    for n, option in enumerate(TICKS):
-        label = t(locale, f"sharing.button.{option}_{'on' if getattr(draft, option) else 'off'}")
-        ticks.append([Button(label, f"{TICK}|{draft.id}|{n}")])
-    reach = sharing_contact.reach_rows(services.content, locale, draft)
-    agree = Button(t(locale, "sharing.button.agree"), f"{AGREE}|{draft.id}")
-    decline = Button(t(locale, "sharing.button.decline"), f"{DECLINE}|{draft.id}")
-    return [*view, Reply(text, [*ticks, *reach, [agree, decline]], protect=True)]
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

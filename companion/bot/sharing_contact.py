@@ -65,7 +65,7 @@ async def _clinician_of(session: AsyncSession, draft: ShareDraft) -> Clinician |
 async def _preview_again(
     services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft
 ) -> list[Reply]:
-    from companion.bot.sharing import preview_draft  # here: sharing imports this module
+    from companion.bot.sharing_preview import preview_draft  # here: it imports this module
 
     return await preview_draft(services, session, mother, draft)
 
@@ -111,7 +111,7 @@ async def skip_phone(update: Update, context: Ctx) -> None:
 
 
 async def change_on_preview(update: Update, context: Ctx) -> None:
-    """Remove her number, or Yes or No to direct messages: changed, and the preview again."""
+    """Remove her number, or Yes or No to direct messages: changed on the one consent message."""
     query, data, user, chat = pressed(update)
     kind, draft_id, choice = [*data.split("|", 2), "", ""][:3]
     services = context.services
@@ -125,10 +125,10 @@ async def change_on_preview(update: Update, context: Ctx) -> None:
             draft.contact_sealed = None
         else:
             draft.direct_ok = choice == "y"
-        replies = await _preview_again(services, session, mother, draft)
-        await send(context, chat.id, replies, session=session)
+        from companion.bot.sharing_preview import show_choices  # here: it imports this module
+
+        await show_choices(context, session, query, mother, draft, chat.id)
     await query.answer()
-    await mark_answered(update, None)
 
 
 async def receive_contact(update: Update, context: Ctx) -> None:

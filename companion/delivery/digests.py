@@ -47,7 +47,7 @@ FIRST_LOOKBACK = timedelta(days=7)  # a first digest's "new results": those of t
 
 def clinician_zone(clinician: Clinician) -> tzinfo:
     try:
-        return tzinfo_for(clinician.timezone)
+        return tzinfo_for(clinician.zone)
     except (ValueError, ZoneInfoNotFoundError):
         return UTC  # damage, logged when her schedule stopped; her digest still reads
 
@@ -56,7 +56,7 @@ def next_digest_at(clinician: Clinician, now: datetime) -> datetime | None:
     """The first time after `now` her clock shows her digest time (DST as for check-ins);
     None if her zone or time is unreadable."""
     try:
-        zone = tzinfo_for(clinician.timezone)
+        zone = tzinfo_for(clinician.zone)
         chosen = ClockTime.parse_stored(clinician.digest_time)
     except (ValueError, ZoneInfoNotFoundError):
         return None

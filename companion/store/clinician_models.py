@@ -33,11 +33,18 @@ class Clinician(Base):
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Her IANA zone or "UTC+05:30"; None until she says (her digest keeps UTC meanwhile).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")  # her local "HH:MM"
+    zone_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # her zone, asked for
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def zone(self) -> str:
+        """Her zone's stored name, UTC until she chooses one."""
+        return self.timezone or "UTC"
 
     def row_key(self) -> str:
         return self.id

@@ -25,6 +25,19 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+async def invite_clinician(
+    session: AsyncSession, name: str, now: datetime
+) -> tuple[Clinician, str]:
+    """The operator's invitation for one clinician: the account waiting for it, and the one-time
+    code for its link (only its hash is stored)."""
+    code = new_code()
+    clinician = Clinician(name=name, invite_hash=code_hash(code), created_at=now)
+    session.add(clinician)
+    await session.flush()
+    audit(session, "clinician_invited", now, clinician_id=clinician.id)
+    return clinician, code
+
+
 async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
     """The active clinician with this Telegram account, if any."""
     return await session.scalar(
