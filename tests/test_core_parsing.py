@@ -20,6 +20,7 @@ from companion.core.clock_time import ClockTime, TimeProblem, parse_clock_time
 from companion.core.zones import (
     country_from_text,
     country_names,
+    distinct_zones_for_country,
     is_valid_zone,
     parse_zone,
     tzinfo_for,
@@ -500,6 +501,18 @@ def test_country_names_and_zones_come_from_tzdata() -> None:
     assert "Europe/London" in zones_for_country("gb")
     assert "America/New_York" in zones_for_country("US")
     assert zones_for_country("XX") == []
+    # Buttons: Busingen keeps Berlin's clock all year, so Germany offers one zone (issue 17).
+    assert zones_for_country("DE") == ["Europe/Berlin", "Europe/Busingen"]
+    assert distinct_zones_for_country("DE") == ["Europe/Berlin"]
+    assert distinct_zones_for_country("AU") == [
+        "Australia/Lord_Howe",
+        "Australia/Hobart",
+        "Australia/Broken_Hill",
+        "Australia/Brisbane",
+        "Australia/Darwin",
+        "Australia/Perth",
+        "Australia/Eucla",
+    ]
     for code in ["US", "GB", "CA", "AU", "IE", "DE", "IN"]:
         assert zones_for_country(code), code
         assert all(is_valid_zone(zone) for zone in zones_for_country(code))

@@ -293,7 +293,8 @@ async def test_a_typed_country_without_curated_zones_offers_its_tzdata_zones(
     await reach(mother, "country")
     replies = await mother.say("Germany")
     assert replies[1].text == t(services, "onboarding.timezone.prompt")
-    assert replies[1].button_labels == ["Berlin", "Busingen", "Somewhere else"]
+    # Busingen keeps Berlin's clock all year: one button, not two (issue 17)
+    assert replies[1].button_labels == ["Berlin", "Somewhere else"]
     replies = await mother.tap("Berlin")
     assert replies[0].text == t(
         services, "onboarding.timezone.saved", zone="Berlin", local_time="13:00"
@@ -330,10 +331,12 @@ async def test_another_country_asks_her_to_type_it(mother: ChatDriver, services:
     # Brazil has many zones and no curated list: she types a city, an offset, or shares location.
     assert texts(replies) == [
         t(services, "onboarding.country.saved", country="Brazil"),
-        t(services, "onboarding.timezone.location_hint"),
-        t(services, "onboarding.timezone.prompt_type"),
+        # the question first, then the location button (issue 17)
+        "Which time zone are you in? Type your nearest big city (for example: Berlin) or your UTC "
+        "offset (for example: UTC+1), or share your location.",
+        "Or share your location: I use it once to find your time zone and don't keep it.",
     ]
-    assert replies[1].keyboard == [[{"text": "📍 Share my location", "request_location": True}]]
+    assert replies[2].keyboard == [[{"text": "📍 Share my location", "request_location": True}]]
     assert all(reply.buttons == [] for reply in replies)
     stored = await load_mother(services)
     assert stored is not None

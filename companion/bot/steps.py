@@ -24,6 +24,7 @@ from companion.core.typed_words import TypedWords
 from companion.core.zones import (
     country_from_text,
     country_names,
+    distinct_zones_for_country,
     is_valid_zone,
     parse_zone,
     tzinfo_for,
@@ -143,8 +144,12 @@ def zone_choices(services: Services, country: str | None) -> list[str]:
     curated = services.content.resources_for(country).timezones
     if curated:
         return list(curated)
+    # A country with few zones gets them as buttons, leaving out a zone that keeps another's
+    # clock all year (Germany's Busingen); one with many (Brazil) is typed or located instead.
     from_tzdata = zones_for_country(country) if country else []
-    return from_tzdata if 0 < len(from_tzdata) <= MAX_ZONE_BUTTONS else []
+    if not 0 < len(from_tzdata) <= MAX_ZONE_BUTTONS:
+        return []
+    return distinct_zones_for_country(country or "")
 
 
 def prompt_timezone(turn: Turn) -> list[Reply]:
@@ -154,7 +159,7 @@ def prompt_timezone(turn: Turn) -> list[Reply]:
         ask_location=turn.t("onboarding.timezone.button.share_location"),
     )
     if not choices:
-        return [location, Reply(turn.t("onboarding.timezone.prompt_type"))]
+        return [Reply(turn.t("onboarding.timezone.prompt_type")), location]  # the question first
     buttons = [
         turn.button("timezone", zone_label(turn.services.content, turn.mother.locale, zone), zone)
         for zone in choices

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -43,6 +43,23 @@ def _zones_by_country() -> dict[str, list[str]]:
 
 def zones_for_country(code: str) -> list[str]:
     return list(_zones_by_country().get(code.upper(), []))
+
+
+def distinct_zones_for_country(code: str) -> list[str]:
+    """Her country's zones that keep different clocks, in tzdata's order: a zone with the same
+    UTC offsets all year as one before it is left out (Germany's Busingen keeps Berlin's), and so
+    is a research station's (Antarctica/...) outside Antarctica itself."""
+    kept: dict[tuple[timedelta | None, ...], str] = {}
+    for name in _zones_by_country().get(code.upper(), []):
+        if name.startswith("Antarctica/") and code.upper() != "AQ":
+            continue
+        kept.setdefault(_offsets(name), name)
+    return list(kept.values())
+
+
+def _offsets(name: str) -> tuple[timedelta | None, ...]:
+    zone = ZoneInfo(name)
+    return tuple(datetime(2026, month, 15, 12, tzinfo=zone).utcoffset() for month in (1, 4, 7, 10))
 
 
 @cache
