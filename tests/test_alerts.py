@@ -730,3 +730,16 @@ async def test_a_digest_names_every_waiting_alert_and_repeats_the_oldest_five_wi
     assert all(m.button_labels == [ACKNOWLEDGE] for m in buttons)
     oldest_five = [alert.id for alert in await alerts(services)][:5]
     assert [m.buttons[0][0]["callback_data"] for m in buttons] == [f"ack|{i}" for i in oldest_five]
+
+
+async def test_an_alert_from_her_answer_to_the_follow_up_says_where_once(
+    world: World, services: Services, clock: ManualClock
+) -> None:
+    """Issue 17 (10): not '... to the safety follow-up (her answer to the safety follow-up)'."""
+    await world.a.say("I want to kill myself")
+    world.rivera.new_messages()
+    clock.advance(timedelta(minutes=91))
+    await tick(services)
+    await world.a.tap("I'm not safe")
+    [alert] = [m for m in world.rivera.new_messages() if m.text.startswith("🚨 EMERGENCY")]
+    assert alert.text.splitlines()[1] == 'Reason: answered "I\'m not safe" to the safety follow-up'

@@ -219,3 +219,23 @@ async def test_intent_or_thoughts_of_suicide_keep_their_own_replies(
     [reply] = await mother.say(typed)
     assert not reply.text.startswith(BABY_THOUGHTS_UK)
     assert reply.text.startswith(("I'm worried about your safety", "Thank you for telling me."))
+
+
+async def test_you_misunderstood_me_after_a_questionnaire_answer_speaks_of_the_answer(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    """Issue 17 (10): not "the message could have been about safety" when there was none."""
+    await prompted(mother, services, clock)
+    await mother.tap("🙂")
+    await skip_to_the_end(mother)
+    await mother.tap("Start")
+    for _ in range(8):
+        await mother.tap("Not at all")
+    await mother.tap("Several days")  # PHQ-9 item 9
+    clock.set(at(21, 10, 31))  # the follow-up comes 90 minutes after the crisis reply
+    await tick_and_read(services, mother)  # "are you safe now?"
+    replies = await mother.tap("You misunderstood me")
+    assert replies[0].text.startswith(
+        "Thank you for telling me, and I'm sorry if I got it wrong. I've noted what you said. "
+        "Because that questionnaire answer was about safety, I keep a private note of it."
+    )

@@ -100,6 +100,10 @@ def typed_reasons(services: Services, locale: str, reasons: Sequence[str]) -> st
     return content.text(locale, "alerts.reason.joiner").join(phrases)
 
 
+# Sources whose reasons already say where they came from ("answered ... to the safety follow-up").
+ANSWERS = frozenset({"followup", "clarify"})
+
+
 def reason_text(services: Services, locale: str, facts: Facts) -> str:
     """The flag's reasons and where they came from, in clinical words (a code with no words yet
     is shown as the code: never her text)."""
@@ -112,8 +116,8 @@ def reason_text(services: Services, locale: str, facts: Facts) -> str:
         else:
             phrases.append(typed_reasons(services, locale, [reason]))
     what = content.text(locale, "alerts.reason.joiner").join(phrases)
-    if not content.has(locale, f"alerts.source.{facts.source}"):
-        return what  # a questionnaire: its item says where
+    if facts.source in ANSWERS or not content.has(locale, f"alerts.source.{facts.source}"):
+        return what  # her answer to a question, or a questionnaire's item, says where itself
     where = content.text(locale, f"alerts.source.{facts.source}")
     return content.text(locale, "alerts.reason.with_source", what=what, where=where)
 

@@ -71,7 +71,10 @@ async def take_answer(
         response = await respond_to_risk(services, session, mother, mother.locale, risk)
         return Answered(response.replies, response.lane) if response else Answered([], Lane.REPLY)
     crisis, _ = lines_for(services, mother.locale, mother.country)
-    calm = Reply(services.content.text(mother.locale, CALM[answer], crisis=crisis))
+    key = CALM[answer]
+    if answer == "misread" and flag.source in services.content.instruments.get(mother.locale, {}):
+        key = "crisis.followup.misread_answer"  # a questionnaire answer, not a message
+    calm = Reply(services.content.text(mother.locale, key, crisis=crisis))
     held = await resume(services, session, mother, flag) if question == CLARIFY else []
     return Answered([calm, *held], Lane.REPLY)
 
