@@ -121,8 +121,8 @@ def _only_benign_means(text: _Text) -> bool:
     """A plain reason ("took paracetamol for my headache", "is ibuprofen ok while
     breastfeeding?"): every means word sits in a sentence that gives a plain reason for it (only
     used when means words are all the message has). Never with an amount ("all", "20"), a word of
-    lethality or "would it take": those ask how much would harm her."""
-    if text.any_of(("quantity_words", "lethality_cues")) or any(
+    lethality, gathering ("saving my") or "would it take": those ask how much would harm her."""
+    if text.any_of(("quantity_words", "lethality_cues", "gathering_cues")) or any(
         _count_at(text, index) for index in range(len(text.words))
     ):
         return False
