@@ -424,6 +424,8 @@ OTHERS = [
     "reading a book where the main character is suicidal",
     "There was something on the news about a mum who hurt her baby",
     "a mum in my group said she has thoughts of hurting her baby",
+    "just saw a tiktok about intrusive thoughts in new mums, so interesting",
+    "podcast today said suicide is one of the leading causes of death in the year after birth",
 ]
 
 
@@ -440,6 +442,8 @@ HER_OWN = [
     "my sister killed herself and I feel the same",
     "watched a documentary about suicide and now I want to die",
     "my friend said I'd be better off dead",
+    "i scroll tiktok all night because i want to die",
+    "tiktok made me realise i want to kill myself",
 ]
 
 
