@@ -122,9 +122,9 @@ def _only_benign_means(text: _Text) -> bool:
     breastfeeding?"): every means word sits in a sentence that gives a plain reason for it (only
     used when means words are all the message has). Never with an amount ("all", "20"), a word of
     lethality, gathering ("saving my") or "would it take": those ask how much would harm her."""
-    if text.any_of(("quantity_words", "lethality_cues", "gathering_cues")) or any(
-        _count_at(text, index) for index in range(len(text.words))
-    ):
+    if text.any_of(
+        ("quantity_words", "lethality_cues", "gathering_cues", "means_possession")
+    ) or any(_count_at(text, index) for index in range(len(text.words))):
         return False
     if "would it take" in " ".join(text.words) or "it would take" in " ".join(text.words):
         return False
