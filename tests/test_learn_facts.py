@@ -32,18 +32,18 @@ IN_TEXT = {
     ("es", "zuranolone"): [
         "Está aprobada en EE. UU. (desde 2023) y en el Reino Unido y la Unión Europea "
         "(desde 2025).",
-        "En la Unión Europea no debe usarse en el embarazo y no se recomienda durante la "
+        "En la UE no debe usarse en el embarazo y no se recomienda durante la "
         "lactancia. En EE. UU. hay pocos datos sobre la lactancia.",
     ],
     ("en", "ketamine_research"): [
         "364 mothers who already had depressive symptoms in pregnancy. They got one dose of "
         "esketamine through a drip (IV).",
-        "Other trials found no benefit, one after 6 months.",
+        "Other trials found no benefit, one of them after 6 months of follow-up.",
     ],
     ("es", "ketamine_research"): [
         "364 madres que ya tenían síntomas de depresión en el embarazo. Recibieron una dosis de "
         "esketamina por la vena.",
-        "Otros ensayos no encontraron beneficio, uno de ellos a los 6 meses.",
+        "Otros ensayos no encontraron beneficio, uno de ellos con 6 meses de seguimiento.",
     ],
     ("en", "ppd_what"): [
         "As many as 1 in 7 women have depression in pregnancy or after the birth.",
@@ -61,8 +61,8 @@ IN_TEXT = {
         "The thoughts were most intense in the first 6 to 8 weeks, and most faded by 6 months."
     ],
     ("es", "intrusive_thoughts"): [
-        "Estos pensamientos fueron más intensos en las primeras 6 a 8 semanas, y la mayoría se "
-        "fue a los 6 meses."
+        "Estos pensamientos fueron más intensos en las primeras 6 a 8 semanas, y la mayoría "
+        "desapareció hacia los 6 meses."
     ],
     ("en", "sleep_help"): [
         "More sleep and practical help may ease things, but they do not replace treatment.",
