@@ -10,12 +10,16 @@ GB_LINES = "\n".join(
         "🚨 Emergency: call 999",
         "☎️ Samaritans (crisis line): call 116 123 (24/7, free). "
         "Someone to listen, whatever you are going through.",
-        "☎️ NHS 111 (England) (crisis line): call 111, then option 2 for mental health (24/7). "
+        "☎️ NHS 111 (England) (crisis line): call 111, then choose the mental health option "
+        "(24/7). "
         "Urgent mental health help in England.",
         "☎️ Shout (crisis line): text SHOUT to 85258 (24/7). Talk by text with a trained volunteer.",
         "🤝 PANDAS Foundation helpline (support line, not an emergency service): "
         "call 0808 1961 776 (not 24/7: see pandasfoundation.org.uk). "
         "Peer support for parents with perinatal mental illness. Not an emergency service.",
+        "🤝 PANDAS Foundation text service (support line, not an emergency service): "
+        "text PANDAS to 85258 (24/7). "
+        "Support by text for parents with perinatal mental illness. Not an emergency service.",
     ]
 )
 # No country known: the local emergency number and a helpline directory.

@@ -197,8 +197,10 @@ def test_crisis_line_fields_are_in_her_language(content: Content) -> None:
     assert "llama al 988; mensaje de texto: 988 (24/7)" in spanish_us  # numbers: one string
     english_gb = crisis_block(content, "en", content.resources_for("GB"))
     spanish_gb = crisis_block(content, "es", content.resources_for("GB"))
-    assert "call 111, then option 2 for mental health (24/7)" in english_gb
-    assert "llama al 111 y marca la opción 2 para salud mental (24/7)" in spanish_gb
+    assert "call 111, then choose the mental health option (24/7)" in english_gb
+    assert "llama al 111 y elige la opción de salud mental (24/7)" in spanish_gb
+    assert "option 2" not in english_gb  # option 2 only in many areas (issue 22)
+    assert "mensaje de texto: envía PANDAS al 85258 (24/7)" in spanish_gb
     assert "call 116 123 (24/7, free)" in english_gb
     assert "llama al 116 123 (24/7, gratis)" in spanish_gb
     assert "envía SHOUT al 85258" in spanish_gb

@@ -328,6 +328,23 @@ def test_brief_items_are_the_full_tools_first_two(
     assert shipped[brief].recall == shipped[full].recall
 
 
+PHQ_STEM = (
+    "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+)
+GAD_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [("phq9", PHQ_STEM), ("phq2", PHQ_STEM), ("gad7", GAD_STEM), ("gad2", GAD_STEM)],
+)
+def test_each_stem_is_its_official_wording(
+    shipped: dict[str, Instrument], name: str, stem: str
+) -> None:
+    """The GAD-7's official stem has no "any of", unlike the PHQ-9's (issue 22)."""
+    assert shipped[name].stem == stem
+
+
 def test_no_epds_text_is_shipped() -> None:
     assert not list(messages_dir().rglob("epds*"))
 

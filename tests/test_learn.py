@@ -88,9 +88,24 @@ FORBIDDEN_CLAIMS = [
         "ketamine or esketamine as approved for PPD",
         pattern=r"\b(approved|aprob(ad[ao]s?|ó|aron)|autoriz(ad[ao]s?|ó|aron))\b",
         mention=r"\b(es)?ketamin[ae]\b|\bspravato\b",
-        unless=r"\bnot approved\b|\bapproved only\b"
-        r"|\bno (está|están|ha sido|han sido|fue|fueron) (aprobad|autorizad)"
-        r"|\b(aprobad|autorizad)[ao]s? solo para\b",
+        unless=r"\bnot approved\b|\bno (está|están|ha sido|han sido|fue|fueron) (aprobad|autorizad)"
+        r"|\bfor (hard-to-treat|treatment-resistant) depression\b"
+        r"|\bpara la depresión (difícil de tratar|resistente al tratamiento)\b",
+    ),
+    Claim(
+        "ketamine or esketamine as approved for PPD in a sentence naming other approvals",
+        pattern=r"\b(approved|aprobad[ao]s?|autorizad[ao]s?)\b[^.;:]*\b(PPD|postpartum|DPP|posparto)\b",
+        mention=r"\b(es)?ketamin[ae]\b|\bspravato\b",
+        unless=r"\bnot (approved )?for (PPD|postpartum)|\bno (está|están) (aprobad|autorizad)"
+        r"|\bno (aprobad[ao]s? )?para la (DPP|depresión posparto)",
+    ),
+    Claim(
+        "esketamine approved only for treatment-resistant depression (since 2020 also for "
+        "depression with acute suicidal thoughts)",
+        r"\b(approved|cleared) only for\b|\bonly (approved|cleared) for\b"
+        r"|\b(aprobad|autorizad)[ao]s? (solo|solamente|únicamente) para\b"
+        r"|\b(solo|solamente|únicamente) (está|fue) (aprobad|autorizad)[ao]s? para\b",
+        mention=r"\b(es)?ketamin[ae]\b|\bspravato\b",
     ),
     Claim(
         "a cure",
@@ -158,16 +173,19 @@ def test_every_snippet_fits_its_limits_and_names_a_source_and_review_date(
         assert content.has(locale, label), (locale, label)
 
 
-DATED_SOURCE = re.compile(r"\b(19|20)\d\d\b|year not verified|año no verificado", re.IGNORECASE)
+DATED_SOURCE = re.compile(r"\b(19|20)\d\d\b")
+UNVERIFIED_YEAR = re.compile(r"year not verified|año no verificado", re.IGNORECASE)
 INTERNAL_SHEET = re.compile(r"companion.s clinical fact sheet|ficha clínica de companion", re.I)
 
 
 def source_problems(source: str) -> list[str]:
+    """A source shown to a mother names a year, and one that was checked (issue 22)."""
     found = [] if DATED_SOURCE.search(source) else ["no year"]
+    found += ["a year not verified"] if UNVERIFIED_YEAR.search(source) else []
     return found + (["cites the internal fact sheet"] if INTERNAL_SHEET.search(source) else [])
 
 
-def test_every_source_has_a_year_and_none_cites_the_internal_fact_sheet(content: Content) -> None:
+def test_every_source_has_a_checked_year_and_none_cites_the_fact_sheet(content: Content) -> None:
     snippets = every_snippet(content)
     assert {locale for locale, _ in snippets} == set(SHIPPED_LOCALES)
     found = {
@@ -181,6 +199,8 @@ def test_every_source_has_a_year_and_none_cites_the_internal_fact_sheet(content:
     [
         ("ACOG; LactMed", "no year"),
         ("Cohort study of 763 new mothers", "no year"),
+        ("DSM-5 (2013); ACOG patient guidance (year not verified)", "a year not verified"),
+        ("NHS, página sobre la depresión posnatal (año no verificado)", "a year not verified"),
         ("companion's clinical fact sheet (2026)", "cites the internal fact sheet"),
         ("ficha clínica de companion (2026); CDC", "cites the internal fact sheet"),
     ],
@@ -210,6 +230,14 @@ def test_no_snippet_makes_a_forbidden_claim_in_any_locale(content: Content) -> N
         ("About 70% of mothers improved with TMS.", "a 70% figure"),
         ("TMS: 70 percent improved.", "a 70% figure"),
         ("Ketamine is approved for postpartum depression.", "ketamine or esketamine"),
+        (
+            "Esketamine nasal spray is approved only for treatment-resistant depression.",
+            "esketamine approved only for treatment-resistant",
+        ),
+        (
+            "Esketamine is approved for treatment-resistant depression and for PPD.",
+            "ketamine or esketamine as approved for PPD in a sentence",
+        ),
         ("There is a cure for PPD.", "a cure"),
         ("Most feel relief in 24-48 hours.", "relief promised"),
         ("You'll feel better within 3 days.", "relief promised"),
@@ -233,6 +261,10 @@ def test_the_claim_check_catches_the_seed_blogs_claims(seed_claim: str, name: st
         ("La ketamina está aprobada para la depresión posparto.", "ketamine or esketamine"),
         ("La FDA aprobó la esketamina para la DPP.", "ketamine or esketamine"),
         ("La esketamina está autorizada para la depresión posparto.", "ketamine or esketamine"),
+        (
+            "El aerosol nasal de esketamina está aprobado solo para la depresión resistente.",
+            "esketamine approved only for treatment-resistant",
+        ),
         ("Existe una cura para la depresión posparto.", "a cure"),
         ("Este tratamiento te curará.", "a cure"),
         ("La mayoría siente alivio en 24 a 48 horas.", "relief promised"),
@@ -255,7 +287,8 @@ def test_the_claim_check_catches_the_same_claims_in_spanish(bad: str, name: str)
     "balanced",
     [
         "La ketamina y la esketamina no están aprobadas para la depresión posparto.",
-        "El aerosol nasal de esketamina está aprobado solo para la depresión resistente.",
+        "El aerosol nasal de esketamina está aprobado para la depresión difícil de tratar.",
+        "No está aprobado para la depresión posparto como tal.",
         "Un medicamento anterior, la brexanolona, ya no es una opción: se retiró en 2025.",
         "La brexanolona ya no está disponible.",
         "Una sola dosis puede actuar en horas, pero el efecto a menudo se pierde en una semana.",
