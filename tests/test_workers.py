@@ -8,6 +8,7 @@ PostgreSQL's advisory locks and run when COMPANION_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -217,6 +218,18 @@ async def test_on_sqlite_the_one_process_always_leads(services: Services) -> Non
     assert leader.settled
 
 
+async def test_stopping_releases_the_leadership_at_info_not_as_a_loss(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ctrl-C or SIGTERM ends the sender, which resigns: on SQLite too, where it always led."""
+    caplog.set_level(logging.INFO, logger="companion")
+    leader = Leader(services.db)
+    assert await leader.leading()
+    await leader.resign()
+    assert not leader.leads
+    assert _leader_events(caplog) == [("INFO", "event=leader_released")]
+
+
 # --- leadership (PostgreSQL) -------------------------------------------------------------------
 
 
@@ -254,8 +267,9 @@ async def leaders(database_url: str) -> AsyncIterator[tuple[Leader, Leader]]:
 
 @needs_postgres
 async def test_one_worker_leads_and_another_takes_over_when_its_connection_dies(
-    leaders: tuple[Leader, Leader],
+    leaders: tuple[Leader, Leader], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="companion")
     first, other = leaders
     assert await first.leading()
     assert not await other.leading()
@@ -263,12 +277,26 @@ async def test_one_worker_leads_and_another_takes_over_when_its_connection_dies(
 
     await _cut_off(other.db)
     assert not await first.leading()  # it notices at its next check, and stops leading
+    assert _leader_events(caplog) == [
+        ("WARNING", "event=leader_connection_lost error=OperationalError"),
+        ("WARNING", "event=leader_lost"),
+    ]
     assert await other.leading()
     assert not await first.leading()
 
-    await other.resign()  # shutting down frees the lock at once
+    caplog.clear()
+    await other.resign()  # shutting down frees the lock at once, and is no loss
+    assert _leader_events(caplog) == [("INFO", "event=leader_released")]
     assert await first.leading()
     assert not await other.leading()  # resigned for good
+
+
+def _leader_events(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [
+        (record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name == "companion.delivery.leader" and "elected" not in record.getMessage()
+    ]
 
 
 # --- fan-outs over several workers (PostgreSQL) ------------------------------------------------

@@ -113,6 +113,8 @@ class Leader:
             await connection.execute(text(statement))
 
     async def _drop(self) -> None:
+        """Let the lock connection go; if we were leading, that is a loss (resign clears
+        `_leads` first, so a clean stop never reaches the warning)."""
         if self._leads:
             log.warning("event=leader_lost")
         self._leads = False
@@ -126,13 +128,16 @@ class Leader:
                 log.info("event=leader_close_failed error=%s", type(error).__name__)
 
     async def resign(self) -> None:
-        """Stop leading for good (shutting down): the lock is freed at once for another."""
+        """Stop leading for good (shutting down): the lock is freed at once for another. A
+        clean stop, not a loss: logged at INFO as leader_released (SQLite's one process too)."""
         self._resigned = True
         async with self._checking:
+            released = self._leads
             if self._leads and self._connection is not None:
                 # Freed now, not when the server gets round to the closed connection.
                 with contextlib.suppress(Exception):
                     await self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._leads = False
-                log.info("event=leader_resigned")
+            self._leads = False
             await self._drop()
+            if released:
+                log.info("event=leader_released")
