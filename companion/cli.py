@@ -61,7 +61,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     _configure_logging(settings)
     upgrade(settings.database_url)
     application = build_application(build_services(settings))
-    log.info("event=starting mode=webhook port=%d", settings.port)
+    log.info("event=starting mode=webhook host=%s port=%d", settings.host, settings.port)
     asyncio.run(webhook.serve_webhook(application))
     return 0
 

@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -104,9 +105,28 @@ async def worker(
     assert not application.running
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((host, port)) == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="127.0.0.2 is loopback on Linux")
+async def test_the_server_listens_on_companion_host_only(settings_values: dict[str, Any]) -> None:
+    """COMPANION_HOST=127.0.0.2: the server answers there, and not on 127.0.0.1."""
+    settings = load_settings({**settings_values, "host": "127.0.0.2"})
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=FakeTelegram())
+    port = free_port()
+    task = asyncio.create_task(serve_webhook(application, port=port))
+    try:
+        await until(lambda: task.done() or _answers(port, "127.0.0.2"))
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.2:{port}") as client:
+            assert (await client.get("/healthz")).json()["database"] == "ok"
+        assert not _answers(port, "127.0.0.1")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert not application.running
 
 
 def intros(telegram: FakeTelegram, chat_id: int = 1001) -> list[str]:
@@ -357,6 +377,10 @@ def test_webhook_settings_are_checked_without_echoing_them(
 def test_webhook_settings_defaults_and_a_local_http_url() -> None:
     settings = load_settings({})
     assert (settings.webhook_url, settings.webhook_secret, settings.port) == (None, None, 8080)
+    assert settings.host == "0.0.0.0"  # noqa: S104 - every interface, as a platform needs
+    assert load_settings({"host": " 127.0.0.1 "}).host == "127.0.0.1"
+    with pytest.raises(ConfigError, match=r"^COMPANION_HOST: expected an address"):
+        load_settings({"host": "0.0.0.0; rm"})
     local = load_settings({"webhook_url": "http://127.0.0.1:8081/tg", "port": "9000"})
     assert (local.webhook_path, local.port) == ("/tg", 9000)
     assert load_settings({"webhook_url": "https://bot.example.org"}).webhook_path == "/"
