@@ -126,18 +126,21 @@ def cmd_clinician(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from companion.cli_help import add_command
+
     parser = argparse.ArgumentParser(
         prog="companion",
         description="A Telegram companion for new mothers through the first year after birth.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = add_command(commands, "run", "run the bot (long polling); migrates the database first")
     run.set_defaults(handler=cmd_run)
 
-    webhook = commands.add_parser(
+    webhook = add_command(
+        commands,
         "webhook",
-        help="run the bot as a web server Telegram posts updates to (on $PORT); migrates first",
+        "run the bot as a web server Telegram posts updates to (on $PORT); migrates first",
     )
     webhook.add_argument(
         "--set",
@@ -146,8 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     webhook.set_defaults(handler=cmd_webhook)
 
-    demo = commands.add_parser(
-        "demo", help="talk to the real bot in this terminal, no Telegram token needed"
+    demo = add_command(
+        commands, "demo", "talk to the real bot in this terminal, no Telegram token needed"
     )
     demo.add_argument(
         "--database",
@@ -165,31 +168,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=cmd_demo)
 
-    database = commands.add_parser("db", help="database maintenance")
+    database = add_command(commands, "db", "database maintenance")
     database_commands = database.add_subparsers(
         dest="db_command", required=True, metavar="DB_COMMAND"
     )
-    database_commands.add_parser("upgrade", help="apply Alembic migrations up to the latest")
-    database_commands.add_parser("current", help="show the database's migration revision")
-    database_commands.add_parser(
-        "rotate-keys", help="re-encrypt every sealed value with the first (newest) key"
-    )
+    for name, summary in (
+        ("upgrade", "apply Alembic migrations up to the latest"),
+        ("current", "show the database's migration revision"),
+        ("rotate-keys", "re-encrypt every sealed value with the first (newest) key"),
+    ):
+        add_command(database_commands, name, summary, path=f"db {name}")
     database.set_defaults(handler=cmd_db)
 
-    keygen = commands.add_parser("keygen", help="print a new key for COMPANION_ENCRYPTION_KEYS")
+    keygen = add_command(commands, "keygen", "print a new key for COMPANION_ENCRYPTION_KEYS")
     keygen.set_defaults(handler=cmd_keygen)
 
     from companion.triage_cli import add_arguments
 
-    triage = commands.add_parser(
-        "triage", help="classify messages read from standard input (one per line) for risk"
+    triage = add_command(
+        commands, "triage", "classify messages read from standard input (one per line) for risk"
     )
     add_arguments(triage)
     triage.set_defaults(handler=cmd_triage)
 
     from companion.clinician_cli import add_arguments as add_clinician_arguments
 
-    clinician = commands.add_parser("clinician", help="invite, list or revoke clinician accounts")
+    clinician = add_command(commands, "clinician", "invite, list or revoke clinician accounts")
     add_clinician_arguments(clinician)
     clinician.set_defaults(handler=cmd_clinician)
     return parser
