@@ -89,15 +89,18 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("companion: database is at the latest revision")
         return 0
     if args.db_command == "current":
-        from alembic import command
+        from companion.store.schema_state import describe, schema_state
 
-        command.current(db.alembic_config(settings.database_url))
-        return 0
+        state = schema_state(settings.database_url)
+        print(describe(state))
+        return 0 if state.current is not None else 1
     if args.db_command == "rotate-keys":
         from companion.store.rotation import rotate_keys
+        from companion.store.schema_state import require_set_up
 
         if not settings.encryption_keys:
             raise ConfigError("COMPANION_ENCRYPTION_KEYS: not set")
+        require_set_up(settings.database_url)
         count = asyncio.run(rotate_keys(settings))
         print(f"companion: re-sealed {count} values with the newest key")
         return 0

@@ -22,6 +22,7 @@ from companion.config import Settings, load_settings
 from companion.store.clinician_models import Clinician, ClinicianStatus, Share
 from companion.store.clinicians import audit, invite_clinician
 from companion.store.db import Database
+from companion.store.schema_state import require_set_up
 
 NAME_LIMIT = 80  # the column's width
 
@@ -42,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    require_set_up(settings.database_url)  # a clear word, not "could not connect"
     action = {"invite": invite, "list": list_accounts, "revoke": revoke}[args.clinician_command]
     return asyncio.run(action(settings, args))
 
