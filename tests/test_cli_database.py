@@ -119,3 +119,19 @@ def test_commands_before_db_upgrade_say_to_run_it_not_could_not_connect(
     monkeypatch.setenv("DATABASE_URL", url)
     assert main(command) == 2
     assert capsys.readouterr().err == NOT_SET_UP + "\n"
+
+
+def test_a_database_behind_the_latest_revision_is_named_and_upgrading_is_asked(
+    here: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "sqlite:///older.db"
+    store_db.upgrade(normalise_database_url(url), "0001")
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["db", "current"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("companion: database is at revision 0001; the latest is ")
+    assert out.endswith(f". {UPGRADE}\n")
+    assert main(["clinician", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("companion: DATABASE_URL: the database is at revision 0001, not the ")
+    assert err.endswith(f"). {UPGRADE}\n")
