@@ -291,6 +291,34 @@ async def test_one_worker_leads_and_another_takes_over_when_its_connection_dies(
     assert not await other.leading()  # resigned for good
 
 
+@needs_postgres
+async def test_a_stop_that_lands_mid_check_releases_the_leadership_without_a_warning(
+    leaders: tuple[Leader, Leader], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ctrl-C or SIGTERM cancels the sender while it confirms its lock: SQLAlchemy invalidates
+    the lock's connection (the lock goes with it). That is a release, not a loss; and a later
+    check (the tick's, before the sender resigns) starts afresh instead of failing."""
+    caplog.set_level(logging.INFO, logger="companion")
+    first, other = leaders
+    assert await first.leading()
+    for ticks in range(1, 200):  # cancel a little later each time, until it lands mid-query
+        check = asyncio.create_task(first.leading())
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        check.cancel()
+        [outcome] = await asyncio.gather(check, return_exceptions=True)
+        if isinstance(outcome, asyncio.CancelledError):
+            break
+    else:
+        pytest.fail("no check was ever cancelled mid-way")
+    assert not first.leads
+    assert await other.leading()  # the lock was freed with the connection
+    assert not await first.leading()  # asks again on a new connection, and waits its turn
+    await first.resign()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert _leader_events(caplog).count(("INFO", "event=leader_released")) == 1
+
+
 def _leader_events(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
     return [
         (record.levelname, record.getMessage())
