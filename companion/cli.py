@@ -61,7 +61,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     _configure_logging(settings)
     upgrade(settings.database_url)
     application = build_application(build_services(settings))
-    log.info("event=starting mode=webhook port=%d", settings.port)
+    log.info("event=starting mode=webhook host=%s port=%d", settings.host, settings.port)
     asyncio.run(webhook.serve_webhook(application))
     return 0
 
@@ -89,15 +89,18 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("companion: database is at the latest revision")
         return 0
     if args.db_command == "current":
-        from alembic import command
+        from companion.store.schema_state import describe, schema_state
 
-        command.current(db.alembic_config(settings.database_url))
-        return 0
+        state = schema_state(settings.database_url)
+        print(describe(state))
+        return 0 if state.current is not None else 1
     if args.db_command == "rotate-keys":
         from companion.store.rotation import rotate_keys
+        from companion.store.schema_state import require_set_up
 
         if not settings.encryption_keys:
             raise ConfigError("COMPANION_ENCRYPTION_KEYS: not set")
+        require_set_up(settings.database_url)
         count = asyncio.run(rotate_keys(settings))
         print(f"companion: re-sealed {count} values with the newest key")
         return 0
@@ -126,18 +129,21 @@ def cmd_clinician(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from companion.cli_help import add_command
+
     parser = argparse.ArgumentParser(
         prog="companion",
         description="A Telegram companion for new mothers through the first year after birth.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = add_command(commands, "run", "run the bot (long polling); migrates the database first")
     run.set_defaults(handler=cmd_run)
 
-    webhook = commands.add_parser(
+    webhook = add_command(
+        commands,
         "webhook",
-        help="run the bot as a web server Telegram posts updates to (on $PORT); migrates first",
+        "run the bot as a web server Telegram posts updates to (on $PORT); migrates first",
     )
     webhook.add_argument(
         "--set",
@@ -146,8 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     webhook.set_defaults(handler=cmd_webhook)
 
-    demo = commands.add_parser(
-        "demo", help="talk to the real bot in this terminal, no Telegram token needed"
+    demo = add_command(
+        commands, "demo", "talk to the real bot in this terminal, no Telegram token needed"
     )
     demo.add_argument(
         "--database",
@@ -165,31 +171,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=cmd_demo)
 
-    database = commands.add_parser("db", help="database maintenance")
+    database = add_command(commands, "db", "database maintenance")
     database_commands = database.add_subparsers(
         dest="db_command", required=True, metavar="DB_COMMAND"
     )
-    database_commands.add_parser("upgrade", help="apply Alembic migrations up to the latest")
-    database_commands.add_parser("current", help="show the database's migration revision")
-    database_commands.add_parser(
-        "rotate-keys", help="re-encrypt every sealed value with the first (newest) key"
-    )
+    for name, summary in (
+        ("upgrade", "apply Alembic migrations up to the latest"),
+        ("current", "show the database's migration revision"),
+        ("rotate-keys", "re-encrypt every sealed value with the first (newest) key"),
+    ):
+        add_command(database_commands, name, summary, path=f"db {name}")
     database.set_defaults(handler=cmd_db)
 
-    keygen = commands.add_parser("keygen", help="print a new key for COMPANION_ENCRYPTION_KEYS")
+    keygen = add_command(commands, "keygen", "print a new key for COMPANION_ENCRYPTION_KEYS")
     keygen.set_defaults(handler=cmd_keygen)
 
     from companion.triage_cli import add_arguments
 
-    triage = commands.add_parser(
-        "triage", help="classify messages read from standard input (one per line) for risk"
+    triage = add_command(
+        commands, "triage", "classify messages read from standard input (one per line) for risk"
     )
     add_arguments(triage)
     triage.set_defaults(handler=cmd_triage)
 
     from companion.clinician_cli import add_arguments as add_clinician_arguments
 
-    clinician = commands.add_parser("clinician", help="invite, list or revoke clinician accounts")
+    clinician = add_command(commands, "clinician", "invite, list or revoke clinician accounts")
     add_clinician_arguments(clinician)
     clinician.set_defaults(handler=cmd_clinician)
     return parser

@@ -16,11 +16,13 @@ import sys
 
 from sqlalchemy import func, select
 
+from companion.cli_help import add_command
 from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.store.clinician_models import Clinician, ClinicianStatus, Share
 from companion.store.clinicians import audit, invite_clinician
 from companion.store.db import Database
+from companion.store.schema_state import require_set_up
 
 NAME_LIMIT = 80  # the column's width
 
@@ -28,15 +30,20 @@ NAME_LIMIT = 80  # the column's width
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The subcommands of `companion clinician`."""
     commands = parser.add_subparsers(dest="clinician_command", required=True, metavar="ACTION")
-    invite = commands.add_parser("invite", help="print a one-time link that makes a clinician")
+    invite = add_command(
+        commands, "invite", "print a one-time link that makes a clinician", path="clinician invite"
+    )
     invite.add_argument("--name", required=True, help="how patients will see this clinician")
-    commands.add_parser("list", help="list clinician accounts (no health data)")
-    revoke = commands.add_parser("revoke", help="close a clinician account at once")
+    add_command(commands, "list", "list clinician accounts (no health data)", path="clinician list")
+    revoke = add_command(
+        commands, "revoke", "close a clinician account at once", path="clinician revoke"
+    )
     revoke.add_argument("id", help="the account's id, as `companion clinician list` shows it")
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    require_set_up(settings.database_url)  # a clear word, not "could not connect"
     action = {"invite": invite, "list": list_accounts, "revoke": revoke}[args.clinician_command]
     return asyncio.run(action(settings, args))
 

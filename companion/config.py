@@ -25,6 +25,7 @@ from companion.config_values import (
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
+HOST = re.compile(r"[A-Za-z0-9._:-]{1,253}")  # an IPv4 or IPv6 address, or a host name
 
 
 class ConfigError(Exception):
@@ -173,6 +174,12 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_env("COMPANION_WEBHOOK_SECRET", "webhook_secret"),
     )
+    host: str = Field(
+        # The address `companion webhook` listens on: every interface by default, as a platform's
+        # router needs; 127.0.0.1 behind a reverse proxy on the same machine.
+        default="0.0.0.0",  # noqa: S104
+        validation_alias=_env("COMPANION_HOST", "host"),
+    )
     port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT", "port"))
 
     @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
@@ -202,6 +209,14 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: str | None) -> str | None:
         if value is not None and not WEBHOOK_SECRET.fullmatch(value):
             raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not HOST.fullmatch(value):
+            raise ValueError("expected an address to listen on, such as 0.0.0.0 or 127.0.0.1")
         return value
 
     @property
@@ -346,6 +361,7 @@ ENV_NAMES = {
     "tick_batch": "COMPANION_TICK_BATCH",
     "webhook_url": "COMPANION_WEBHOOK_URL",
     "webhook_secret": "COMPANION_WEBHOOK_SECRET",
+    "host": "COMPANION_HOST",
     "port": "PORT",
 }
 

@@ -180,14 +180,14 @@ def web_server(app: Starlette, host: str, port: int) -> uvicorn.Server:
 
 
 async def serve_webhook(
-    application: CompanionApp,
-    host: str = "0.0.0.0",  # noqa: S104 - the platform's router reaches the process on $PORT
-    port: int | None = None,
+    application: CompanionApp, host: str | None = None, port: int | None = None
 ) -> None:
-    """The web server, the inbox handler, the schedule tick and the sender, until stopped."""
+    """The web server (on COMPANION_HOST and PORT unless given), the inbox handler, the schedule
+    tick and the sender, until stopped."""
     settings = application.bot_data.services.settings
     inbox = InboxHandler(application)
-    server = web_server(create_app(application, inbox.stored.set), host, port or settings.port)
+    app = create_app(application, inbox.stored.set)
+    server = web_server(app, host or settings.host, port or settings.port)
 
     async def listen() -> None:
         try:

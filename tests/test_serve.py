@@ -64,3 +64,7 @@ async def test_sigterm_stops_serving_cleanly_as_ctrl_c_does(
     assert not application.running
     assert "event=stopping signal=SIGTERM" in caplog.text
     assert len(telegram.sent_to(1001)) == 2
+    # A clean stop lets the leadership go at INFO; only a real loss of the lock warns.
+    released = [r for r in caplog.records if r.getMessage() == "event=leader_released"]
+    assert [r.levelno for r in released] == [logging.INFO]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -1,12 +1,13 @@
 """`companion webhook` served for real (uvicorn on a free local port, a real HTTP client): the
-secret is checked, an update is stored before the 200 and handled once, /healthz, and --set."""
+secret is checked, an update is stored before the 200 and handled once, /healthz, where it listens
+(COMPANION_HOST) and SIGTERM. Its settings and --set: test_webhook_settings.py."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,9 +22,8 @@ from starlette.applications import Starlette
 from companion import webhook
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
-from companion.cli import main
 from companion.clock import ManualClock, SystemClock
-from companion.config import ENV_NAMES, ConfigError, Settings, load_settings
+from companion.config import Settings, load_settings
 from companion.delivery.inbox import store_updates
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
@@ -104,9 +104,28 @@ async def worker(
     assert not application.running
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((host, port)) == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="127.0.0.2 is loopback on Linux")
+async def test_the_server_listens_on_companion_host_only(settings_values: dict[str, Any]) -> None:
+    """COMPANION_HOST=127.0.0.2: the server answers there, and not on 127.0.0.1."""
+    settings = load_settings({**settings_values, "host": "127.0.0.2"})
+    services = build_services(settings, SystemClock())
+    application = build_application(services, request=FakeTelegram())
+    port = free_port()
+    task = asyncio.create_task(serve_webhook(application, port=port))
+    try:
+        await until(lambda: task.done() or _answers(port, "127.0.0.2"))
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.2:{port}") as client:
+            assert (await client.get("/healthz")).json()["database"] == "ok"
+        assert not _answers(port, "127.0.0.1")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert not application.running
 
 
 def intros(telegram: FakeTelegram, chat_id: int = 1001) -> list[str]:
@@ -285,83 +304,6 @@ async def test_healthz_is_503_and_updates_unacknowledged_when_the_database_is_do
     assert (health.status_code, health.json()) == (503, {"database": "failed"})
     assert refused.status_code == 503  # not acknowledged: Telegram keeps it and tries again
     assert "crying" not in caplog.text
-
-
-async def test_set_registers_the_url_the_secret_and_the_handled_updates(
-    settings: Settings,
-) -> None:
-    telegram = FakeTelegram()
-    said = await webhook.register_webhook(settings, request=telegram)
-    assert said == f"Telegram will post updates to {URL}"
-    assert telegram.webhook is not None
-    registered = telegram.webhook
-    assert (registered["url"], registered["secret_token"]) == (URL, SECRET)
-    allowed = registered["allowed_updates"]
-    allowed = json.loads(allowed) if isinstance(allowed, str) else allowed
-    assert allowed == ["message", "edited_message", "callback_query", "my_chat_member"]
-    assert registered.get("drop_pending_updates") in (False, "false", None)
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for name in ENV_NAMES.values():
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:TESTTOKENtesttokenTESTTOKEN")
-    return monkeypatch
-
-
-def test_the_set_command_registers_and_prints_the_url(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    telegram = FakeTelegram()
-    real = webhook.register_webhook
-    clean_env.setattr(webhook, "register_webhook", functools.partial(real, request=telegram))
-    clean_env.setenv("COMPANION_WEBHOOK_URL", URL)
-    clean_env.setenv("COMPANION_WEBHOOK_SECRET", SECRET)
-    assert main(["webhook", "--set"]) == 0
-    assert capsys.readouterr().out.strip() == f"companion: Telegram will post updates to {URL}"
-    assert telegram.webhook is not None
-    assert telegram.webhook["secret_token"] == SECRET
-
-
-@pytest.mark.parametrize(
-    ("variable", "value", "message"),
-    [
-        ("COMPANION_WEBHOOK_SECRET", "", "not set"),
-        ("COMPANION_WEBHOOK_SECRET", "has spaces in it", "expected 1-256 characters"),
-        ("COMPANION_WEBHOOK_SECRET", "x" * 257, "expected 1-256 characters"),
-        ("COMPANION_WEBHOOK_URL", "http://bot.example.org/hook", "must start with https://"),
-        ("COMPANION_WEBHOOK_URL", "https://bot.example.org/healthz", "not /healthz"),
-        ("COMPANION_WEBHOOK_URL", "https://bot.example.org/a?b=c", "no query"),
-        ("COMPANION_WEBHOOK_URL", "https:///nohost", "expected a URL"),
-    ],
-)
-def test_webhook_settings_are_checked_without_echoing_them(
-    clean_env: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    variable: str,
-    value: str,
-    message: str,
-) -> None:
-    clean_env.setenv("COMPANION_WEBHOOK_URL", URL)
-    clean_env.setenv("COMPANION_WEBHOOK_SECRET", SECRET)
-    clean_env.setenv(variable, value)
-    assert main(["webhook", "--set"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith(f"companion: {variable}: ")
-    assert message in err
-    assert value == "" or value not in err
-
-
-def test_webhook_settings_defaults_and_a_local_http_url() -> None:
-    settings = load_settings({})
-    assert (settings.webhook_url, settings.webhook_secret, settings.port) == (None, None, 8080)
-    local = load_settings({"webhook_url": "http://127.0.0.1:8081/tg", "port": "9000"})
-    assert (local.webhook_path, local.port) == ("/tg", 9000)
-    assert load_settings({"webhook_url": "https://bot.example.org"}).webhook_path == "/"
-    with pytest.raises(ConfigError, match=r"^PORT: "):
-        load_settings({"port": 70000})
 
 
 async def test_sigterm_stops_the_worker_cleanly_and_what_was_posted_is_kept(

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
@@ -21,13 +21,11 @@ from companion.config import Settings, load_settings
 from companion.delivery import inbox
 from companion.delivery.inbox import handle_stored, poll_forever, store_updates
 from companion.delivery.inbox_claims import LEASE, Claimed, claim, mark_handled
-from companion.delivery.leader import LOCK_KEY, Leader
 from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
 from companion.delivery.sender import SENDING_LEASE
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
-from companion.store.db import Database
 from companion.store.models import Checkin, InboxUpdate, Lane, OutboxMessage
 from tests.chat_helpers import t, texts
 from tests.checkin_helpers import add_mother, answers_of, at, checkins_of, tick
@@ -37,6 +35,7 @@ from tests.workers_helpers import (
     Arrivals,
     Worker,
     add_mothers,
+    cut_off,
     start_worker,
     until,
 )
@@ -209,68 +208,6 @@ class _polling:
             await asyncio.sleep(0.005)
 
 
-async def test_on_sqlite_the_one_process_always_leads(services: Services) -> None:
-    if services.db.dialect != "sqlite":
-        pytest.skip("SQLite only")
-    leader = Leader(services.db)
-    assert await leader.leading()
-    assert leader.settled
-
-
-# --- leadership (PostgreSQL) -------------------------------------------------------------------
-
-
-async def _lock_holder(db: Database) -> int | None:
-    """The server process holding the leader's lock (a bigint key: two 32-bit halves)."""
-    query = text(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-        " AND classid = :high AND objid = :low AND objsubid = 1"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
-    async with db.session() as session:
-        return await session.scalar(query, {"high": LOCK_KEY >> 32, "low": LOCK_KEY & 0xFFFFFFFF})
-
-
-async def _cut_off(db: Database) -> None:
-    """The leader's lock connection dies under it (a network drop): the server ends it."""
-    pid = await _lock_holder(db)
-    assert pid is not None
-    async with db.session() as session:
-        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-
-
-@pytest.fixture
-async def leaders(database_url: str) -> AsyncIterator[tuple[Leader, Leader]]:
-    one, two = Database(database_url), Database(database_url)
-    pair = (
-        Leader(one, retry_seconds=0, confirm_seconds=0, settle_seconds=0),
-        Leader(two, retry_seconds=0, confirm_seconds=0, settle_seconds=0),
-    )
-    yield pair
-    for leader in pair:
-        await leader.resign()
-        await leader.db.dispose()
-
-
-@needs_postgres
-async def test_one_worker_leads_and_another_takes_over_when_its_connection_dies(
-    leaders: tuple[Leader, Leader],
-) -> None:
-    first, other = leaders
-    assert await first.leading()
-    assert not await other.leading()
-    assert not await other.leading()  # asking again changes nothing while the leader lives
-
-    await _cut_off(other.db)
-    assert not await first.leading()  # it notices at its next check, and stops leading
-    assert await other.leading()
-    assert not await first.leading()
-
-    await other.resign()  # shutting down frees the lock at once
-    assert await first.leading()
-    assert not await other.leading()  # resigned for good
-
-
 # --- fan-outs over several workers (PostgreSQL) ------------------------------------------------
 
 RATE = 300  # messages a second for all workers together (the default, 30, makes tests slow)
@@ -357,7 +294,7 @@ async def test_the_leader_dies_mid_fan_out_and_another_finishes_with_nothing_los
         # The burst it had chosen but not sent comes free when its claim runs out.
         clock.advance(SENDING_LEASE + timedelta(seconds=1))
     else:  # its lock connection is cut while it runs on: it must notice and stop sending
-        await _cut_off(crew[0].services.db)
+        await cut_off(crew[0].services.db)
     await _assert_each_got_one_checkin(crew, arrivals, chats)
     assert len(arrivals.senders()) >= 2  # someone else finished the fan-out
 

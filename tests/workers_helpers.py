@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
@@ -20,9 +20,11 @@ from companion.config import Settings
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
 from companion.core.zones import tzinfo_for
+from companion.delivery.leader import LOCK_KEY
 from companion.delivery.tick import TickReport, run_tick_if_leading
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.devtools.mother_rows import onboarded_mother_row
+from companion.store.db import Database
 from companion.store.models import Mother
 
 FIRST_CHAT = 700_000
@@ -138,3 +140,22 @@ async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():  # noqa: ASYNC110 - polling fakes that have no event to wait on
             await asyncio.sleep(0.02)
+
+
+async def lock_holder(db: Database) -> int | None:
+    """The server process holding the leader's lock (a bigint key: two 32-bit halves)."""
+    query = text(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = :high AND objid = :low AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    async with db.session() as session:
+        return await session.scalar(query, {"high": LOCK_KEY >> 32, "low": LOCK_KEY & 0xFFFFFFFF})
+
+
+async def cut_off(db: Database) -> None:
+    """The leader's lock connection dies under it (a network drop): the server ends it."""
+    pid = await lock_holder(db)
+    assert pid is not None
+    async with db.session() as session:
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

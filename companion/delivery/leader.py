@@ -86,12 +86,20 @@ class Leader:
             self._checked = now
             try:
                 await (self._confirm() if self._leads else self._ask())
+            except asyncio.CancelledError:
+                # Stopping (Ctrl-C, SIGTERM) mid-check: SQLAlchemy has invalidated the lock
+                # connection, so the lock went with it. Ours to let go, not a loss; resign (or
+                # the next check) closes the connection.
+                self._release()
+                raise
             except Exception as error:  # the connection broke: whatever we held went with it
                 log.warning("event=leader_connection_lost error=%s", type(error).__name__)
                 await self._drop()
             return self.leads
 
     async def _ask(self) -> None:
+        if self._connection is not None and self._connection.invalidated:
+            await self._drop()  # a check was cancelled mid-way (see leading): start afresh
         if self._connection is None:
             self._connection = await self.db.engine.connect()  # kept at once: never orphaned
             await self._prepare(self._connection)
@@ -113,6 +121,8 @@ class Leader:
             await connection.execute(text(statement))
 
     async def _drop(self) -> None:
+        """Let the lock connection go; if we were leading, that is a loss (resign clears
+        `_leads` first, so a clean stop never reaches the warning)."""
         if self._leads:
             log.warning("event=leader_lost")
         self._leads = False
@@ -126,13 +136,19 @@ class Leader:
                 log.info("event=leader_close_failed error=%s", type(error).__name__)
 
     async def resign(self) -> None:
-        """Stop leading for good (shutting down): the lock is freed at once for another."""
+        """Stop leading for good (shutting down): the lock is freed at once for another. A
+        clean stop, not a loss: logged at INFO as leader_released (SQLite's one process too)."""
         self._resigned = True
         async with self._checking:
             if self._leads and self._connection is not None:
                 # Freed now, not when the server gets round to the closed connection.
                 with contextlib.suppress(Exception):
                     await self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._leads = False
-                log.info("event=leader_resigned")
+            self._release()
             await self._drop()
+
+    def _release(self) -> None:
+        """Stop leading of our own accord: at INFO, unlike a loss."""
+        if self._leads:
+            self._leads = False
+            log.info("event=leader_released")
