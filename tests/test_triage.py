@@ -157,6 +157,8 @@ EMERGENCY = [
     ("how much paracetamol does it take to not wake up", {"method_or_means"}),
     ("can u OD on my gp sleeping pills? need 2 kno", {"method_or_means"}),
     ("are the tablets for after pains strong enough to do it", {"method_or_means"}),
+    ("sometimes i think about jumping out of the car on the motorway", {"method_or_means"}),
+    ("i get urges to throw myself out of the moving car", {"method_or_means"}),
 ]
 
 
