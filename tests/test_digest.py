@@ -508,9 +508,12 @@ async def test_summary_sends_a_chart_and_a_table_of_her_stored_answers(
     services: Services, world: World, rivera: ChatDriver
 ) -> None:
     chart, table, flags = await rivera.say("/summary ANA r.")
-    assert _png_size(chart) == (900, 600)
+    assert _png_size(chart) == (900, 130 + 300 + 2 * 170)  # mood, then PHQ-9 and GAD-7
     assert len(chart.photo or b"") < 150_000
-    assert chart.text.startswith("Ana R.: the last 90 days.")
+    # Fitted to her data: her first check-in was a week ago, not 90 days.
+    assert chart.text.startswith(
+        "Ana R.: since 14 November 2026, her first check-in, questionnaire or flag."
+    )
     assert chart.protect_content is True
     assert table.protect_content is True
     lines = table.text.splitlines()
