@@ -28,6 +28,7 @@ from companion.bot.patient_facts import (
 )
 from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
+from companion.bot.report import clinician_report_button
 from companion.bot.summary_chart import chart_image, chart_view
 from companion.content import Content
 from companion.core.clinician_summary import (
@@ -248,7 +249,10 @@ async def summary_view(
         lines += ["", say(content, locale, "caveat")]
     if notes and facts.notes:
         lines += ["", *_note_lines(content, locale, facts)]
-    replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
+    texts = pack(lines, TEXT_LIMIT)
+    replies += [Reply(text, protect=True) for text in texts[:-1]]
+    offer = [[clinician_report_button(services, locale, share.id, facts.name)]]
+    replies.append(Reply(texts[-1], offer if closing and table else (), protect=True))
     return replies + await summary_flags(services, session, locale, share, mother, closing)
 
 
