@@ -10,7 +10,10 @@ from matplotlib.patches import Rectangle
 
 from companion.bot.context import Services
 from companion.bot.summary_chart import fitted_days, summary_labels
+from companion.bot.weekly_chart import weekly_parts
+from companion.charts import build_figure as build_history_figure
 from companion.clinician_charts import build_figure, flag_points
+from companion.core.clinician_summary import PatientFacts, week_summary
 from companion.core.trends import DayPoint, last_days
 from companion.pictures.scales import scales_for
 from tests.picture_helpers import shown_texts
@@ -103,3 +106,23 @@ def test_the_window_fits_a_newer_patients_data() -> None:
     assert fitted_days(TODAY, [TODAY - timedelta(6), TODAY - timedelta(2)]) == 7
     assert fitted_days(TODAY, [TODAY - timedelta(89)]) == 90
     assert fitted_days(TODAY, [TODAY - timedelta(200)]) == 90
+
+
+def test_the_weekly_summarys_chart_is_her_seven_days_in_the_clinicians_words(
+    services: Services,
+) -> None:
+    days = tuple(DayPoint(TODAY - timedelta(n), 1 + n % 5, 3, n % 4) for n in range(14))
+    facts = PatientFacts("s", "Ana R.", "active", TODAY, None, TODAY, days=days)
+    week = week_summary(facts, TODAY - timedelta(1))
+    window, labels = weekly_parts(services.content, "es", facts, week)
+    assert [p.day for p in window] == [TODAY - timedelta(n) for n in range(7, 0, -1)]
+    assert [p.mood for p in window] == [1 + n % 5 for n in range(7, 0, -1)]
+    assert (
+        labels.title
+        == "Resumen semanal: Ana R., del 13 de noviembre de 2026 al 19 de noviembre de 2026"
+    )
+    assert list(labels.mood_words) == ["Muy bajo", "Bajo", "Regular", "Bien", "Muy bien"]
+    figure = build_history_figure(window, labels=labels)
+    mood, _, anxiety = figure.axes
+    assert [label.get_text() for label in mood.get_yticklabels()] == list(labels.mood_words)
+    assert anxiety.get_ylim()[0] > anxiety.get_ylim()[1]  # up is calmer
