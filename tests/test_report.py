@@ -151,3 +151,18 @@ async def test_a_clinician_gets_her_report_from_the_summary_protected_without_pr
     assert "This report is not a diagnosis." in text
     assert "PHQ-9 8 of 27, mild" in text
     assert NOTE not in text  # her share leaves her notes out
+
+
+async def test_a_period_shorter_than_her_time_with_companion_starts_at_the_periods_start(
+    mother: ChatDriver, services: Services, clock: ManualClock
+) -> None:
+    await first_weeks(mother, services, clock)  # 21 to 23 November, questionnaires on the 21st
+    clock.set(at(19, 9, month=12))
+    [offer] = await mother.say("/report")
+    [document] = await mother.tap_on(offer, "Last 4 weeks")
+    assert document.document is not None
+    text = flat(pdf_text(document.document))
+    assert "From 22 November 2026 to 19 December 2026 (28 days)" in text
+    assert "No questionnaires in this period." in text  # the 21st is before it
+    assert "2026-11-22 | Okay (3) | Okay (3) | Quite a bit (2)" in text
+    assert "2026-11-21 |" not in text

@@ -38,17 +38,21 @@ async def report_data(
     today = local_today(mother, services.clock.now())
     earliest = DISTANT_PAST if days is None else today - timedelta(days=days - 1)
     answered = await first_answered_day(session, mother.id)
-    scores = [s for s in await her_scores(session, services, mother.id, locale)]
+    scores = await her_scores(session, services, mother.id, locale)
     flags = await flag_days(session, mother, earliest)
     starts = [day for day in (answered,) if day is not None]
     starts += [s.local_date for s in scores] + [day for day, _ in flags]
-    starts = [day for day in starts if earliest <= day <= today]
     if not starts:
         return None
-    first = min(starts)
+    first = max(earliest, min(starts))
+    if first > today:
+        return None
     by_day = await answers_since(session, services.vault, mother.id, first)
     window = last_days(day_points(by_day), today, (today - first).days + 1)
     scores = [s for s in scores if first <= s.local_date <= today]
+    flags = tuple((day, level) for day, level in flags if first <= day <= today)
+    if not (scores or flags or any(point.answered for point in window)):
+        return None
     kept = sorted((day, a["note"]) for day, a in by_day.items() if "note" in a and day <= today)
     ids = list(dict.fromkeys(s.instrument for s in scores))
     return ReportData(
@@ -58,7 +62,7 @@ async def report_data(
         name=name,
         window=window,
         scores=scores,
-        flags=[(day, level) for day, level in flags if day >= first],
+        flags=flags,
         notes=kept if notes else None,
         instruments=_instruments(services.content, locale, ids),
         scales=scales_for(services.content, locale, ids, services.settings.thresholds),

@@ -82,8 +82,8 @@ class TextPages:
         """A chart on a page of its own, numbered like the others."""
         self.close_page()
         self.number += 1
-        figure.text(
-            0.5, 0.01, self.page_words.format(number=self.number),
-            ha="center", fontsize=BODY - 2, color="#777777",
+        figure.text(  # top right: a chart's foot holds its own words
+            0.99, 0.995, self.page_words.format(number=self.number),
+            ha="right", va="top", fontsize=BODY - 2, color="#777777",
         )  # fmt: skip
         self.pdf.savefig(figure)  # type: ignore[no-untyped-call]
