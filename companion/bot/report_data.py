@@ -104,5 +104,5 @@ def report_words(content: Content, locale: str, data: ReportData) -> ReportWords
         level=lambda level: level_word(content, locale, level),
         scale_words=scale_words(content, locale),
         chart=chart_labels(content, locale, title, summarise(data.window)),
-        scores_chart=summary_labels(content, locale, title),
+        scores_chart=summary_labels(content, locale, say("questionnaires")),
     )

@@ -82,8 +82,8 @@ class TextPages:
         """A chart on a page of its own, numbered like the others."""
         self.close_page()
         self.number += 1
-        figure.text(  # top right: a chart's foot holds its own words
-            0.99, 0.995, self.page_words.format(number=self.number),
-            ha="right", va="top", fontsize=BODY - 2, color="#777777",
+        figure.text(  # bottom right: the title runs across the top, its words across the foot
+            0.99, 0.005, self.page_words.format(number=self.number),
+            ha="right", va="bottom", fontsize=BODY - 2, color="#777777",
         )  # fmt: skip
         self.pdf.savefig(figure)  # type: ignore[no-untyped-call]
