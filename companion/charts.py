@@ -31,6 +31,7 @@ WIDTH_PX = 900
 HEIGHT_PX = 600
 DPI = 100
 TICK_EVERY = 7  # a labelled date every week, counted back from the last day
+TICKS_AT_MOST = 5  # a longer window (a report of everything) labels every few weeks instead
 FONT = 15
 TITLE_FONT = 19
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -91,9 +92,11 @@ def _value(answer: int | None) -> float:
 
 
 def date_ticks(window: Sequence[DayPoint], labels: ChartLabels) -> list[tuple[int, str]]:
-    """(index, label) for a tick every week ending on the last day: the day of the month, with
-    the month's name under it on the first tick and wherever the month changes."""
-    positions = sorted(range(len(window) - 1, -1, -TICK_EVERY))
+    """(index, label) for a tick every week ending on the last day (every few weeks in a window
+    longer than five): the day of the month, with the month's name under it on the first tick
+    and wherever the month changes."""
+    every = TICK_EVERY * math.ceil(max(len(window), 1) / (TICKS_AT_MOST * TICK_EVERY))
+    positions = sorted(range(len(window) - 1, -1, -every))
     ticks: list[tuple[int, str]] = []
     previous_month = 0
     for index in positions:

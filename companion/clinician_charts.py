@@ -24,6 +24,7 @@ from companion.core.clinician_summary import FLAG_LEVELS, ScoreFact
 from companion.core.trends import MOOD_RANGE, DayPoint
 
 TICK_EVERY = 14  # a labelled date every two weeks, counted back from the last day
+TICKS_AT_MOST = 7  # a longer window (a report of everything) labels every few fortnights
 MOOD_PX, SCALE_PX, FRAME_PX = 300, 170, 130  # the height of each panel and of the rest
 SCORE_COLOUR = "#333333"
 # Light fills from calm to severe, one per band (more bands reuse the last).
@@ -85,7 +86,8 @@ def flag_points(
 
 
 def date_ticks(window: Sequence[DayPoint], month_names: Sequence[str]) -> list[tuple[int, str]]:
-    positions = sorted(range(len(window) - 1, -1, -TICK_EVERY))
+    every = TICK_EVERY * math.ceil(max(len(window), 1) / (TICKS_AT_MOST * TICK_EVERY))
+    positions = sorted(range(len(window) - 1, -1, -every))
     ticks, previous_month = [], 0
     for position in positions:
         day = window[position].day

@@ -5,10 +5,12 @@ points with their band, and a line of words under the chart (English and Spanish
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 from companion.bot.context import Services
 from companion.bot.history import chart_labels, history_view
-from companion.charts import build_figure, score_marks
+from companion.charts import ChartLabels, build_figure, date_ticks, score_marks
+from companion.clinician_charts import date_ticks as clinician_ticks
 from companion.clock import ManualClock
 from companion.core.trends import last_days
 from companion.devtools.driver import ChatDriver
@@ -88,3 +90,19 @@ def test_score_marks_are_the_results_inside_the_window_with_their_band() -> None
     outside = result("gad7", days_ago=20, total=5)
     marks = score_marks(window, [inside, outside])
     assert marks == [(6, "PHQ9", "16")]  # no band given: the total alone
+
+
+def test_a_year_long_window_labels_every_few_weeks_not_every_week() -> None:
+    year = last_days([], date(2026, 11, 20), 365)
+    months = [f"M{n}" for n in range(1, 13)]
+    labels = chart_labels_for_ticks(months)
+    ticks = date_ticks(year, labels)
+    assert [b - a for (a, _), (b, _) in pairwise(ticks)] == [77] * 4
+    assert ticks[-1][0] == 364
+    fortnights = clinician_ticks(year, months)
+    assert {b - a for (a, _), (b, _) in pairwise(fortnights)} == {56}
+    assert len(date_ticks(last_days([], date(2026, 11, 20), 30), labels)) == 5  # weekly
+
+
+def chart_labels_for_ticks(months: list[str]) -> ChartLabels:
+    return ChartLabels("t", "m", "s", "a", "n", months)
