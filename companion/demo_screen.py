@@ -75,8 +75,9 @@ class Screen:
                 self._print(prefix, f"[document {filename}: {path}]")
             else:
                 self._print(prefix, f"[document {filename}, {len(message.document)} bytes]")
-                for line in message.document.decode("utf-8", "replace").splitlines():
-                    print(" " * len(prefix) + line, file=self.out)
+                if not message.document.startswith(b"%PDF"):  # a PDF would print as noise
+                    for line in message.document.decode("utf-8", "replace").splitlines():
+                        print(" " * len(prefix) + line, file=self.out)
         if message.photo is not None:
             if self.pictures is not None:
                 path = self._save(message.photo, name, "picture" + _suffix(message.photo))

@@ -702,7 +702,14 @@ async def test_history_shows_a_chart_and_two_lines_about_her_last_30_days(
         services,
         replies[0],
         [
-            t(services, "history.answered", answered=6, days=30, low=low),
+            t(
+                services,
+                "history.answered_since",
+                date="20 November 2026",
+                answered=6,
+                days=14,
+                low=low,
+            ),
             t(services, f"history.{direction}"),
         ],
     )
@@ -715,7 +722,7 @@ async def test_history_with_one_day_has_no_trend_yet_and_the_button_shows_the_sa
     await mother.tap("😞")
     replies = await mother.tap("Done for today")
     caption = [
-        t(services, "history.answered", answered=1, days=30, low=1),
+        t(services, "history.answered_since", date="21 November 2026", answered=1, days=1, low=1),
         t(services, "history.unknown"),
     ]
     pressed = await mother.tap_on(replies[0], t(services, "checkin.button.history"))
@@ -737,7 +744,10 @@ async def test_history_counts_a_filled_in_yesterday_on_its_own_day(
     await mother.tap("😄")
     await mother.tap("Done for today")
     replies = await mother.say("/history")
-    assert replies[0].text.startswith(t(services, "history.answered", answered=1, days=30, low=0))
+    first = t(
+        services, "history.answered_since", date="21 November 2026", answered=1, days=2, low=0
+    )
+    assert replies[0].text.startswith(first)
     assert replies[0].photo is not None
 
 

@@ -43,7 +43,7 @@ from companion.core.trends import DayPoint, last_days
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 MONTHS = [f"M{n:02d}" for n in range(1, 13)]
-LABELS = SummaryLabels("T-title", "T-mood", "T-scores", "T-missing", MONTHS)
+LABELS = SummaryLabels("T-title", "T-mood", "T-missing", MONTHS)
 
 
 def ago(days: int) -> date:
@@ -272,7 +272,8 @@ def test_the_chart_is_a_small_phone_sized_png() -> None:
     png = summary_chart(window90(), scores, labels=LABELS)
     image = Image.open(io.BytesIO(png))
     image.load()
-    assert (image.format, image.size, image.mode) == ("PNG", (900, 600), "P")
+    # The mood panel and one panel for each questionnaire (PHQ-9 and GAD-7).
+    assert (image.format, image.size, image.mode) == ("PNG", (900, 130 + 300 + 2 * 170), "P")
     assert len(png) < 60_000
     assert image.text == {}  # type: ignore[attr-defined]
     assert summary_chart(window90(), scores, labels=LABELS) == png  # deterministic
@@ -285,15 +286,15 @@ def test_the_chart_leaves_gaps_and_places_totals_on_their_days() -> None:
     assert sum(math.isnan(value) for value in mood) == 9
     outside = result("phq9", 120, 20)
     points = score_points(window, [result("phq9", 80, 14), outside, result("gad7", 0, 16)])
-    assert points == {"PHQ9": [(9, 14)], "GAD7": [(89, 16)]}
+    assert points == {"phq9": [(9, 14)], "gad7": [(89, 16)]}
 
 
 def test_the_chart_uses_only_the_callers_words() -> None:
     figure = build_figure(window90(), [result("phq9", 2)], labels=LABELS)
     words = {text.get_text() for text in figure.findobj(Text)}
-    assert {"T-title", "T-mood", "T-scores", "T-missing", "PHQ9"} <= words
+    assert {"T-title", "T-mood", "T-missing", "PHQ9 (0-27)"} <= words
     lettered = [word for word in words if re.search(r"[A-Za-z]", word)]
-    assert all(re.fullmatch(r"T-\w+|PHQ9|\d+\nM\d\d", word) for word in lettered), lettered
+    assert all(re.fullmatch(r"T-\w+|PHQ9 \(0-27\)|\d+\nM\d\d", word) for word in lettered), lettered
     drawn = [
         (list(line.get_xdata()), list(line.get_ydata()))  # type: ignore[arg-type]
         for line in figure.findobj(Line2D)

@@ -280,7 +280,8 @@ async def test_the_next_digest_lists_only_what_is_new_and_all_quiet_when_nothing
         await add_checkin(services, world.mothers[user], date(2026, 11, 22), mood=4)
     clock.set(at(23, 8))
     await tick(services)
-    quiet, weekly = rivera.new_messages()  # a Monday: Ana asked for a weekly summary
+    quiet, chart, weekly = rivera.new_messages()  # a Monday: Ana asked for a weekly summary
+    assert chart.photo is not None
     assert weekly.text.startswith("Weekly summary: Ana R.")
     assert quiet.text.splitlines()[2] == (
         "All quiet: no open flags, no new results of note, and everyone sharing with you has "
@@ -382,8 +383,11 @@ async def test_the_weekly_summary_comes_with_mondays_digest_for_those_who_asked(
         stored.next_digest_at = at(23, 8)
     clock.set(at(23, 8))  # Monday 23 November
     await tick(services)
-    digest, weekly = rivera.new_messages()
+    digest, chart, weekly = rivera.new_messages()
     assert digest.text.startswith("Daily summary, 23 November 2026")
+    assert chart.text == "Weekly summary: Ana R., 16 November 2026 to 22 November 2026"
+    assert _png_size(chart) == (900, 600)  # her week's chart before the text
+    assert chart.protect_content is True
     assert weekly.protect_content is True
     assert weekly.text.splitlines() == [
         "Weekly summary: Ana R., 16 November 2026 to 22 November 2026",
@@ -508,9 +512,12 @@ async def test_summary_sends_a_chart_and_a_table_of_her_stored_answers(
     services: Services, world: World, rivera: ChatDriver
 ) -> None:
     chart, table, flags = await rivera.say("/summary ANA r.")
-    assert _png_size(chart) == (900, 600)
+    assert _png_size(chart) == (900, 130 + 300 + 2 * 170)  # mood, then PHQ-9 and GAD-7
     assert len(chart.photo or b"") < 150_000
-    assert chart.text.startswith("Ana R.: the last 90 days.")
+    # Fitted to her data: her first check-in was a week ago, not 90 days.
+    assert chart.text.startswith(
+        "Ana R.: since 14 November 2026, her first check-in, questionnaire or flag."
+    )
     assert chart.protect_content is True
     assert table.protect_content is True
     lines = table.text.splitlines()

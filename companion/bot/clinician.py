@@ -298,7 +298,12 @@ async def _press(
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
-    from companion.bot import alerts, patients  # here, not above: they may import this module
+    from companion.bot import alerts, patients, report  # here: they may import this module
 
-    handed_on = [*alerts.handlers(), *patients.handlers(), *digest_time.handlers()]
+    handed_on = [
+        *alerts.handlers(),
+        *patients.handlers(),
+        *report.clinician_handlers(),
+        *digest_time.handlers(),
+    ]
     return [ClinicianRouter(handed_on)]

@@ -141,6 +141,13 @@ async def _scores(
     return found
 
 
+async def her_scores(
+    session: AsyncSession, services: Services, mother_id: str, locale: str
+) -> list[ScoreFact]:
+    """Every questionnaire she completed, oldest first, in `locale`'s words."""
+    return (await _scores(session, services, [mother_id], locale)).get(mother_id, [])
+
+
 def score_fact(content: Content, vault: Vault, row: Screening, locale: str) -> ScoreFact | None:
     result = read_result(row, vault)
     if result is None or row.completed_at is None:

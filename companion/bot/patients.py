@@ -8,7 +8,6 @@ saving) and goes in the reply lane: it answers her own command.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -29,7 +28,8 @@ from companion.bot.patient_facts import (
 )
 from companion.bot.reaching import shown_name
 from companion.bot.replies import Button, Reply, rows, send
-from companion.clinician_charts import SummaryLabels, summary_chart
+from companion.bot.report import clinician_report_button
+from companion.bot.summary_chart import chart_image, chart_view
 from companion.content import Content
 from companion.core.clinician_summary import (
     SUMMARY_DAYS,
@@ -42,7 +42,6 @@ from companion.core.clinician_summary import (
     patient_row,
     table_rows,
 )
-from companion.core.trends import last_days
 from companion.store.clinician_models import Clinician, Share
 from companion.store.clinicians import (
     audit,
@@ -234,16 +233,13 @@ async def summary_view(
     lines = [patient_block(content, locale, row, caveat=False), ""]
     replies = []
     if table:
-        window = last_days(facts.days, facts.today, SUMMARY_DAYS)
-        labels = SummaryLabels(
-            title=say(content, locale, "chart.title", name=facts.name),
-            mood=say(content, locale, "chart.mood"),
-            scores=say(content, locale, "chart.scores"),
-            missing_note=say(content, locale, "chart.missing_note"),
-            month_names=[m.strip() for m in content.text(locale, "names.months").split(",")],
-        )
-        image = await asyncio.to_thread(summary_chart, window, facts.scores, labels=labels)
-        caption = say(content, locale, "summary.caption", name=facts.name)
+        view = await chart_view(services, session, locale, facts, mother)
+        image = await chart_image(view)
+        if view.since is None:
+            caption = say(content, locale, "summary.caption", name=facts.name)
+        else:
+            since = when(content, locale, view.since)
+            caption = say(content, locale, "summary.caption_since", name=facts.name, date=since)
         replies.append(Reply(caption, photo=image, protect=True))
         lines += [say(content, locale, "summary.table_header")]
         lines += [_table_line(services, locale, table_row) for table_row in table]
@@ -253,7 +249,10 @@ async def summary_view(
         lines += ["", say(content, locale, "caveat")]
     if notes and facts.notes:
         lines += ["", *_note_lines(content, locale, facts)]
-    replies += [Reply(text, protect=True) for text in pack(lines, TEXT_LIMIT)]
+    texts = pack(lines, TEXT_LIMIT)
+    replies += [Reply(text, protect=True) for text in texts[:-1]]
+    offer = [[clinician_report_button(services, locale, share.id, facts.name)]]
+    replies.append(Reply(texts[-1], offer if closing and table else (), protect=True))
     return replies + await summary_flags(services, session, locale, share, mother, closing)
 
 

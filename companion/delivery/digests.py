@@ -26,6 +26,7 @@ from companion.bot.digest_texts import (
 )
 from companion.bot.patient_facts import clinician_locale, gather
 from companion.bot.reaching import shown_name
+from companion.bot.weekly_chart import weekly_chart
 from companion.core.clinician_summary import build_digest, week_summary
 from companion.core.clock_time import ClockTime
 from companion.core.schedule import next_checkin_at
@@ -161,6 +162,7 @@ async def _queue(
         last = today - timedelta(days=1)
         for facts_one in await gather(services, session, weekly, locale=locale, days=2 * WEEK):
             summary = week_summary(facts_one, last)
+            replies.append(await weekly_chart(content, locale, facts_one, summary))
             replies += [
                 Reply(text, protect=True) for text in weekly_texts(content, locale, summary)
             ]

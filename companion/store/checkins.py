@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,3 +117,13 @@ async def answers_since(
         value = vault.open(answer.value_sealed, context=answer.seal_context("value_sealed"))
         by_day.setdefault(day, {})[answer.question] = value
     return by_day
+
+
+async def first_answered_day(session: AsyncSession, mother_id: str) -> date | None:
+    """The first local day she answered a check-in question (None if she never has)."""
+    query = (
+        select(func.min(Checkin.local_date))
+        .join(Answer, Answer.checkin_id == Checkin.id)
+        .where(Checkin.mother_id == mother_id)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

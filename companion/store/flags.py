@@ -192,3 +192,13 @@ async def forget_old_messages(session: AsyncSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return len(dropped.all())
+
+
+async def flags_since(session: AsyncSession, mother_id: str, since: datetime) -> list[Flag]:
+    """Every flag raised for her from `since` on, open or closed, oldest first."""
+    query = (
+        select(Flag)
+        .where(Flag.mother_id == mother_id, Flag.raised_at >= since)
+        .order_by(Flag.raised_at)
+    )
+    return list((await session.scalars(query)).all())
