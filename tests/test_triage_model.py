@@ -30,8 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 THRESHOLDS = Thresholds(concern=0.5, urgent=0.6, emergency=0.8, ask=0.3)
 
 
-def reading(concern: float, urgent: float, emergency: float, **reasons: float) -> Reading:
-    return Reading(dict(zip(LEVEL_HEADS, (concern, urgent, emergency), strict=True)), reasons)
+def reading(
+    concern: float, urgent: float, emergency: float, words: int = 12, **reasons: float
+) -> Reading:
+    """A reading of a message of `words` words (by default a sentence or two)."""
+    heads = dict(zip(LEVEL_HEADS, (concern, urgent, emergency), strict=True))
+    return Reading(heads, reasons, words)
 
 
 # --- features -------------------------------------------------------------------------------------
@@ -312,6 +316,35 @@ def test_exhaustion_the_model_reads_as_ask_directly_is_asked_about_not_alarmed()
     )
     clear = reading(0.9, 0.9, 0.1, ask_directly=0.2, suicidal_ideation=0.7)
     assert with_model(Result("none"), clear, THRESHOLDS).level == "urgent"
+
+
+def test_a_short_message_with_no_likely_reason_is_asked_about_not_alarmed() -> None:
+    """ "somewhere near the sea", answering where she lives: the level heads pass, no reason is
+    likely. She is asked directly; with a likely reason, or in a longer message, it alarms."""
+    place = reading(0.61, 0.61, 0.61, words=4, psychosis=0.43, plan_or_intent=0.05)
+    assert with_model(Result("none"), place, THRESHOLDS) == Result(
+        "concern", ("model:psychosis 0.43",), True
+    )
+    plan = reading(0.61, 0.61, 0.9, words=4, plan_or_intent=0.7)
+    assert with_model(Result("none"), plan, THRESHOLDS).level == "emergency"
+    longer = reading(0.61, 0.61, 0.61, words=7, psychosis=0.43)
+    assert with_model(Result("none"), longer, THRESHOLDS).level == "urgent"
+    lexicon = Result("urgent", ("suicidal_ideation",), False)  # the model never lowers
+    assert with_model(lexicon, place, THRESHOLDS) == lexicon
+
+
+def test_a_reason_the_model_is_sure_of_is_a_concern_even_below_the_concern_head() -> None:
+    """ "my partner hit me last night": the concern head 0.47, the ipv reason 0.98."""
+    hit = reading(0.47, 0.04, 0.01, ipv=0.98, self_harm=0.12)
+    assert with_model(Result("none"), hit, THRESHOLDS) == Result(
+        "concern", ("model:ipv 0.98",), False
+    )
+    cut = reading(0.47, 0.1, 0.0, self_harm=0.95)  # a serious reason: asked directly
+    assert with_model(Result("none"), cut, THRESHOLDS) == Result(
+        "concern", ("model:self_harm 0.95",), True
+    )
+    unsure = reading(0.47, 0.04, 0.01, ipv=0.85)
+    assert with_model(Result("none"), unsure, THRESHOLDS) == Result("none")
 
 
 def test_numbers_emoji_and_marks_are_not_words() -> None:

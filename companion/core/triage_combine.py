@@ -12,6 +12,10 @@
 - Exhaustion worded as not being able to go on (the model's likeliest serious reason
   "ask_directly") is ambiguous by the clinical facts: where the model alone would read urgent,
   she is asked directly instead.
+- A short message (at most six words) that the level heads call urgent while no serious reason
+  is at least even odds ("somewhere near the sea", answering where she lives) is asked about
+  directly, not alarmed on. A reason the model is nearly sure of (0.9) is a concern even when
+  the concern head falls just short ("my partner hit me last night"); asked about when serious.
 - When the model is unsure whether a message is urgent (its urgent probability in the band just
   below the threshold) and nothing reached urgent, she is asked directly: the clarifying question.
 
@@ -47,6 +51,14 @@ EMERGENCY_REASONS = frozenset(
     {"plan_or_intent", "method_or_means", "attempt_in_progress", "harm_to_baby", "psychosis", "ipv"}
 )
 ASK_DIRECTLY = "ask_directly"  # exhaustion worded as not being able to go on: ask, not alarm
+# The level heads and the reason heads are separate regressions. On a short message with little in
+# it ("somewhere near the sea", answering where she lives) the level heads can pass their
+# thresholds while no reason is likely: then she is asked directly, not alarmed on. And a reason
+# the model is nearly sure of ("my partner hit me last night": ipv 0.98) is a concern even when
+# the concern head falls just short.
+SHORT_WORDS = 6  # ... a message of at most this many words
+REASON_FLOOR = 0.5  # a model urgent or emergency needs its likeliest serious reason this likely
+REASON_SURE = 0.9  # a reason this likely makes a concern (or the question) on its own
 # The lexicon lowered a serious phrase to a clarifying question: denied, or in the past.
 LOWERED = frozenset({"negated_needs_clarifying", "past_tense_ask_about_now"})
 
@@ -61,7 +73,16 @@ def with_model(found: Result, reading: Reading, thresholds: Thresholds) -> Resul
     likeliest = reading.best(serious)
     if wanted > URGENT and likeliest not in EMERGENCY_REASONS:
         wanted = URGENT  # the emergency head alone, with no emergency reason to give
-    hold = wanted == URGENT and likeliest == ASK_DIRECTLY  # ask, not alarm
+    weak = (
+        wanted >= URGENT
+        and reading.words <= SHORT_WORDS
+        and (likeliest is None or reading.reasons[likeliest] < REASON_FLOOR)
+    )
+    hold = (wanted == URGENT and likeliest == ASK_DIRECTLY) or weak  # ask, not alarm
+    sure = reading.best(set(reading.reasons))
+    if wanted == 0 and sure is not None and reading.reasons[sure] >= REASON_SURE:
+        wanted = 1  # the concern head fell short of a reason it is sure of
+        hold = hold or sure in serious - {"ipv"}  # a serious one: ask her directly
     if hold or (found.ask_clarifying and LOWERED & set(found.reasons)):
         wanted = min(wanted, URGENT - 1)
     ask = (hold or reading.unsure(thresholds)) and max(had, wanted) < URGENT
