@@ -459,7 +459,7 @@ async def test_after_a_revocation_her_clinicians_press_is_refused_and_nothing_re
 
 
 async def test_an_alert_that_cannot_be_delivered_is_in_the_audit_log(
-    world: World, services: Services, telegram: FakeTelegram
+    world: World, services: Services, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     def refuse_rivera(method: str, params: dict[str, Any]) -> FaultResult:
         to_rivera = method == "sendMessage" and int(params["chat_id"]) == RIVERA
@@ -476,6 +476,12 @@ async def test_an_alert_that_cannot_be_delivered_is_in_the_audit_log(
         (alert.id, world.ids["rivera"], world.ids["B"])
     ]
     assert str(failed[0].detail).endswith(f"chat={RIVERA} error=Forbidden")
+    # the log names her clinician by companion's id, not by his Telegram chat
+    logged = [r.getMessage() for r in caplog.records if "delivery_failed" in r.getMessage()]
+    assert logged == [
+        f"event=clinician_delivery_failed alert={alert.id} clinician={world.ids['rivera']} "
+        "error=Forbidden"
+    ]
 
 
 # --- 6. her call-back request ---------------------------------------------------------------------

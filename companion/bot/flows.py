@@ -104,6 +104,7 @@ def finish_onboarding(services: Services, mother: Mother) -> list[Reply]:
     mother.onboarded_at = now
     schedule_next(mother, now)
     assert mother.next_checkin_at is not None
+    log.info("event=mother_onboarded mother=%s", mother.id)
     content = services.content
     return [
         Reply(
