@@ -25,6 +25,7 @@ from companion.config_values import (
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,256}")  # long enough not to be guessed
 
 
 class ConfigError(Exception):
@@ -173,9 +174,17 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_env("COMPANION_WEBHOOK_SECRET", "webhook_secret"),
     )
+    health_token: str | None = Field(
+        # GET /healthz answers "ok" to anyone; its figures (queues, unacknowledged alerts) only
+        # with the header Authorization: Bearer <this token>. Unset: to nobody.
+        default=None,
+        validation_alias=_env("COMPANION_HEALTH_TOKEN", "health_token"),
+    )
     port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT", "port"))
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "health_token", mode="before"
+    )
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -202,6 +211,16 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: str | None) -> str | None:
         if value is not None and not WEBHOOK_SECRET.fullmatch(value):
             raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @field_validator("health_token")
+    @classmethod
+    def _health_token(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_TOKEN.fullmatch(value):
+            raise ValueError(
+                "expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return value
 
     @property
@@ -346,6 +365,7 @@ ENV_NAMES = {
     "tick_batch": "COMPANION_TICK_BATCH",
     "webhook_url": "COMPANION_WEBHOOK_URL",
     "webhook_secret": "COMPANION_WEBHOOK_SECRET",
+    "health_token": "COMPANION_HEALTH_TOKEN",
     "port": "PORT",
 }
 
