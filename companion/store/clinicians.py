@@ -48,6 +48,13 @@ async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Cli
     )
 
 
+async def clinician_on_record(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
+    """The clinician with this Telegram account, active or not (for the audit log)."""
+    return await session.scalar(
+        select(Clinician).where(Clinician.telegram_user_id == telegram_user_id).limit(1)
+    )
+
+
 def read_display_name(share: Share, vault: Vault) -> str:
     return vault.open(share.display_name_sealed, context=share.seal_context("display_name_sealed"))
 
