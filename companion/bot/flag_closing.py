@@ -225,7 +225,7 @@ async def _notify(
         now=now,
         mother_id=mother.id,
     )
-    detail = sent_detail(key, Lane.CLINICIAN, chat_id)
+    detail = sent_detail(key, Lane.CLINICIAN)
     audit(
         session,
         "flag_closed_notice",

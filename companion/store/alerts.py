@@ -275,9 +275,11 @@ def can_be_told(mother: Mother) -> bool:
 # --- delivery failures ----------------------------------------------------------------------
 
 
-def sent_detail(outbox_key: str, lane: int, chat_id: int) -> str:
-    """How an audit line names a queued message, so its failure can be matched to it later."""
-    return f"outbox={outbox_key} lane={lane} chat={chat_id}"
+def sent_detail(outbox_key: str, lane: int) -> str:
+    """How an audit line names a queued message, so its failure can be matched to it later.
+    Not its chat: that is a Telegram id (the line's clinician_id says who; none, the backup
+    chat), and the line is part of her /mydata."""
+    return f"outbox={outbox_key} lane={lane}"
 
 
 async def audit_failed_delivery(
@@ -305,7 +307,7 @@ async def audit_failed_delivery(
         alert_id=alert_id,
         clinician_id=clinician_id,
         mother_id=sent.mother_id if sent else None,
-        detail=f"outbox={outbox_key} chat={chat_id} error={error}",
+        detail=f"outbox={outbox_key} error={error}",
     )
     # The log names companion's ids (None: the backup chat); the chat id is a Telegram id.
     log.warning(
