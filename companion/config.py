@@ -24,8 +24,9 @@ from companion.config_values import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
-WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
-SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,256}")  # long enough not to be guessed
+# Telegram's rule for secret_token is 1-256 of these; at least 32, so it cannot be guessed.
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,256}")
+HOW_TO_MAKE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class ConfigError(Exception):
@@ -209,8 +210,10 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: str | None) -> str | None:
-        if value is not None and not WEBHOOK_SECRET.fullmatch(value):
-            raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or -")
+        if value is not None and not SECRET_TOKEN.fullmatch(value):
+            raise ValueError(
+                f"expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; {HOW_TO_MAKE}"
+            )
         return value
 
     @field_validator("health_token")
@@ -218,8 +221,7 @@ class Settings(BaseSettings):
     def _health_token(cls, value: str | None) -> str | None:
         if value is not None and not SECRET_TOKEN.fullmatch(value):
             raise ValueError(
-                "expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; make one with: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                f"expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; {HOW_TO_MAKE}"
             )
         return value
 
@@ -419,6 +421,6 @@ def require_webhook(settings: Settings) -> None:
         )
     if not settings.webhook_secret:
         raise ConfigError(
-            "COMPANION_WEBHOOK_SECRET: not set. 1-256 characters of A-Z a-z 0-9 _ -; make one "
-            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            "COMPANION_WEBHOOK_SECRET: not set. 32-256 characters of A-Z a-z 0-9 _ -; "
+            + HOW_TO_MAKE
         )
