@@ -28,6 +28,7 @@ from telegram.request import BaseRequest
 from companion.app import serve
 from companion.bot.context import CompanionApp
 from companion.config import Settings
+from companion.core.numbers import ascii_number
 from companion.delivery.inbox import handle_stored, store_updates
 from companion.delivery.inbox_claims import SWEEP_SECONDS
 from companion.health import database_answers, queue_health
@@ -160,7 +161,7 @@ def _health_authorised(request: Request, token: str | None) -> bool | None:
 async def _read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None if it is longer than `limit` (read no further than that)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if (ascii_number(declared) or 0) > limit:
         return None
     body = bytearray()
     async for chunk in request.stream():

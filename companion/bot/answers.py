@@ -4,6 +4,7 @@ ahead of the answer to her question."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -15,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.crisis import Response, respond_to_risk
+from companion.bot.errors import describe_error
 from companion.bot.flows import (
     Position,
     advance,
@@ -122,6 +124,8 @@ async def reprompt_media(update: Update, context: Ctx) -> None:
     await _answer_in_flow(update, context, ask_again, outside_key="common.media_unreadable")
 
 
+log = logging.getLogger(__name__)
+
 StepAction = Callable[[Step, Turn], Outcome | None]
 # A question of hers asked this long after a safety question is newer: her words answer it.
 ASKED_LATER = timedelta(minutes=1)
@@ -143,7 +147,7 @@ async def _answer_in_flow(
                 conversation.flow,
                 read_conversation_data(conversation, services.vault),
             )
-            outcome = act(step_for(conversation.step), turn)
+            outcome = _read_step(act, step_for(conversation.step), turn)
         # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
         message = update.effective_message
         text = (message.text or message.caption) if message else None  # a caption is typed too
@@ -194,6 +198,17 @@ async def _answer_in_flow(
         elif response is None:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
         await send_in_order(context, chat.id, replies, session=session, mother_id=mother_id)
+
+
+def _read_step(act: StepAction, step: Step, turn: Turn) -> Outcome | None:
+    """The step's reading of her message. One that fails (a bug, or text it never expected)
+    must not keep the risk check that follows from running: she is asked the question again,
+    and the failure is logged by its type alone (never her words)."""
+    try:
+        return act(step, turn)
+    except Exception as error:
+        log.error("event=step_unreadable error=%s", describe_error(error))
+        return Outcome(step.prompt(turn), data=turn.data or None)
 
 
 async def _waiting(

@@ -16,6 +16,7 @@ from companion.bot.mother_view import suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Reply, send
 from companion.charts import ChartLabels, history_chart
+from companion.core.numbers import ascii_number
 from companion.core.trends import DayPoint, last_days, summarise
 from companion.store.checkins import answers_since
 from companion.store.models import Mother, MotherStatus
@@ -25,7 +26,7 @@ WINDOW_DAYS = 30
 
 def _number(answers: dict[str, str], question: str) -> int | None:
     value = answers.get(question)
-    return int(value) if value is not None and value.isdigit() else None
+    return ascii_number(value) if value is not None else None
 
 
 async def history_reply(services: Services, mother: Mother) -> Reply:
