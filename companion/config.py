@@ -135,6 +135,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_env("COMPANION_BACKUP_CHAT_ID", "backup_chat_id"),
     )
+    clinician_invite_hours: int = Field(
+        # The operator's clinician link (`companion clinician invite`) works this long, once.
+        default=72,
+        ge=1,
+        le=720,
+        validation_alias=_env("COMPANION_CLINICIAN_INVITE_HOURS", "clinician_invite_hours"),
+    )
     bot_username: str = Field(
         # For the deep links in invites: https://t.me/<bot_username>?start=<code>.
         default="companion_bot",
@@ -356,6 +363,7 @@ ENV_NAMES = {
     "followup_escalate_minutes": "COMPANION_FOLLOWUP_ESCALATE_MINUTES",
     "backup_chat_id": "COMPANION_BACKUP_CHAT_ID",
     "bot_username": "COMPANION_BOT_USERNAME",
+    "clinician_invite_hours": "COMPANION_CLINICIAN_INVITE_HOURS",
     "silent_days": "COMPANION_SILENT_DAYS",
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,12 @@ async def invite_clinician(
     await session.flush()
     audit(session, "clinician_invited", now, clinician_id=clinician.id)
     return clinician, code
+
+
+def invite_expired(clinician: Clinician, hours: int, now: datetime) -> bool:
+    """The operator's link for this account is past its time (COMPANION_CLINICIAN_INVITE_HOURS),
+    counted from when it was made."""
+    return now >= clinician.created_at + timedelta(hours=hours)
 
 
 async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
