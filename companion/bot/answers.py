@@ -139,7 +139,7 @@ async def _answer_in_flow(
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
-        outcome, turn = None, None
+        outcome, turn, failed = None, None, None
         if mother is not None and conversation is not None:
             turn = Turn(
                 services,
@@ -147,7 +147,10 @@ async def _answer_in_flow(
                 conversation.flow,
                 read_conversation_data(conversation, services.vault),
             )
-            outcome = _read_step(act, step_for(conversation.step), turn)
+            try:
+                outcome = act(step_for(conversation.step), turn)
+            except Exception as error:  # her words are read for risk all the same
+                failed = error
         # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
         message = update.effective_message
         text = (message.text or message.caption) if message else None  # a caption is typed too
@@ -182,6 +185,11 @@ async def _answer_in_flow(
             if risk.ask_clarifying:  # the question she has not answered is already waiting
                 risk = None
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
+        if failed is not None:  # the step could not read her message
+            if response is None:  # nothing worrying: the error handler apologises, with help
+                raise failed
+            # Help for her words goes out; the question that failed waits.
+            log.error("event=step_unreadable error=%s", describe_error(failed))
         replies = list(response.replies) if response else []
         if _resting(services, mother, conversation, outcome) and response is None:
             # After a crisis reply her questions rest for the day, as that reply said.
@@ -198,17 +206,6 @@ async def _answer_in_flow(
         elif response is None:
             replies = [outside_flow_reply(services, mother, outside_key, user.language_code)]
         await send_in_order(context, chat.id, replies, session=session, mother_id=mother_id)
-
-
-def _read_step(act: StepAction, step: Step, turn: Turn) -> Outcome | None:
-    """The step's reading of her message. One that fails (a bug, or text it never expected)
-    must not keep the risk check that follows from running: she is asked the question again,
-    and the failure is logged by its type alone (never her words)."""
-    try:
-        return act(step, turn)
-    except Exception as error:
-        log.error("event=step_unreadable error=%s", describe_error(error))
-        return Outcome(step.prompt(turn), data=turn.data or None)
 
 
 async def _waiting(
