@@ -19,7 +19,15 @@ from tests.checkin_helpers import at, onboarded, tick_and_read
 HER = 730416289  # a Telegram id no timestamp or counter would contain by chance
 NOTE = "my husband shouts at the baby"
 CRISIS = "I want to kill myself tonight"
-LIBRARIES = ("telegram", "sqlalchemy", "sqlalchemy.engine", "aiosqlite", "httpx", "httpcore")
+LIBRARIES = (
+    "telegram",
+    "sqlalchemy",
+    "sqlalchemy.engine",
+    "aiosqlite",
+    "httpx",
+    "httpcore",
+    "apscheduler",
+)
 SQL = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "BEGIN (implicit)", "[generated in")
 
 
