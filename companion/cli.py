@@ -69,7 +69,12 @@ def cmd_webhook(args: argparse.Namespace) -> int:
 def _configure_logging(settings: Settings) -> None:
     from companion.logs import configure_logging
 
-    secrets = [settings.telegram_bot_token, settings.webhook_secret, *settings.encryption_keys]
+    secrets = [
+        settings.telegram_bot_token,
+        settings.webhook_secret,
+        settings.health_token,
+        *settings.encryption_keys,
+    ]
     configure_logging(settings.log_level, [secret for secret in secrets if secret])
 
 

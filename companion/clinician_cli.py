@@ -1,11 +1,14 @@
 """`companion clinician`: the operator's commands for clinician accounts.
 
 companion clinician invite --name "Dr Rivera, Riverside clinic"
-    prints a one-time link; whoever opens it first becomes that clinician
+    prints a one-time link, in force for COMPANION_CLINICIAN_INVITE_HOURS (72 by default);
+    whoever opens it first becomes that clinician
 companion clinician list
-    id, name, status, when they joined, how many mothers share with them (no health data)
+    id, name, status (invited, expired, active, revoked), when they joined, how many mothers
+    share with them (no health data)
 companion clinician revoke ID
-    the account is closed at once: they see no one; the shares stay recorded, giving no access
+    the account is closed at once: they see no one; the shares stay recorded, giving no access.
+    An invited account's link stops working.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -20,7 +24,7 @@ from companion.cli_help import add_command
 from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.store.clinician_models import Clinician, ClinicianStatus, Share
-from companion.store.clinicians import audit, invite_clinician
+from companion.store.clinicians import audit, invite_clinician, invite_expired
 from companion.store.db import Database
 from companion.store.schema_state import require_set_up
 
@@ -59,11 +63,14 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
             clinician, code = await invite_clinician(session, name, SystemClock().now())
     finally:
         await database.dispose()
+    hours = settings.clinician_invite_hours
+    until = (clinician.created_at + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M UTC")
     print(f"Invitation for {name} (account {clinician.id}):")
     print(f"https://t.me/{settings.bot_username}?start=c_{code}")
     print(
-        "It works once: whoever opens it first becomes this clinician. Send it to them privately,"
-        " never in a group."
+        f"It works once, until {until} ({hours} h): whoever opens it first becomes this"
+        " clinician. Send it to them privately, never in a group. `companion clinician revoke"
+        f" {clinician.id}` withdraws it."
     )
     return 0
 
@@ -91,11 +98,16 @@ async def list_accounts(settings: Settings, _args: argparse.Namespace) -> int:
         print("No clinician accounts yet. `companion clinician invite --name NAME` makes one.")
         return 0
     print(f"{'id':32}  {'status':8}  {'joined':10}  {'mothers':>7}  name")
+    now = SystemClock().now()
     for clinician, mothers in rows:
         joined = clinician.joined_at.date().isoformat() if clinician.joined_at else "-"
         # A closed account gives no access, so it has no mothers sharing, whatever was recorded.
         count = (mothers or 0) if clinician.status == ClinicianStatus.ACTIVE else 0
-        print(f"{clinician.id:32}  {clinician.status:8}  {joined:10}  {count:>7}  {clinician.name}")
+        status = clinician.status
+        if status == ClinicianStatus.INVITED:  # a link nobody has opened: in force, or not
+            expired = invite_expired(clinician, settings.clinician_invite_hours, now)
+            status = "expired" if expired else status
+        print(f"{clinician.id:32}  {status:8}  {joined:10}  {count:>7}  {clinician.name}")
     return 0
 
 

@@ -24,8 +24,10 @@ from companion.config_values import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///companion.db"
-WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
 HOST = re.compile(r"[A-Za-z0-9._:-]{1,253}")  # an IPv4 or IPv6 address, or a host name
+# Telegram's rule for secret_token is 1-256 of these; at least 32, so it cannot be guessed.
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,256}")
+HOW_TO_MAKE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class ConfigError(Exception):
@@ -134,6 +136,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_env("COMPANION_BACKUP_CHAT_ID", "backup_chat_id"),
     )
+    clinician_invite_hours: int = Field(
+        # The operator's clinician link (`companion clinician invite`) works this long, once.
+        default=72,
+        ge=1,
+        le=720,
+        validation_alias=_env("COMPANION_CLINICIAN_INVITE_HOURS", "clinician_invite_hours"),
+    )
     bot_username: str = Field(
         # For the deep links in invites: https://t.me/<bot_username>?start=<code>.
         default="companion_bot",
@@ -180,9 +189,17 @@ class Settings(BaseSettings):
         default="0.0.0.0",  # noqa: S104
         validation_alias=_env("COMPANION_HOST", "host"),
     )
+    health_token: str | None = Field(
+        # GET /healthz answers "ok" to anyone; its figures (queues, unacknowledged alerts) only
+        # with the header Authorization: Bearer <this token>. Unset: to nobody.
+        default=None,
+        validation_alias=_env("COMPANION_HEALTH_TOKEN", "health_token"),
+    )
     port: int = Field(default=8080, ge=1, le=65535, validation_alias=_env("PORT", "port"))
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "health_token", mode="before"
+    )
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -207,8 +224,19 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: str | None) -> str | None:
-        if value is not None and not WEBHOOK_SECRET.fullmatch(value):
-            raise ValueError("expected 1-256 characters, each A-Z, a-z, 0-9, _ or -")
+        if value is not None and not SECRET_TOKEN.fullmatch(value):
+            raise ValueError(
+                f"expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; {HOW_TO_MAKE}"
+            )
+        return value
+
+    @field_validator("health_token")
+    @classmethod
+    def _health_token(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_TOKEN.fullmatch(value):
+            raise ValueError(
+                f"expected 32-256 characters, each A-Z, a-z, 0-9, _ or -; {HOW_TO_MAKE}"
+            )
         return value
 
     @field_validator("host")
@@ -350,6 +378,7 @@ ENV_NAMES = {
     "followup_escalate_minutes": "COMPANION_FOLLOWUP_ESCALATE_MINUTES",
     "backup_chat_id": "COMPANION_BACKUP_CHAT_ID",
     "bot_username": "COMPANION_BOT_USERNAME",
+    "clinician_invite_hours": "COMPANION_CLINICIAN_INVITE_HOURS",
     "silent_days": "COMPANION_SILENT_DAYS",
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",
@@ -362,6 +391,7 @@ ENV_NAMES = {
     "webhook_url": "COMPANION_WEBHOOK_URL",
     "webhook_secret": "COMPANION_WEBHOOK_SECRET",
     "host": "COMPANION_HOST",
+    "health_token": "COMPANION_HEALTH_TOKEN",
     "port": "PORT",
 }
 
@@ -415,6 +445,6 @@ def require_webhook(settings: Settings) -> None:
         )
     if not settings.webhook_secret:
         raise ConfigError(
-            "COMPANION_WEBHOOK_SECRET: not set. 1-256 characters of A-Z a-z 0-9 _ -; make one "
-            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            "COMPANION_WEBHOOK_SECRET: not set. 32-256 characters of A-Z a-z 0-9 _ -; "
+            + HOW_TO_MAKE
         )

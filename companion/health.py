@@ -1,4 +1,5 @@
-"""Queue figures for /healthz: counts and ages only, never anything a message says."""
+"""/healthz: whether the database answers (for anyone), and queue figures for the clinic's
+monitoring (with COMPANION_HEALTH_TOKEN): counts and ages only, never anything a message says."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ LANE_NAMES = {
     Lane.CLINICIAN: "clinician",
     Lane.SCHEDULED: "scheduled",
 }
+
+
+async def database_answers(services: Services) -> None:
+    """SELECT 1; raises if the database does not answer."""
+    async with services.db.session() as session:
+        await session.execute(text("SELECT 1"))
 
 
 async def queue_health(services: Services) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Chat, Update
 from telegram.request import BaseRequest
@@ -28,9 +28,10 @@ from telegram.request import BaseRequest
 from companion.app import serve
 from companion.bot.context import CompanionApp
 from companion.config import Settings
+from companion.core.numbers import ascii_number
 from companion.delivery.inbox import handle_stored, store_updates
 from companion.delivery.inbox_claims import SWEEP_SECONDS
-from companion.health import queue_health
+from companion.health import database_answers, queue_health
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ class InboxHandler:
 
 
 def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Starlette:
-    """The ASGI app: POST <webhook path> takes updates, GET /healthz reports health."""
+    """The ASGI app: POST <webhook path> takes updates, GET /healthz reports health ("ok" to
+    anyone; the queue figures with the health token)."""
     services = application.bot_data.services
     settings = services.settings
     secret = (settings.webhook_secret or "").encode()
@@ -120,13 +122,21 @@ def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Star
         on_stored()
         return Response()
 
-    async def healthz(_request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> Response:
+        figures = _health_authorised(request, settings.health_token)
+        if figures is None:
+            return Response(status_code=403)
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                return JSONResponse(await queue_health(services))
+                if figures:
+                    return JSONResponse(await queue_health(services))
+                await database_answers(services)
+                return PlainTextResponse("ok")
         except (SQLAlchemyError, OSError, TimeoutError) as error:
             log.warning("event=healthz_failed error=%s", type(error).__name__)
-            return JSONResponse({"database": "failed"}, status_code=503)
+            if figures:
+                return JSONResponse({"database": "failed"}, status_code=503)
+            return PlainTextResponse("unavailable", status_code=503)
 
     return Starlette(
         routes=[
@@ -136,10 +146,22 @@ def create_app(application: CompanionApp, on_stored: Callable[[], None]) -> Star
     )
 
 
+def _health_authorised(request: Request, token: str | None) -> bool | None:
+    """True: the figures were asked for with the health token; False: no token was given (the
+    public answer); None: a wrong token, or one given where none is set (refused)."""
+    given = request.headers.get("authorization")
+    if given is None:
+        return False
+    expected = f"Bearer {token}".encode()
+    if token and hmac.compare_digest(given.encode("latin-1"), expected):
+        return True
+    return None
+
+
 async def _read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None if it is longer than `limit` (read no further than that)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if (ascii_number(declared) or 0) > limit:
         return None
     body = bytearray()
     async for chunk in request.stream():

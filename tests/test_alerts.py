@@ -7,6 +7,7 @@ tells the others and her; a press by anyone else is refused. Every step is in th
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -45,7 +46,9 @@ from tests.alert_helpers import (
 )
 from tests.chat_helpers import snapshot, t, texts
 from tests.checkin_helpers import at, skip_to_the_end, tick, tick_and_read
+from tests.test_personal_data import all_rows
 
+STRANGER = 730416289  # neither a mother nor a clinician
 SAID = ["I want to die", "some days I think about ending it", "I took all the pills"]
 NAMES = ["Ana R.", "Bea K."]
 ACKNOWLEDGE, WILL_CALL = "✓ Acknowledge", "📞 I'll call her back"
@@ -155,7 +158,7 @@ async def test_an_urgent_flag_for_a_reaches_only_dr_rivera_after_her_own_reply(
         world.ids["rivera"],
         world.ids["A"],
     )
-    assert str(sent.detail).endswith(f"lane=0 chat={RIVERA}")
+    assert str(sent.detail).endswith("lane=0")  # no Telegram id: clinician_id says who
 
 
 async def test_b_reaches_both_clinicians_with_her_words_only_where_she_allowed_them(
@@ -397,7 +400,10 @@ async def test_ill_call_her_back_acknowledges_and_tells_her_she_will_be_contacte
 
 
 async def test_a_forged_acknowledgement_from_dr_okafor_for_as_alert_is_refused(
-    world: World, services: Services, telegram: FakeTelegram
+    world: World,
+    services: Services,
+    telegram: FakeTelegram,
+    person_factory: Callable[..., ChatDriver],
 ) -> None:
     alert = await raise_urgent(world, world.a)
     world.a.new_messages(), world.rivera.new_messages()
@@ -407,17 +413,24 @@ async def test_a_forged_acknowledgement_from_dr_okafor_for_as_alert_is_refused(
     for data in (f"ack|{alert.id}", f"cbr|{alert.id}"):
         assert await world.okafor.deliver(world.okafor.person.press_data(forged, data)) == []
         assert telegram.callback_answers[-1]["text"] == "This button is no longer valid."
-    # A mother pressing it is refused the same way.
+    # A mother pressing it, or a stranger pressing a made-up one, is refused the same way,
+    # and leaves no row naming her or him.
     await world.c.deliver(world.c.person.press_data(SentMessage(C, 1, "x"), f"ack|{alert.id}"))
+    assert telegram.callback_answers[-1]["text"] == "This button is no longer valid."
+    stranger = person_factory(STRANGER)
+    made_up = stranger.person.press_data(SentMessage(STRANGER, 1, "x"), f"ack|{'ab' * 16}")
+    assert await stranger.deliver(made_up) == []
     assert telegram.callback_answers[-1]["text"] == "This button is no longer valid."
     assert sends_since(telegram, mark) == []
     assert without_audit(await snapshot(services)) == before
     refused = [row for row in await audit_log(services) if row.event == "ack_refused"]
     assert [(row.clinician_id, row.alert_id, row.detail) for row in refused] == [
-        (world.ids["okafor"], alert.id, f"user={OKAFOR} button=ack"),
-        (world.ids["okafor"], alert.id, f"user={OKAFOR} button=cbr"),
-        (None, alert.id, f"user={C} button=ack"),
+        (world.ids["okafor"], alert.id, "button=ack"),
+        (world.ids["okafor"], alert.id, "button=cbr"),
     ]
+    assert not [row for row in await audit_log(services) if str(C) in str(row.detail)]
+    stored = json.dumps(await all_rows(services), default=str)
+    assert str(STRANGER) not in stored
 
 
 @pytest.mark.parametrize("revoked", ["clinician", "share"])
@@ -459,7 +472,7 @@ async def test_after_a_revocation_her_clinicians_press_is_refused_and_nothing_re
 
 
 async def test_an_alert_that_cannot_be_delivered_is_in_the_audit_log(
-    world: World, services: Services, telegram: FakeTelegram
+    world: World, services: Services, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     def refuse_rivera(method: str, params: dict[str, Any]) -> FaultResult:
         to_rivera = method == "sendMessage" and int(params["chat_id"]) == RIVERA
@@ -475,7 +488,14 @@ async def test_an_alert_that_cannot_be_delivered_is_in_the_audit_log(
     assert [(row.alert_id, row.clinician_id, row.mother_id) for row in failed] == [
         (alert.id, world.ids["rivera"], world.ids["B"])
     ]
-    assert str(failed[0].detail).endswith(f"chat={RIVERA} error=Forbidden")
+    assert str(failed[0].detail).endswith(" error=Forbidden")
+    assert str(RIVERA) not in str(failed[0].detail)
+    # the log names her clinician by companion's id, not by his Telegram chat
+    logged = [r.getMessage() for r in caplog.records if "delivery_failed" in r.getMessage()]
+    assert logged == [
+        f"event=clinician_delivery_failed alert={alert.id} clinician={world.ids['rivera']} "
+        "error=Forbidden"
+    ]
 
 
 # --- 6. her call-back request ---------------------------------------------------------------------

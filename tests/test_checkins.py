@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
+from companion.bot import answers
 from companion.bot.context import Services
+from companion.bot.steps import Outcome
 from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, SentMessage
@@ -199,6 +202,23 @@ async def test_a_sticker_during_a_question_asks_that_question_again(
     assert await position(services) != ("ci", step)  # the re-asked question works
 
 
+async def test_a_question_that_cannot_read_her_words_does_not_keep_help_from_her(
+    mother: ChatDriver, services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong in a step's reading of her text, her words are read for risk."""
+    await prompted(mother, services, clock, at(21, 9))
+
+    def unreadable(_turn: object, _text: str) -> Outcome:
+        raise ValueError("a step that fails")
+
+    real = answers.step_for
+    monkeypatch.setattr(answers, "step_for", lambda name: replace(real(name), on_text=unreadable))
+    replies = await mother.say("I want to die")
+    assert replies[0].text.startswith("Thank you for telling me.")
+    assert not [text for text in texts(replies) if text.startswith("Sorry, something went wrong")]
+    assert await position(services) == ("ci", "mood")
+
+
 async def test_a_typed_number_answers_the_mood_question(
     mother: ChatDriver, services: Services, clock: ManualClock
 ) -> None:
@@ -214,7 +234,17 @@ async def test_a_typed_number_answers_the_mood_question(
 
 @pytest.mark.parametrize(
     ("step", "typed"),
-    [("mood", "hello"), ("mood", "9"), ("mood", "0"), ("sleep", "hello"), ("anxiety", "4")],
+    [
+        ("mood", "hello"),
+        ("mood", "9"),
+        ("mood", "0"),
+        ("sleep", "hello"),
+        ("anxiety", "4"),
+        # only ASCII digits answer: not a superscript (int() refuses it) nor another script's
+        ("mood", "²"),
+        ("mood", "٣"),
+        ("sleep", "³"),
+    ],
 )
 async def test_other_text_at_a_button_question_asks_for_a_tap(
     mother: ChatDriver, services: Services, clock: ManualClock, step: str, typed: str

@@ -4,7 +4,7 @@ commands (never the mother's flow), /invite, and revoking, through the real CLI 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from companion.bot.context import Services
 from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
-from companion.store.clinician_models import ClinicianStatus
+from companion.store.clinician_models import Clinician, ClinicianStatus
 from companion.store.clinicians import code_hash
 from companion.store.models import Mother
 from tests.chat_helpers import snapshot, t, texts
@@ -112,6 +112,54 @@ async def test_an_unknown_code_or_a_revoked_invite_is_refused_and_nothing_is_sto
     before = await snapshot(services)
     assert texts(await stranger.say(f"/start {payload}")) == [t(services, "clinician.join_closed")]
     assert await snapshot(services) == before
+
+
+async def made_hours_ago(services: Services, name: str, hours: float) -> None:
+    """As if the operator had made this clinician's link `hours` before the bot's clock."""
+    async with services.db.session() as session:
+        invited = await session.scalar(select(Clinician).where(Clinician.name == name))
+        assert invited is not None
+        invited.created_at = services.clock.now() - timedelta(hours=hours)
+
+
+async def test_the_operators_link_expires_and_can_be_listed_and_revoked(
+    person_factory: Factory,
+    services: Services,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clock.set(datetime.now(UTC))  # the CLI reads the system clock
+    ran = await operator(capsys, "clinician", "invite", "--name", "Dr Rivera")
+    assert " (72 h): whoever opens it first becomes this clinician." in ran.out
+    payload = start_payload(ran.out)
+    await invite_clinician(capsys, "Dr Okafor")
+    await made_hours_ago(services, "Dr Rivera", 72)
+    await made_hours_ago(services, "Dr Okafor", 71.9)
+    listed = (await operator(capsys, "clinician", "list")).out
+    assert [line.split()[1] for line in listed.splitlines()[1:]] == ["expired", "invited"]
+
+    before = await snapshot(services)
+    late = person_factory(5001)
+    assert texts(await late.say(f"/start {payload}")) == [
+        "This clinician link has expired: each one works for a limited time. Nothing has been "
+        "stored. Please ask the person who runs companion for a new link."
+    ]
+    assert await snapshot(services) == before
+    okafor = await clinician_named(services, "Dr Okafor")
+    assert (await operator(capsys, "clinician", "revoke", okafor.id)).code == 0
+    listed = (await operator(capsys, "clinician", "list")).out
+    assert [line.split()[1] for line in listed.splitlines()[1:]] == ["expired", "revoked"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"clinician_invite_hours": 2}])
+async def test_the_links_time_is_a_setting(
+    person_factory: Factory, services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = await invite_clinician(capsys, "Dr Rivera")
+    await made_hours_ago(services, "Dr Rivera", 2)
+    assert texts(await person_factory(5001).say(f"/start {payload}")) == [
+        t(services, "clinician.join_expired")
+    ]
 
 
 async def test_a_mother_cannot_also_become_a_clinician_with_the_same_account(

@@ -47,7 +47,7 @@ CRISIS = "I want to kill myself tonight"
 CRISIS_REPLY = "I'm worried about your safety right now. Please call 999 now"  # she is in the UK
 DEADLINE_S = 10.0  # the requirement: a dead worker's crisis is answered within this
 URL = "https://bot.example.org/telegram/hook-takeover"
-SECRET = "takeover-secret"
+SECRET = "takeover-secret-of-32-characters-or-more"
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_SETTINGS = "COMPANION_TAKEOVER_WORKER_SETTINGS"  # how the doomed worker gets its settings
 

@@ -25,6 +25,8 @@ from tests.chat_helpers import (
     t,
     texts,
 )
+from tests.checkin_helpers import update_mother
+from tests.clinician_helpers import add_clinician, add_share
 
 MENU_BUTTONS = [
     "Language",
@@ -37,6 +39,12 @@ MENU_BUTTONS = [
     "Done",
 ]
 LONDON_TOMORROW_9 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+STILL = {
+    "en": "What you shared stays visible to Dr Okafor, Dr Rivera (your summary, and an alert if "
+    "you tell me you may be in danger) until you stop sharing: /sharing does that.",
+    "es": "Lo que compartiste sigue visible para Dr Okafor, Dr Rivera (tu resumen, y una alerta "
+    "si me dices que podrías estar en peligro) hasta que dejes de compartir: /sharing lo hace.",
+}
 
 
 def saved_text(services: Services, when: str | None, **summary: str) -> str:
@@ -371,6 +379,20 @@ async def test_stop_then_resume(mother: ChatDriver, services: Services) -> None:
     stored = await load_mother(services)
     assert stored is not None
     assert (stored.status, stored.next_checkin_at) == ("active", LONDON_TOMORROW_9)
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+async def test_stop_tells_her_that_her_clinicians_still_see_what_she_shared(
+    mother: ChatDriver, services: Services, locale: str
+) -> None:
+    await onboard(mother)
+    stored = await load_mother(services)
+    assert stored is not None
+    await update_mother(services, 1001, locale=locale)
+    for name in ("Dr Rivera", "Dr Okafor"):
+        await add_share(services, stored.id, await add_clinician(services, name))
+    replies = await mother.say("/stop")
+    assert texts(replies) == [services.content.text(locale, "settings.stop.done"), STILL[locale]]
 
 
 async def test_pause_from_stopped_and_stop_from_paused(

@@ -4,6 +4,7 @@ stopping, and buttons that are old, forged or someone else's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -146,7 +147,7 @@ async def give_her_history(services: Services, mother_id: str) -> None:
 
 
 def consent_text(services: Services, clinician: str) -> str:
-    return t(services, "sharing.preview", clinician=clinician, version="1.0")
+    return t(services, "sharing.preview", clinician=clinician, version="1.1")
 
 
 def assert_view_of_ana(view: list[SentMessage], *, notes: bool) -> None:
@@ -234,7 +235,7 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     [share] = await shares(services)
     rivera = await clinician_named(services, "Dr Rivera")
     assert (share.mother_id, share.clinician_id) == (clinic.ids["Ana"], rivera.id)
-    assert (share.include_notes, share.weekly_summary, share.consent_version) == (True, True, "1.0")
+    assert (share.include_notes, share.weekly_summary, share.consent_version) == (True, True, "1.1")
     assert (share.granted_at, share.revoked_at) == (clock.now(), None)
     assert read_display_name(share, services.vault) == "Ana"
     [invite] = await invites(services)
@@ -259,6 +260,34 @@ async def test_the_preview_is_her_own_data_exactly_as_the_clinician_then_sees_it
     assert all(m.protect_content for m in seen)
     # The other clinician sees nothing of her.
     assert clinic.okafor.new_messages() == []
+
+
+BACKUP_SAYS = {
+    "en": "If nobody answers it in time, it may also go to the clinic's backup contact, with only "
+    "the name you choose, how serious it is (urgent or emergency) and when it was raised; that "
+    "contact is also told if you don't answer my “are you safe now?”, and which clinician then "
+    "took it or closed it.",
+    "es": "Si nadie la atiende a tiempo, también puede llegar al contacto de respaldo de la "
+    "clínica, solo con el nombre que elijas, su gravedad (urgente o emergencia) y cuándo se "
+    "generó; a ese contacto también se le avisa si no respondes a mi “¿estás a salvo ahora?”, y "
+    "qué profesional la atendió o la cerró.",
+}
+# What the backup chat is sent (messages/<locale>/alerts.toml): a field added there must be
+# added to the sentence above, in both languages, with a new consent version.
+TO_BACKUP = {
+    "alerts.clinician.backup": {"level", "name", "when", "minutes"},
+    "alerts.clinician.no_answer_backup": {"level", "name", "when", "minutes"},
+    "alerts.close.closed_by_backup": {"clinician", "level", "name", "when"},
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_consent_says_what_the_backup_chat_gets(services: Services, locale: str) -> None:
+    consent = services.content.text(locale, "sharing.preview", clinician="Dr Rivera", version="1.1")
+    assert BACKUP_SAYS[locale] in consent
+    assert consent.endswith("1.1)")
+    for key, fields in TO_BACKUP.items():
+        assert set(re.findall(r"{(\w+)}", services.content.strings[locale][key])) == fields, key
 
 
 async def test_notes_under_the_consent_message_fit_in_one_message_or_are_counted(

@@ -10,8 +10,6 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,22 +20,17 @@ from starlette.applications import Starlette
 from companion import webhook
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
-from companion.clock import ManualClock, SystemClock
+from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.delivery.inbox import store_updates
-from companion.delivery.outbox import enqueue
-from companion.delivery.outgoing import Reply
 from companion.devtools.fake_telegram import FakeTelegram, Person
-from companion.store.alerts import create_alert
-from companion.store.clinician_models import AlertStatus
-from companion.store.models import InboxUpdate, Lane
+from companion.store.models import InboxUpdate
 from companion.webhook import SECRET_HEADER, create_app, serve_webhook, web_server
-from tests.checkin_helpers import add_mother
 from tests.signal_helpers import send_sigterm, sigterm_behind
 
 URL = "https://bot.example.org/telegram/hook-7f3a"
 PATH = "/telegram/hook-7f3a"
-SECRET = "s3cret_Token-of-the-clinic"
+SECRET = "s3cret_Token-of-the-clinic_Hq7Zp2Lw9Xv4"  # 32 characters or more
 
 
 @pytest.fixture
@@ -120,7 +113,7 @@ async def test_the_server_listens_on_companion_host_only(settings_values: dict[s
     try:
         await until(lambda: task.done() or _answers(port, "127.0.0.2"))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.2:{port}") as client:
-            assert (await client.get("/healthz")).json()["database"] == "ok"
+            assert (await client.get("/healthz")).text == "ok"
         assert not _answers(port, "127.0.0.1")
     finally:
         task.cancel()
@@ -239,71 +232,6 @@ async def test_rows_another_worker_stored_and_never_handled_are_swept_up(
         await asyncio.gather(task, return_exceptions=True)
     await services.sender.drain()
     assert len(intros(telegram)) == 1
-
-
-async def test_healthz_reports_the_database_and_the_queues(
-    services: Services, app: CompanionApp, clock: ManualClock
-) -> None:
-    async with serving(create_app(app, lambda: None)) as client:
-        empty = await client.get("/healthz")
-        assert empty.status_code == 200
-        assert empty.json() == {
-            "database": "ok",
-            "outbox": {"emergency": 0, "reply": 0, "clinician": 0, "scheduled": 0},
-            "inbox_unhandled": 0,
-            "oldest_unsent_seconds": None,
-            "alerts_unacknowledged": {"urgent_or_emergency": 0, "callback_request": 0},
-            "oldest_unacknowledged_alert_seconds": None,
-        }
-        await store_updates(services, [Person(app.bot, 1001).text("/help").to_dict()])
-        mother_id = await add_mother(services, 2002)
-        async with services.db.session() as session:
-            for kind, age in (("flag", 600), ("flag", 120), ("callback", 3600), ("flag", 9000)):
-                alert = await create_alert(
-                    session, mother_id=mother_id, kind=kind,
-                    now=clock.now() - timedelta(seconds=age),
-                )  # fmt: skip
-                if age == 9000:
-                    alert.status = AlertStatus.ACKNOWLEDGED  # acknowledged: not counted
-        async with services.db.session() as session:
-            for lane, age in ((Lane.REPLY, 90), (Lane.REPLY, 5), (Lane.SCHEDULED, 30)):
-                await enqueue(
-                    session,
-                    services.vault,
-                    chat_id=1001,
-                    replies=[Reply("queued")],
-                    lane=lane,
-                    now=clock.now() - timedelta(seconds=age),
-                )
-        figures = (await client.get("/healthz")).json()
-    assert figures["outbox"] == {"emergency": 0, "reply": 2, "clinician": 0, "scheduled": 1}
-    assert figures["inbox_unhandled"] == 1
-    assert figures["oldest_unsent_seconds"] == 90
-    assert figures["alerts_unacknowledged"] == {"urgent_or_emergency": 2, "callback_request": 1}
-    assert figures["oldest_unacknowledged_alert_seconds"] == 600
-
-
-async def test_healthz_is_503_and_updates_unacknowledged_when_the_database_is_down(
-    settings_values: dict[str, object], tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    database_url = str(settings_values["database_url"])
-    if database_url.startswith("postgresql"):
-        broken = "postgresql+psycopg://companion:secret@127.0.0.1:1/companion"
-    else:
-        broken = f"sqlite+aiosqlite:///{tmp_path}/no-such-folder/companion.db"
-    settings = load_settings({**settings_values, "database_url": broken})
-    services = build_services(settings, SystemClock())
-    application = build_application(services, request=FakeTelegram())
-    try:
-        async with serving(create_app(application, lambda: None)) as client:
-            health = await client.get("/healthz")
-            words = Person(application.bot, 1001).text("I can't stop crying").to_dict()
-            refused = await post(client, words)
-    finally:
-        await services.db.dispose()
-    assert (health.status_code, health.json()) == (503, {"database": "failed"})
-    assert refused.status_code == 503  # not acknowledged: Telegram keeps it and tries again
-    assert "crying" not in caplog.text
 
 
 async def test_sigterm_stops_the_worker_cleanly_and_what_was_posted_is_kept(

@@ -15,7 +15,7 @@ from companion.config import ENV_NAMES, ConfigError, Settings, load_settings
 from companion.devtools.fake_telegram import FakeTelegram
 
 URL = "https://bot.example.org/telegram/hook-7f3a"
-SECRET = "s3cret_Token-of-the-clinic"
+SECRET = "s3cret_Token-of-the-clinic_Hq7Zp2Lw9Xv4"  # 32 characters or more
 
 
 @pytest.fixture
@@ -65,8 +65,10 @@ def test_the_set_command_registers_and_prints_the_url(
     ("variable", "value", "message"),
     [
         ("COMPANION_WEBHOOK_SECRET", "", "not set"),
-        ("COMPANION_WEBHOOK_SECRET", "has spaces in it", "expected 1-256 characters"),
-        ("COMPANION_WEBHOOK_SECRET", "x" * 257, "expected 1-256 characters"),
+        ("COMPANION_WEBHOOK_SECRET", "has spaces in it, and is long enough", "expected 32-256"),
+        ("COMPANION_WEBHOOK_SECRET", "x" * 257, "expected 32-256 characters"),
+        ("COMPANION_WEBHOOK_SECRET", "s3cret_Token-of-the-clinic", "expected 32-256 characters"),
+        ("COMPANION_WEBHOOK_SECRET", "x" * 31, "expected 32-256 characters"),
         ("COMPANION_WEBHOOK_URL", "http://bot.example.org/hook", "must start with https://"),
         ("COMPANION_WEBHOOK_URL", "https://bot.example.org/healthz", "not /healthz"),
         ("COMPANION_WEBHOOK_URL", "https://bot.example.org/a?b=c", "no query"),

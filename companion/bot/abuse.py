@@ -17,6 +17,7 @@ from companion.bot.context import Ctx, Services, pressed
 from companion.bot.mother_view import abuse_block, crisis_block, emergency_words, suggest_locale
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply
+from companion.core.numbers import ascii_number
 from companion.store.models import Mother
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ async def remove_messages(update: Update, context: Ctx) -> None:
     theirs = data.split("|")[1]
     mine = query.message.message_id if query.message else 0
     kept = False
-    for message_id in (mine, int(theirs) if theirs.isdigit() else 0):
+    for message_id in (mine, ascii_number(theirs) or 0):
         if message_id and chat.type == "private":
             kept = not await _delete(context, chat.id, message_id) or kept
     async with services.db.session() as session:

@@ -6,8 +6,10 @@ companion/bot/alert_text.py). Buttons: Acknowledge
 (`ack|<alert id>`) and I'll call her back (`cbr|<alert id>`), and on a flag's alert Close flag
 (`fcl|<flag id>`, companion/bot/flag_closing.py), which stays once the others are pressed. Every
 press is checked against the presser (an active clinician with a share in force with that
-mother), else refused and audited. The first acknowledgement stops the repeat
-(companion/delivery/alert_repeats.py); the other clinicians and she are told.
+mother), else refused: audited when the presser is or was a clinician, with no row at all naming
+anyone else (a forged button must not put its sender's Telegram id in the audit log). The
+first acknowledgement stops the repeat (companion/delivery/alert_repeats.py); the other
+clinicians and she are told.
 """
 
 from __future__ import annotations
@@ -37,15 +39,20 @@ from companion.store.alerts import (
     share_between,
 )
 from companion.store.clinician_models import Alert, Clinician
-from companion.store.clinicians import audit, clinician_by_user, read_display_name
+from companion.store.clinicians import (
+    audit,
+    clinician_by_user,
+    clinician_on_record,
+    read_display_name,
+)
 from companion.store.models import Lane, Mother
 
 log = logging.getLogger(__name__)
 
 
 async def answer_alert_button(update: Update, context: Ctx) -> None:
-    """Acknowledge, or I'll call her back: refused (and audited) unless the presser is an
-    active clinician with a share in force with that alert's mother."""
+    """Acknowledge, or I'll call her back: refused unless the presser is an active clinician
+    with a share in force with that alert's mother (audited if the presser is or was one)."""
     query, data, user, _ = pressed(update)
     action, alert_id = data.split("|")
     services = context.services
@@ -59,16 +66,20 @@ async def answer_alert_button(update: Update, context: Ctx) -> None:
         )
         mother = await session.get(Mother, alert.mother_id) if alert and share else None
         if clinician is None or alert is None or mother is None:
-            audit(
-                session,
-                "ack_refused",
-                services.clock.now(),
-                alert_id=alert_id,
-                clinician_id=clinician.id if clinician else None,
-                mother_id=alert.mother_id if alert else None,
-                detail=f"user={user.id} button={action}",
-            )
-            log.info("event=alert_button_refused alert=%s", alert_id)
+            # Only a clinician's (or a former one's) press is audited: a stranger's, forged
+            # or a mother's, leaves no row naming them.
+            known = clinician or await clinician_on_record(session, user.id)
+            if known is not None:
+                audit(
+                    session,
+                    "ack_refused",
+                    services.clock.now(),
+                    alert_id=alert.id if alert else None,
+                    clinician_id=known.id,
+                    mother_id=alert.mother_id if alert else None,
+                    detail=f"button={action}",
+                )
+            log.info("event=alert_button_refused clinician=%s", known.id if known else None)
             locale = clinician.locale if clinician else services.content.default_locale
             await query.answer(services.content.text(locale, "alerts.clinician.stale"))
             return

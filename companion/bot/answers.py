@@ -4,6 +4,7 @@ ahead of the answer to her question."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -15,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.crisis import Response, respond_to_risk
+from companion.bot.errors import describe_error
 from companion.bot.flows import (
     Position,
     advance,
@@ -122,6 +124,8 @@ async def reprompt_media(update: Update, context: Ctx) -> None:
     await _answer_in_flow(update, context, ask_again, outside_key="common.media_unreadable")
 
 
+log = logging.getLogger(__name__)
+
 StepAction = Callable[[Step, Turn], Outcome | None]
 # A question of hers asked this long after a safety question is newer: her words answer it.
 ASKED_LATER = timedelta(minutes=1)
@@ -135,7 +139,7 @@ async def _answer_in_flow(
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
         conversation = await get_conversation(session, mother) if mother else None
-        outcome, turn = None, None
+        outcome, turn, failed = None, None, None
         if mother is not None and conversation is not None:
             turn = Turn(
                 services,
@@ -143,7 +147,10 @@ async def _answer_in_flow(
                 conversation.flow,
                 read_conversation_data(conversation, services.vault),
             )
-            outcome = act(step_for(conversation.step), turn)
+            try:
+                outcome = act(step_for(conversation.step), turn)
+            except Exception as error:  # her words are read for risk all the same
+                failed = error
         # Whatever she typed, wherever: if it suggests risk, help goes first, at once.
         message = update.effective_message
         text = (message.text or message.caption) if message else None  # a caption is typed too
@@ -178,6 +185,11 @@ async def _answer_in_flow(
             if risk.ask_clarifying:  # the question she has not answered is already waiting
                 risk = None
         response = await respond_to_risk(services, session, mother, locale, risk) if risk else None
+        if failed is not None:  # the step could not read her message
+            if response is None:  # nothing worrying: the error handler apologises, with help
+                raise failed
+            # Help for her words goes out; the question that failed waits.
+            log.error("event=step_unreadable error=%s", describe_error(failed))
         replies = list(response.replies) if response else []
         if _resting(services, mother, conversation, outcome) and response is None:
             # After a crisis reply her questions rest for the day, as that reply said.

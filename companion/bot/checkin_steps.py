@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from companion.bot.replies import Button, Reply, rows
 from companion.bot.steps import Outcome, Step, Turn
+from companion.core.numbers import ascii_number
 
 CHECKIN = "ci"
 # question -> the values its buttons carry, in display order
@@ -57,13 +58,13 @@ def _asker(question: str) -> Step:
             return Outcome([], accepted=True)
         if value == "done":
             return Outcome([], finish=True)
-        if value.isdigit() and int(value) in SCALES[question]:
+        if ascii_number(value) in SCALES[question]:
             return Outcome([], accepted=True, answers={question: value})
         return Outcome(prompt(turn), data=turn.data or None)
 
     def on_text(turn: Turn, text: str) -> Outcome:
         typed = text.strip()
-        if typed.isdigit() and int(typed) in SCALES[question]:
+        if ascii_number(typed) in SCALES[question]:
             return on_button(turn, typed)
         # The mood question has no Skip: its own words say so.
         please = "checkin.tap_please_mood" if question == "mood" else "checkin.tap_please"

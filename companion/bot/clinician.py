@@ -42,6 +42,7 @@ from companion.store.clinicians import (
     audit,
     clinician_by_user,
     code_hash,
+    invite_expired,
     share_for_clinician,
 )
 from companion.store.db import after_commit
@@ -205,6 +206,8 @@ async def _claim_invite(
         used = invited.status == ClinicianStatus.ACTIVE
         return ("join_used" if used else "join_closed"), None
     now = services.clock.now()
+    if invite_expired(invited, services.settings.clinician_invite_hours, now):
+        return "join_expired", None
     if existing is not None:  # a closed account of this person: the new one takes the Telegram id
         existing.telegram_user_id = None
     claimed = await session.scalar(

@@ -34,7 +34,12 @@ from companion.delivery.alert_repeats import CLOSE, close_button
 from companion.delivery.outbox import enqueue
 from companion.store.alerts import linked, sent_detail, share_between
 from companion.store.clinician_models import Alert, Clinician, Share
-from companion.store.clinicians import audit, clinician_by_user, read_display_name
+from companion.store.clinicians import (
+    audit,
+    clinician_by_user,
+    clinician_on_record,
+    read_display_name,
+)
 from companion.store.db import after_commit
 from companion.store.flag_closing import OUTCOMES, close_flag
 from companion.store.flags import open_flags
@@ -57,7 +62,8 @@ async def _checked(
     services: Services, session: AsyncSession, user_id: int, flag_id: str, button: str
 ) -> Checked | str:
     """The presser, the flag, her share with them and her, if the presser may close it now;
-    else the short refusal to show, audited, with nothing else changed."""
+    else the short refusal to show (audited if the presser is or was a clinician), nothing
+    else changed."""
     clinician = await clinician_by_user(session, user_id)
     flag = await session.get(Flag, flag_id)
     share = await share_between(session, clinician, flag.mother_id) if clinician and flag else None
@@ -81,14 +87,16 @@ async def _refusal(
     content = services.content
     locale = clinician_locale(content, clinician) if clinician else content.default_locale
     closed = flag is not None and flag.status != FlagStatus.OPEN
-    audit(
-        session,
-        "flag_close_refused",
-        services.clock.now(),
-        clinician_id=clinician.id if clinician else None,
-        mother_id=flag.mother_id if flag else None,
-        detail=f"user={user_id} button={button} closed={int(closed)}",
-    )
+    known = clinician or await clinician_on_record(session, user_id)
+    if known is not None:  # anyone else's press leaves no row naming them
+        audit(
+            session,
+            "flag_close_refused",
+            services.clock.now(),
+            clinician_id=known.id,
+            mother_id=flag.mother_id if flag else None,
+            detail=f"button={button} closed={int(closed)}",
+        )
     log.info("event=flag_close_refused closed=%s", closed)
     if closed and share is not None and flag is not None:
         by = await session.get(Clinician, flag.closed_by) if flag.closed_by else None
@@ -217,7 +225,7 @@ async def _notify(
         now=now,
         mother_id=mother.id,
     )
-    detail = sent_detail(key, Lane.CLINICIAN, chat_id)
+    detail = sent_detail(key, Lane.CLINICIAN)
     audit(
         session,
         "flag_closed_notice",

@@ -31,6 +31,7 @@ from companion.bot.questionnaire import (
 from companion.bot.replies import Button, Reply
 from companion.bot.steps import STEPS, Outcome, Step, Turn
 from companion.core.zones import zones_for_country
+from companion.delivery.sender import NO_PREVIEW
 from companion.store.checkins import save_answer
 from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
 from companion.store.mothers import (
@@ -104,6 +105,7 @@ def finish_onboarding(services: Services, mother: Mother) -> list[Reply]:
     mother.onboarded_at = now
     schedule_next(mother, now)
     assert mother.next_checkin_at is not None
+    log.info("event=mother_onboarded mother=%s", mother.id)
     content = services.content
     return [
         Reply(
@@ -257,7 +259,12 @@ async def mark_answered(update: Update, picked: str | None, keep: Button | None 
     try:
         if picked and original:
             edited = f"{original}\n\n{picked}"
-            await query.edit_message_text(edited, entities=links or None, reply_markup=markup)
+            await query.edit_message_text(
+                edited,
+                entities=links or None,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,  # her answer (a name she chose) may be a link
+            )
         else:
             await query.edit_message_reply_markup(markup)
     except BadRequest as error:

@@ -22,6 +22,7 @@ from companion.bot.replies import Reply, send
 from companion.charts import ChartLabels, history_chart
 from companion.content import Content
 from companion.core.clinician_summary import ScoreFact
+from companion.core.numbers import ascii_number
 from companion.core.trends import (
     ANXIETY_RANGE,
     SLEEP_RANGE,
@@ -50,7 +51,7 @@ class HistoryView:
 
 def _number(answers: dict[str, str], question: str) -> int | None:
     value = answers.get(question)
-    return int(value) if value is not None and value.isdigit() else None
+    return ascii_number(value) if value is not None else None
 
 
 def words(content: Content, locale: str, key: str) -> list[str]:

@@ -16,6 +16,7 @@ from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, rows, send
 from companion.content import Content
 from companion.core import snippets as core
+from companion.core.numbers import ascii_number
 from companion.core.snippets import Snippet
 from companion.core.tiers import Tier
 from companion.core.trends import MOOD_RANGE, DayPoint, last_days
@@ -139,9 +140,9 @@ async def mood_window(
     first = today - timedelta(days=core.TREND_DAYS - 1)
     by_day = await answers_since(session, services.vault, mother.id, first)
     points = [
-        DayPoint(day, mood=int(answers["mood"]))
+        DayPoint(day, mood=ascii_number(answers["mood"]))
         for day, answers in by_day.items()
-        if answers.get("mood", "").isdigit() and int(answers["mood"]) in MOOD_RANGE
+        if ascii_number(answers.get("mood", "")) in MOOD_RANGE
     ]
     return last_days(points, today, core.TREND_DAYS)
 

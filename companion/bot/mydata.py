@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -16,6 +17,8 @@ from companion.bot.replies import Button, Reply, send
 from companion.core.triage import clear_cache as clear_triage_cache
 from companion.delivery.inbox import handling
 from companion.store.personal_data import erase_mother, export_mother
+
+log = logging.getLogger(__name__)
 
 DELETE_YES = "del|yes"
 DELETE_NO = "del|no"
@@ -74,6 +77,7 @@ async def answer_delete(update: Update, context: Ctx) -> None:
         elif data == DELETE_YES:
             answering = handling.get()
             await erase_mother(session, mother, answering.update_id if answering else None)
+            log.info("event=mother_erased mother=%s", mother.id)
             key = "data.delete.done"
         else:
             key = "data.delete.cancelled"

@@ -29,6 +29,7 @@ from companion.core.clinician_summary import (
     patient_row,
 )
 from companion.core.instruments import item_score
+from companion.core.numbers import ascii_number
 from companion.core.trends import DayPoint
 from companion.core.zones import tzinfo_for
 from companion.store.clinician_models import Clinician, Share
@@ -94,7 +95,7 @@ async def gather(
 
 def _point(day: date, answers: dict[str, str]) -> DayPoint:
     values = [answers.get(question, "") for question in SCALES]
-    mood, sleep, anxiety = (int(v) if v.isdigit() else None for v in values)
+    mood, sleep, anxiety = (ascii_number(v) for v in values)
     return DayPoint(day, mood, sleep, anxiety)
 
 

@@ -20,6 +20,7 @@ from companion.bot.replies import Button, Reply
 from companion.bot.risk_reading import Risk
 from companion.bot.steps import Outcome, Step, Turn
 from companion.core.instruments import Instrument, Score, safety_hit, score
+from companion.core.numbers import ascii_number
 from companion.core.safety_answers import CLARIFY, read_safety_answer
 from companion.core.screening_plan import Due, Policy, due_today, may_offer
 from companion.core.tiers import Tier
@@ -83,7 +84,8 @@ def item_step(name: str) -> Step:
         if value == "pause":
             return Outcome([], finish=True, data=turn.data)
         instrument = _instrument(turn.services, turn.mother, instrument_id)
-        if value.isdigit() and int(value) < len(instrument.item(item_id).options):
+        number = ascii_number(value)
+        if number is not None and number < len(instrument.item(item_id).options):
             return Outcome([], accepted=True, answers={item_id: value})
         return Outcome(prompt(turn), data=turn.data)
 

@@ -7,13 +7,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from companion.bot.checkin_steps import CHECKIN
-from companion.bot.context import Ctx, pressed, sender
+from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.flows import ONBOARDING, SETTINGS, begin, mark_answered, onboarding_steps
 from companion.bot.mother_view import describe_when, schedule_next, suggest_locale, summary
 from companion.bot.presence import find_sender
 from companion.bot.questionnaire import QUESTIONNAIRE
 from companion.bot.replies import Button, Reply, rows, send
 from companion.bot.steps import STEPS
+from companion.store.alerts import linked
 from companion.store.models import Mother, MotherStatus
 from companion.store.mothers import end_conversation, get_conversation
 
@@ -121,7 +122,21 @@ async def _set_status(update: Update, context: Ctx, status: str) -> None:
                 await _close_questions(session, mother)
             schedule_next(mother, now)
             replies = [Reply(_status_text(context, mother, before, status))]
+            if status == MotherStatus.STOPPED:
+                replies += await _still_sharing(services, session, mother)
     await send(context, chat.id, replies)
+
+
+async def _still_sharing(services: Services, session: AsyncSession, mother: Mother) -> list[Reply]:
+    """/stop ends her messages, not her shares: the clinicians she shares with still see her
+    summary and get her alerts until she stops sharing, and she is told so."""
+    names = sorted(clinician.name for _, clinician in await linked(session, mother.id))
+    if not names:
+        return []
+    text = services.content.text(
+        mother.locale, "settings.stop.still_sharing", clinicians=", ".join(names)
+    )
+    return [Reply(text)]
 
 
 async def _close_questions(session: AsyncSession, mother: Mother) -> None:

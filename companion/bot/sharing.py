@@ -34,12 +34,14 @@ from companion.bot.sharing_answer import (
     refuse,
 )
 from companion.bot.sharing_preview import TICK, TICKS, preview_draft, show_choices
+from companion.core.names import clean_name
 from companion.store.clinician_models import ShareDraft
 from companion.store.models import Mother, MotherStatus
 from companion.store.sharing import (
     draft_of,
     invite_by_code,
     invite_of_draft,
+    name_taken,
     open_draft,
     own_draft,
     sharing_with,
@@ -104,11 +106,11 @@ async def _start_draft(
 
 
 def _first_name(user: User) -> str:
-    return user.first_name.strip()[:NAME_LIMIT] or "?"
+    return clean_name(user.first_name)[:NAME_LIMIT] or "?"
 
 
 def _initials(user: User) -> str:
-    names = f"{user.first_name} {user.last_name or ''}".split()
+    names = clean_name(f"{user.first_name} {user.last_name or ''}").split()
     return " ".join(f"{name[0].upper()}." for name in names)[:NAME_LIMIT] or "?"
 
 
@@ -127,18 +129,19 @@ async def choose_name(update: Update, context: Ctx) -> None:
         if mother is None or draft is None or name is None:
             await refuse(query, services, mother)
             return
-        replies = await _preview_named(services, session, mother, draft, name)
+        replies, named = await _preview_named(services, session, mother, draft, name)
         await send(context, chat.id, replies, session=session)
         picked = services.content.text(mother.locale, "common.picked", choice=name)
     await query.answer()
-    await mark_answered(update, picked)
+    if named:  # else her name buttons stay, with /name for one of her own
+        await mark_answered(update, picked)
 
 
 async def type_name(update: Update, context: Ctx) -> None:
     """/name NAME: a name of her own for the clinician to see."""
     services, t = context.services, context.services.content.text
     user, chat = sender(update)
-    name = " ".join(context.args or [])
+    name = clean_name(" ".join(context.args or []))
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
         locale = mother.locale if mother else suggest_locale(user.language_code, services.content)
@@ -151,15 +154,23 @@ async def type_name(update: Update, context: Ctx) -> None:
             length = len(name)
             replies = [Reply(t(locale, "sharing.name_too_long", length=length, limit=NAME_LIMIT))]
         else:
-            replies = await _preview_named(services, session, mother, draft, name)
+            replies, _ = await _preview_named(services, session, mother, draft, name)
         await send(context, chat.id, replies, session=session)
 
 
 async def _preview_named(
     services: Services, session: AsyncSession, mother: Mother, draft: ShareDraft, name: str
-) -> list[Reply]:
+) -> tuple[list[Reply], bool]:
+    """The preview under her chosen name, or (False) why she must choose another: each of a
+    clinician's patients shows a name of her own, so that none can be taken for another."""
+    found = await invite_of_draft(session, draft, services.clock.now())
+    if found and await name_taken(session, services.vault, found[1].id, name, mother.id):
+        text = services.content.text(
+            mother.locale, "sharing.name_taken", clinician=found[1].name, name=name
+        )
+        return [Reply(text)], False
     write_draft_name(draft, services.vault, name)
-    return await preview_draft(services, session, mother, draft)
+    return await preview_draft(services, session, mother, draft), True
 
 
 async def toggle_option(update: Update, context: Ctx) -> None:

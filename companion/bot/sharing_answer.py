@@ -33,7 +33,7 @@ from companion.store.sharing import (
     take_invite_label,
 )
 
-SHARING_CONSENT_VERSION = "1.0"
+SHARING_CONSENT_VERSION = "1.1"  # 1.1: says what the backup chat gets
 AGREE, DECLINE = "shy", "shd"  # then |<draft id>
 
 

@@ -22,6 +22,7 @@ from companion.bot.digest_texts import TEXT_LIMIT
 from companion.bot.patient_facts import clinician_locale
 from companion.bot.replies import Button, Reply, send
 from companion.bot.sharing_answer import AGREE, DECLINE, SHARING_CONSENT_VERSION, bad_code
+from companion.delivery.sender import NO_PREVIEW
 from companion.store.clinician_models import Clinician, Share, ShareDraft
 from companion.store.clinicians import write_display_name
 from companion.store.models import Mother, new_id
@@ -155,7 +156,9 @@ async def _edited(query: CallbackQuery, changed: Reply) -> bool:
         if message.text == changed.text:
             await query.edit_message_reply_markup(buttons)
         else:
-            await query.edit_message_text(changed.text, reply_markup=buttons)
+            await query.edit_message_text(
+                changed.text, reply_markup=buttons, link_preview_options=NO_PREVIEW
+            )
     except BadRequest as error:
         if "not modified" in str(error).lower():
             return True  # a double tap: it already shows this

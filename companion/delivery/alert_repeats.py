@@ -96,7 +96,7 @@ class Mail:
             now=now,
             mother_id=alert.mother_id,  # erased with her data, should she erase it first
         )
-        detail = sent_detail(key, lane, chat_id)
+        detail = sent_detail(key, lane)
         audit(
             self.session,
             event,

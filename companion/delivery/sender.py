@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message
+from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -42,6 +42,7 @@ from companion.vault import Vault, VaultError
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_BACKOFF_S = 300.0
 RECORD_RETRIES = (0.05, 0.2, 0.5)
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
@@ -312,4 +313,6 @@ class Sender:
             reply_markup=markup(reply),
             protect_content=reply.protect,
             entities=entities(reply),
+            # A name she chose or her words may hold a link; its page must not be fetched.
+            link_preview_options=NO_PREVIEW,
         )

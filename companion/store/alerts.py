@@ -275,9 +275,11 @@ def can_be_told(mother: Mother) -> bool:
 # --- delivery failures ----------------------------------------------------------------------
 
 
-def sent_detail(outbox_key: str, lane: int, chat_id: int) -> str:
-    """How an audit line names a queued message, so its failure can be matched to it later."""
-    return f"outbox={outbox_key} lane={lane} chat={chat_id}"
+def sent_detail(outbox_key: str, lane: int) -> str:
+    """How an audit line names a queued message, so its failure can be matched to it later.
+    Not its chat: that is a Telegram id (the line's clinician_id says who; none, the backup
+    chat), and the line is part of her /mydata."""
+    return f"outbox={outbox_key} lane={lane}"
 
 
 async def audit_failed_delivery(
@@ -296,13 +298,21 @@ async def audit_failed_delivery(
     clinician = await session.scalar(select(Clinician).where(Clinician.chat_id == chat_id))
     if sent is None and clinician is None:
         return  # a message to a mother: the sender's own handling covers it
+    alert_id = sent.alert_id if sent else None
+    clinician_id = sent.clinician_id if sent else clinician.id if clinician else None
     audit(
         session,
         "delivery_failed",
         now,
-        alert_id=sent.alert_id if sent else None,
-        clinician_id=sent.clinician_id if sent else clinician.id if clinician else None,
+        alert_id=alert_id,
+        clinician_id=clinician_id,
         mother_id=sent.mother_id if sent else None,
-        detail=f"outbox={outbox_key} chat={chat_id} error={error}",
+        detail=f"outbox={outbox_key} error={error}",
     )
-    log.warning("event=clinician_delivery_failed chat=%s error=%s", chat_id, error)
+    # The log names companion's ids (None: the backup chat); the chat id is a Telegram id.
+    log.warning(
+        "event=clinician_delivery_failed alert=%s clinician=%s error=%s",
+        alert_id,
+        clinician_id,
+        error,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,12 @@ async def invite_clinician(
     return clinician, code
 
 
+def invite_expired(clinician: Clinician, hours: int, now: datetime) -> bool:
+    """The operator's link for this account is past its time (COMPANION_CLINICIAN_INVITE_HOURS),
+    counted from when it was made."""
+    return now >= clinician.created_at + timedelta(hours=hours)
+
+
 async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
     """The active clinician with this Telegram account, if any."""
     return await session.scalar(
@@ -45,6 +51,13 @@ async def clinician_by_user(session: AsyncSession, telegram_user_id: int) -> Cli
             Clinician.telegram_user_id == telegram_user_id,
             Clinician.status == ClinicianStatus.ACTIVE,
         )
+    )
+
+
+async def clinician_on_record(session: AsyncSession, telegram_user_id: int) -> Clinician | None:
+    """The clinician with this Telegram account, active or not (for the audit log)."""
+    return await session.scalar(
+        select(Clinician).where(Clinician.telegram_user_id == telegram_user_id).limit(1)
     )
 
 

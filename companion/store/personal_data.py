@@ -9,6 +9,7 @@ when she uses it: companion.store.sharing.take_invite_label).
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,9 @@ from companion.vault import Vault
 # The clinician's own note about her (the label of their invitation, e.g. her record number) is
 # shown only to that clinician, so it is left out of her export; erasing her data erases it.
 NOT_EXPORTED = frozenset({("shares", "label_sealed")})
+# Audit lines written before companion stopped keeping Telegram ids in them named the presser
+# (user=) and the chat a message went to (chat=): someone else's ids, left out of her export.
+OTHERS_IDS = re.compile(r" ?\b(user|chat)=-?\d+")
 
 
 def _owned_models() -> list[type[Base]]:
@@ -64,7 +68,19 @@ async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> 
             await session.scalars(select(model).where(model.__table__.c.mother_id == mother.id))
         ).all()
         export[model.__tablename__] = [_export_row(row, vault) for row in rows]
+    _leave_out_others(export, mother)
     return export
+
+
+def _leave_out_others(export: dict[str, Any], mother: Mother) -> None:
+    """No one else's Telegram id: a message about her queued for her clinician or the clinic's
+    backup chat is exported without that chat (None), and an audit line without any id."""
+    for message in export.get("outbox", []):
+        if message["chat_id"] != mother.chat_id:
+            message["chat_id"] = None
+    for line in export.get("audit_log", []):
+        if line["detail"]:
+            line["detail"] = OTHERS_IDS.sub("", line["detail"]).strip() or None
 
 
 async def erase_mother(

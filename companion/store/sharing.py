@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from companion.core.names import name_key
 from companion.store.clinician_models import (
     Clinician,
     ClinicianStatus,
@@ -20,6 +21,7 @@ from companion.store.clinicians import (
     active_shares_of_mother,
     audit,
     code_hash,
+    read_display_name,
     read_sealed,
     write_sealed,
 )
@@ -62,6 +64,21 @@ async def invite_of_draft(
 async def sharing_with(session: AsyncSession, mother_id: str, clinician_id: str) -> bool:
     shares = await active_shares_of_mother(session, mother_id)
     return any(share.clinician_id == clinician_id for share in shares)
+
+
+async def name_taken(
+    session: AsyncSession, vault: Vault, clinician_id: str, name: str, mother_id: str
+) -> bool:
+    """Another mother already shows this clinician this name (or one that looks the same)."""
+    shares = await session.scalars(
+        select(Share).where(
+            Share.clinician_id == clinician_id,
+            Share.revoked_at.is_(None),
+            Share.mother_id != mother_id,
+        )
+    )
+    key = name_key(name)
+    return any(name_key(read_display_name(share, vault)) == key for share in shares)
 
 
 async def open_draft(
