@@ -112,3 +112,10 @@ def test_the_configuration_page_lists_every_setting_with_its_default() -> None:
             assert not written.startswith("`"), name  # "none", or words
         else:
             assert written == f"`{expected}`", name
+
+
+def test_the_readme_is_read_in_five_minutes() -> None:
+    """The README is the front door (issue 20): what companion is and is not, set-up, the demo, a
+    tour, the limits and links; the manual lives in docs/. At most 260 lines."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 260, f"README.md has {len(lines)} lines: move the detail into docs/"

@@ -106,7 +106,8 @@ async def _say_goodbye(update: Update, context: Ctx, chat: Chat) -> None:
         await context.bot.leave_chat(chat.id)
     except TelegramError as error:
         log.info("event=leave_chat_failed chat_type=%s error=%s", chat.type, type(error).__name__)
-    # The chat's id is logged so a clinic can name its group as the backup chat (README).
+    # The chat's id is logged so a clinic can name its group as the backup chat
+    # (docs/configuration.md, COMPANION_BACKUP_CHAT_ID).
     log.info(
         "event=left_non_private_chat chat_type=%s chat_id=%s update_id=%s",
         chat.type,
