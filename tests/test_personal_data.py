@@ -121,10 +121,11 @@ async def test_mydata_sends_everything_as_a_protected_document(
 ) -> None:
     replies = await her.say("/mydata")
     documents = [message for message in replies if message.document is not None]
-    assert len(documents) == 1
+    assert [(sent.filename, sent.protect_content) for sent in documents] == [
+        ("companion-my-data.json", True),
+        ("companion-my-answers.csv", True),
+    ]
     sent = documents[0]
-    assert sent.protect_content is True
-    assert sent.filename == "companion-my-data.json"
     assert "JSON" in sent.text
     assert sent.document is not None
     export = json.loads(sent.document.decode("utf-8"))

@@ -12,9 +12,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from companion.bot.context import Ctx, pressed, sender
 from companion.bot.flows import mark_answered
 from companion.bot.mother_view import suggest_locale
+from companion.bot.mydata_csv import answers_csv
+from companion.bot.mydata_words import readable
 from companion.bot.presence import find_sender
 from companion.bot.replies import Button, Reply, send
 from companion.core.triage import clear_cache as clear_triage_cache
+from companion.core.zones import tzinfo_for
 from companion.delivery.inbox import handling
 from companion.store.personal_data import erase_mother, export_mother
 
@@ -25,25 +28,38 @@ DELETE_NO = "del|no"
 
 
 async def send_my_data(update: Update, context: Ctx) -> None:
-    """/mydata: a JSON document of every row about her, decrypted for her eyes."""
+    """/mydata: a JSON document of every row about her, decrypted for her eyes, with the words of
+    her answers beside them and times in her time zone; then her answers as a CSV table."""
     services = context.services
     user, chat = sender(update)
     content = services.content
     async with services.db.session() as session:
         mother = await find_sender(services, session, user.id)
-        export = await export_mother(session, mother, services.vault) if mother else None
+        zone = tzinfo_for(mother.timezone or "UTC") if mother else None
+        export = await export_mother(session, mother, services.vault, zone) if mother else None
     if mother is None or export is None:
         locale = suggest_locale(user.language_code, content)
         await send(context, chat.id, [Reply(content.text(locale, "data.mydata.nothing"))])
         return
-    export["exported_at"] = services.clock.now().isoformat()
+    locale = mother.locale
+    export["exported_at"] = services.clock.now().astimezone(zone).isoformat()
+    readable(content, locale, export)
     payload = json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8")
-    await context.bot.send_document(
-        chat.id,
-        InputFile(io.BytesIO(payload), filename="companion-my-data.json"),
-        caption=content.text(mother.locale, "data.mydata.caption"),
-        protect_content=True,
+    files = (
+        (payload, "companion-my-data.json", "data.mydata.caption"),
+        (
+            answers_csv(content, locale, export),
+            "companion-my-answers.csv",
+            "data.mydata.csv_caption",
+        ),
     )
+    for body, filename, caption in files:
+        await context.bot.send_document(
+            chat.id,
+            InputFile(io.BytesIO(body), filename=filename),
+            caption=content.text(locale, caption),
+            protect_content=True,
+        )
 
 
 async def ask_delete(update: Update, context: Ctx) -> None:

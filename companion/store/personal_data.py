@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -37,13 +37,26 @@ def _owned_models() -> list[type[Base]]:
     return sorted(models, key=lambda model: order[model.__tablename__])
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, zone: tzinfo | None) -> Any:
+    if isinstance(value, datetime) and zone is not None:
+        return value.astimezone(zone).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
-def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
+def _opened(plain: str | None) -> Any:
+    """Sealed JSON (conversation data, a flag's reasons, a questionnaire's answers, a queued
+    message) is exported as the object it holds, not as a string of JSON."""
+    if plain and plain.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(plain)
+        except ValueError:
+            return plain
+    return plain
+
+
+def _export_row(row: Base, vault: Vault, zone: tzinfo | None = None) -> dict[str, Any]:
     exported: dict[str, Any] = {}
     for column in row.__table__.columns:
         if (row.__tablename__, column.key) in NOT_EXPORTED:
@@ -54,20 +67,22 @@ def _export_row(row: Base, vault: Vault) -> dict[str, Any]:
             plain = (
                 None if value is None else vault.open(value, context=row.seal_context(column.key))
             )
-            # Sealed JSON (conversation data) is exported as the object it holds, not a string.
-            exported[name] = json.loads(plain) if plain and name == "data" else plain
+            exported[name] = _opened(plain)
         else:
-            exported[column.key] = _plain(value)
+            exported[column.key] = _plain(value, zone)
     return exported
 
 
-async def export_mother(session: AsyncSession, mother: Mother, vault: Vault) -> dict[str, Any]:
-    export: dict[str, Any] = {"mother": _export_row(mother, vault)}
+async def export_mother(
+    session: AsyncSession, mother: Mother, vault: Vault, zone: tzinfo | None = None
+) -> dict[str, Any]:
+    """Every row about her, decrypted; times in `zone` (her time zone) when given."""
+    export: dict[str, Any] = {"mother": _export_row(mother, vault, zone)}
     for model in _owned_models():
         rows = (
             await session.scalars(select(model).where(model.__table__.c.mother_id == mother.id))
         ).all()
-        export[model.__tablename__] = [_export_row(row, vault) for row in rows]
+        export[model.__tablename__] = [_export_row(row, vault, zone) for row in rows]
     _leave_out_others(export, mother)
     return export
 
