@@ -55,10 +55,12 @@ async def test_her_export_holds_no_third_partys_telegram_id(
     assert [event.event for event in await audit_log(services)].count("alert_repeated") >= 2
 
     replies = await world.b.say("/mydata")
-    document = next(message.document for message in replies if message.document)
-    export = json.loads(document)
+    documents = [message.document for message in replies if message.document]
+    assert len(documents) == 2  # the JSON and the CSV of her answers
+    export = json.loads(documents[0])
     assert export["mother"]["telegram_user_id"] == world.b.person.user.id
-    shown = document.decode()
+    assert isinstance(export["flags"][0]["detail"], dict)  # read, not a string of JSON
+    shown = "\n".join(document.decode("utf-8-sig") for document in documents)
     named = [
         i for i in (RIVERA, OKAFOR, BACKUP, STRANGER) if re.search(rf"(?<![0-9a-f]){i}\b", shown)
     ]
