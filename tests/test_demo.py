@@ -126,8 +126,11 @@ def test_pictures_saves_every_photo_and_document_and_prints_its_path(
     chart, export = pictures / "001-demo-picture.png", pictures / "002-demo-companion-my-data.json"
     assert f"you> /history\ncompanion> [picture: {chart}]\n" in transcript
     assert f"companion> [document companion-my-data.json: {export}]\n" in transcript
+    table = pictures / "003-demo-companion-my-answers.csv"
+    assert f"companion> [document companion-my-answers.csv: {table}]\n" in transcript
     assert "bytes]" not in transcript  # no "[picture, 10376 bytes]"
-    assert sorted(path.name for path in pictures.iterdir()) == [chart.name, export.name]
+    names = sorted(path.name for path in pictures.iterdir())
+    assert names == [chart.name, export.name, table.name]
     with Image.open(chart) as image:
         assert image.format == "PNG"
         assert image.size[0] > 300
