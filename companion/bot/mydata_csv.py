@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from companion.content import Content
@@ -52,7 +53,8 @@ def answers_csv(content: Content, locale: str, export: dict[str, Any]) -> bytes:
     """The table, oldest first (by day, then by when she answered), as UTF-8 with a byte-order
     mark so that spreadsheets show her accents."""
     rows = _checkin_rows(content, locale, export) + _screening_rows(content, locale, export)
-    rows.sort(key=lambda row: (row[0], row[1]))
+    # by the instant, not the text: an hour repeated when clocks go back still sorts in order
+    rows.sort(key=lambda row: (row[0], datetime.fromisoformat(row[1])))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([content.text(locale, f"data.csv.column.{name}") for name in COLUMNS])

@@ -52,7 +52,7 @@ def item_answers(instrument: Instrument, answers: dict[str, Any]) -> list[dict[s
     with the item's words, the option's label and its score."""
     decoded = []
     order = {item_id: index for index, item_id in enumerate(instrument.item_ids)}
-    for item_id, option in sorted(answers.items(), key=lambda pair: order.get(pair[0], 99)):
+    for item_id, option in sorted(answers.items(), key=lambda pair: order.get(pair[0], len(order))):
         entry: dict[str, Any] = {"item": item_id, "option": option}
         if item_id in order and isinstance(option, int):
             item = instrument.item(item_id)
