@@ -13,10 +13,13 @@ from companion.core.numbers import ascii_number
 
 
 def checkin_question(content: Content, locale: str, question: str) -> str:
-    """A check-in question's words: the first line of its prompt (the mood's second line is the
-    legend of its faces)."""
+    """A check-in question's words: its prompt up to the question mark (the mood's second line
+    is the legend of its faces, the note's "Type it here, or tap Skip." an instruction)."""
     key = f"checkin.{question}.prompt"
-    return content.text(locale, key).splitlines()[0] if content.has(locale, key) else question
+    if not content.has(locale, key):
+        return question
+    line = content.text(locale, key).splitlines()[0]
+    return line[: line.index("?") + 1] if "?" in line else line
 
 
 def checkin_label(content: Content, locale: str, question: str, value: int) -> str:
