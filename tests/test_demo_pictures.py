@@ -1,9 +1,11 @@
 """`companion demo --pictures DIR` with a scripted month of check-ins leaves her /history chart
-and her /report PDF (in English, then in Spanish) in DIR; the PDF's text says it is not a
-diagnosis and gives each questionnaire's band."""
+her /report PDF (in English, then in Spanish) and her /mydata files (JSON and CSV) in DIR; the
+PDF's text says it is not a diagnosis and gives each questionnaire's band; the CSV holds a row
+per answer."""
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -49,13 +51,16 @@ async def test_a_scripted_month_leaves_her_chart_and_her_reports_in_the_pictures
         "2",  # Español
         "/report",
         "2",  # Últimos 3 meses
+        "/mydata",
     ]
     transcript = await play(tmp_path, script, pictures=str(pictures))
     chart = pictures / "001-demo-picture.png"
     english = pictures / "002-demo-companion-report-2026-12-20.pdf"
     spanish = pictures / "003-demo-companion-informe-2026-12-20.pdf"
+    data = pictures / "004-demo-companion-my-data.json"
+    answers = pictures / "005-demo-companion-my-answers.csv"
     assert sorted(path.name for path in pictures.iterdir()) == [
-        chart.name, english.name, spanish.name,
+        chart.name, english.name, spanish.name, data.name, answers.name,
     ]  # fmt: skip
     assert "Last 30 days: you checked in on 30 of 30 days" in transcript
     with Image.open(chart) as image:
@@ -65,6 +70,11 @@ async def test_a_scripted_month_leaves_her_chart_and_her_reports_in_the_pictures
     assert "21 November 2026: PHQ-9 8 of 27, mild" in text
     assert "21 November 2026: GAD-7 12 of 21, moderate" in text
     assert "From 21 November 2026 to 20 December 2026 (30 days)" in text
+    rows = list(csv.reader(io.StringIO(answers.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["Día", "Respondida", "Tipo", "Pregunta", "Valor", "Respuesta"]
+    days = {row[0] for row in rows[1:] if row[2] == "Registro diario"}
+    assert len(days) == 30  # her month of check-ins, one day a row group
+    assert any(row[2] == "PHQ-9" and row[4] == "8" for row in rows[1:])  # the total, 8 of 27
     texto = text_of(spanish)
     assert "Este informe no es un diagnóstico." in texto
     assert "21 de noviembre de 2026: PHQ-9 8 de 27, leve" in texto
