@@ -27,6 +27,9 @@ OUTSIDE = {
     "../shared/clinical-facts.md",
     # A file `companion demo --pictures DIR` writes, named as an example of its output.
     "002-demo-companion-my-data.json",
+    # The files /mydata sends her, named as she receives them.
+    "companion-my-data.json",
+    "companion-my-answers.csv",
 }
 
 
