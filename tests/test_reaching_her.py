@@ -61,6 +61,23 @@ async def clinic(services: Services, person_factory: Callable[..., ChatDriver]) 
 # --- her phone number -------------------------------------------------------------------------
 
 
+async def test_skip_after_her_number_was_added_changes_nothing_and_says_so(
+    clinic: Clinic, services: Services, telegram: FakeTelegram
+) -> None:
+    """The Skip under the phone question, pressed after she gave her number: not "no phone
+    number was added" (it was), but the stale pop-up, and her number stays on the draft."""
+    await open_preview(clinic.ana, clinic.rivera)
+    _, or_skip = await clinic.ana.tap(ADD_PHONE)
+    await clinic.ana.share_contact(PHONE)
+    assert await clinic.ana.tap_on(or_skip, SKIP) == []
+    assert telegram.callback_answers[-1]["text"] == (
+        "This button is no longer active. Nothing has changed."
+    )
+    assert "no phone number was added" not in everything_sent_to(telegram, ANA)
+    [draft] = await rows(services, ShareDraft)
+    assert draft.contact_sealed is not None
+
+
 async def test_her_own_number_is_sealed_and_reaches_only_the_clinician_she_gave_it_to(
     clinic: Clinic, services: Services, telegram: FakeTelegram
 ) -> None:

@@ -103,6 +103,10 @@ async def skip_phone(update: Update, context: Ctx) -> None:
         if mother is None or draft is None:
             await _refuse(update, services, mother)
             return
+        if draft.contact_sealed is not None:  # her number came after the question: keep it
+            await _refuse(update, services, mother)
+            await mark_answered(update, None)
+            return
         skipped = Reply(t(mother.locale, "sharing.phone_skipped"), remove_keyboard=True)
         await send(context, chat.id, [skipped], session=session)
         picked = t(mother.locale, "sharing.picked_skip")
