@@ -122,3 +122,35 @@ def test_the_readme_is_read_in_five_minutes() -> None:
     tour, the limits and links; the manual lives in docs/. At most 260 lines."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert len(lines) <= 260, f"README.md has {len(lines)} lines: move the detail into docs/"
+
+
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+DEMO_PROMPT = re.compile(r"companion(?: to [^>]*)?>")
+COMMAND = re.compile(r"(?:^|[\s(])(?:\.venv/bin/)?companion ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?")
+
+
+def _code(text: str) -> list[str]:
+    """The code a page shows: its `spans` and its indented or fenced lines."""
+    indented = [line for line in text.splitlines() if line.startswith("    ")]
+    return [*CODE_SPAN.findall(text), *indented]
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda page: page.name)
+def test_every_command_shown_exists(page: Path) -> None:
+    """`companion db upgrade` in the README or docs/ is a command the parser has (prose such as
+    "companion is not" is not code, so it is not read)."""
+    from tests.test_cli_help import COMMANDS
+
+    tops = {command[0] for command in COMMANDS}
+    subs = {
+        command[0]: {c[1] for c in COMMANDS if len(c) == 2 and c[0] == command[0]}
+        for command in COMMANDS
+    }
+    wrong = []
+    for code in _code(page.read_text(encoding="utf-8")):
+        if DEMO_PROMPT.search(code):
+            continue  # a demo transcript: "companion> May companion store ...", "companion to X>"
+        for first, second in COMMAND.findall(code):
+            if first not in tops or (subs[first] and second and second not in subs[first]):
+                wrong.append(f"companion {first} {second}".strip())
+    assert wrong == []
