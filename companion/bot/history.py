@@ -154,8 +154,8 @@ async def history_reply(services: Services, mother: Mother) -> Reply:
     return Reply(caption, photo=image, protect=True)
 
 
-async def show_history(update: Update, context: Ctx) -> None:
-    """/history: the chart and a two-line summary."""
+async def set_up_sender(update: Update, context: Ctx) -> Mother | None:
+    """The mother who sent this command, once set up; before that, she is told to /start."""
     services = context.services
     user, chat = sender(update)
     async with services.db.session() as session:
@@ -163,8 +163,16 @@ async def show_history(update: Update, context: Ctx) -> None:
     if mother is None or mother.status == MotherStatus.ONBOARDING:
         locale = suggest_locale(user.language_code, services.content)
         await send(context, chat.id, [Reply(services.content.text(locale, "common.not_set_up"))])
-        return
-    await send(context, chat.id, [await history_reply(services, mother)], mother_id=mother.id)
+        return None
+    return mother
+
+
+async def show_history(update: Update, context: Ctx) -> None:
+    """/history: the chart and a two-line summary."""
+    mother = await set_up_sender(update, context)
+    if mother is not None:
+        reply = await history_reply(context.services, mother)
+        await send(context, sender(update)[1].id, [reply], mother_id=mother.id)
 
 
 async def press_history(update: Update, context: Ctx) -> None:

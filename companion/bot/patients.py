@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from companion.bot.clinician_press import pressed_share
 from companion.bot.context import Ctx, Services, pressed, sender
 from companion.bot.digest_texts import TEXT_LIMIT
 from companion.bot.flag_closing import summary_flags
@@ -48,7 +49,6 @@ from companion.store.clinicians import (
     clinician_by_user,
     read_display_name,
     read_sealed,
-    share_for_clinician,
     shared_with,
 )
 from companion.store.models import Mother
@@ -175,21 +175,13 @@ def _choose(
 
 async def press_summary(update: Update, context: Ctx) -> None:
     """A "sum|<share id>" button: her summary, if that share is this clinician's and in force."""
-    query, data, user, chat = pressed(update)
+    query, _, _, chat = pressed(update)
     services = context.services
-    content = services.content
     async with services.db.session() as session:
-        clinician = await clinician_by_user(session, user.id)
-        share_id = data.partition("|")[2]
-        share = await share_for_clinician(session, share_id, clinician) if clinician else None
-        mother = await session.get(Mother, share.mother_id) if share else None
-        if clinician is None or share is None or mother is None:
-            if clinician is not None:
-                audit(session, "summary_refused", services.clock.now(), clinician_id=clinician.id)
-            locale = clinician_locale(content, clinician) if clinician else content.default_locale
-            key = "clinician_summary.summary.gone" if clinician else "common.stale_button"
-            await query.answer(content.text(locale, key))
+        found = await pressed_share(update, services, session, refused="summary_refused")
+        if found is None:
             return
+        clinician, share, mother = found
         replies = await summary_replies(services, session, clinician, share, mother)
         await send(context, chat.id, replies, session=session)
     await query.answer()

@@ -17,8 +17,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from companion.bot.clinician_press import pressed_share
 from companion.bot.context import Ctx, Services, pressed, sender
-from companion.bot.mother_view import format_date, suggest_locale
+from companion.bot.history import set_up_sender
+from companion.bot.mother_view import format_date
 from companion.bot.patient_facts import clinician_locale
 from companion.bot.presence import find_sender
 from companion.bot.reaching import shown_name
@@ -26,8 +28,8 @@ from companion.bot.replies import Button, Reply, send
 from companion.bot.report_data import report_data, report_words
 from companion.core.clinician_summary import SUMMARY_DAYS
 from companion.pictures.report import ReportData, build_report
-from companion.store.clinicians import audit, clinician_by_user, share_for_clinician
-from companion.store.models import Mother, MotherStatus
+from companion.store.clinicians import audit
+from companion.store.models import MotherStatus
 
 log = logging.getLogger(__name__)
 REPORT = "rep"  # rep|<28, 90, all or notes>|<0 or 1: her notes in>
@@ -50,17 +52,13 @@ def offer_buttons(services: Services, locale: str, notes: bool) -> list[list[But
 async def offer_report(update: Update, context: Ctx) -> None:
     """/report: what the PDF is, that it can be forwarded, and the period buttons."""
     services = context.services
-    user, chat = sender(update)
-    async with services.db.session() as session:
-        mother = await find_sender(services, session, user.id)
-    if mother is None or mother.status == MotherStatus.ONBOARDING:
-        locale = suggest_locale(user.language_code, services.content)
-        await send(context, chat.id, [Reply(services.content.text(locale, "common.not_set_up"))])
+    mother = await set_up_sender(update, context)
+    if mother is None:
         return
     locale = mother.locale
     text = services.content.text(locale, "report.offer")
     reply = Reply(text, offer_buttons(services, locale, notes=False))
-    await send(context, chat.id, [reply], mother_id=mother.id)
+    await send(context, sender(update)[1].id, [reply], mother_id=mother.id)
 
 
 async def press_report(update: Update, context: Ctx) -> None:
@@ -131,18 +129,13 @@ def clinician_report_button(services: Services, locale: str, share_id: str, name
 
 async def press_clinician_report(update: Update, context: Ctx) -> None:
     """The report button under a patient's /summary: her last 3 months, if she shares now."""
-    query, data, user, chat = pressed(update)
+    query, _, _, chat = pressed(update)
     services, content = context.services, context.services.content
     async with services.db.session() as session:
-        clinician = await clinician_by_user(session, user.id)
-        share_id = data.partition("|")[2]
-        share = await share_for_clinician(session, share_id, clinician) if clinician else None
-        mother = await session.get(Mother, share.mother_id) if share else None
-        if clinician is None or share is None or mother is None:
-            locale = clinician_locale(content, clinician) if clinician else content.default_locale
-            key = "clinician_summary.summary.gone" if clinician else "common.stale_button"
-            await query.answer(content.text(locale, key))
+        found_share = await pressed_share(update, services, session)
+        if found_share is None:
             return
+        clinician, share, mother = found_share
         locale = clinician_locale(content, clinician)
         now = services.clock.now()
         audit(session, "report_made", now, clinician_id=clinician.id, mother_id=mother.id)
