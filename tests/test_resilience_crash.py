@@ -28,7 +28,7 @@ from companion.bot.context import CompanionApp, Services
 from companion.bot.mother_view import crisis_block
 from companion.clock import ManualClock
 from companion.config import Settings
-from companion.delivery import inbox, outbox, tick
+from companion.delivery import inbox, outbox, tick_batch
 from companion.delivery.inbox import handle_stored, poll_once
 from companion.delivery.sender import SENDING_LEASE, Sender
 from companion.delivery.tick import run_tick
@@ -60,8 +60,8 @@ POINTS = {
     "received, not stored": Point(inbox, "store_updates", 1),
     "stored, not handled": Point(inbox, "store_updates", 1, after=True),
     "handling, reply not committed": Point(replies, "mark_with_reply", 2),
-    "tick, second batch not committed": Point(tick, "enqueue", 3),
-    "tick, between batches": Point(tick, "_claim_due", 2),
+    "tick, second batch not committed": Point(tick_batch, "_write", 2, after=True),
+    "tick, between batches": Point(tick_batch, "_claim", 2),
     "queued, not sent": Point(Sender, "_deliver", 3),
     "sent, not written down": Point(outbox, "mark_done", 3),
 }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +24,11 @@ from sqlalchemy.orm import Session
 
 from companion.resources import migrations_dir
 from companion.store.sqlite_driver import async_creator
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# PostgreSQL: deadlock detected, lock not available, serialization failure.
+_PG_LOCK_STATES = {"40P01", "55P03", "40001"}
 
 
 def sync_url(url: str) -> str:
@@ -80,6 +88,31 @@ def _forget_after_commit(session: Session, *_: Any) -> None:
 
 event.listen(Session, "after_commit", _run_after_commit)
 event.listen(Session, "after_soft_rollback", _forget_after_commit)
+
+
+def is_lock_error(error: BaseException) -> bool:
+    """A write that lost to another for a lock: SQLite's "database is locked" (past the busy
+    timeout) or PostgreSQL's deadlock, lock or serialization failures. Worth trying again."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if getattr(error.orig, "sqlstate", None) in _PG_LOCK_STATES:
+        return True
+    text_ = str(error.orig).lower()
+    return "database is locked" in text_ or "database table is locked" in text_
+
+
+async def retry_locked(operation: Callable[[], Awaitable[T]], attempts: int = 4) -> T:
+    """Run `operation` (a whole transaction: it must start and end its own session) again
+    after a lock error, a little later each time; other errors, and the last attempt's, rise."""
+    for attempt in range(1, attempts):
+        try:
+            return await operation()
+        except DBAPIError as error:
+            if not is_lock_error(error):
+                raise
+            log.warning("event=database_lock_retry attempt=%s", attempt)
+            await asyncio.sleep(0.05 * 2**attempt)
+    return await operation()
 
 
 class Database:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -20,8 +21,10 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    inspect,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column
+from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlalchemy.sql.expression import false
 
 
@@ -264,6 +267,25 @@ class InboxUpdate(Base):
 
     def row_key(self) -> str:
         return str(self.update_id)
+
+
+def seal_context_for(model: type[Base], column: str, values: Mapping[str, Any]) -> str:
+    """The seal context of the row `values` would make: for rows built as dicts for a Core
+    insert. The model's own seal_context answers, on a transient instance holding the whole row
+    (the sealed column aside), so the context is always what the model binds.
+
+    The instance skips the ORM's set-up (it never joins a session): a mapped attribute present
+    in its __dict__ reads from there. Built with model(**values) it cost more than the rest of
+    a scheduled prompt's row put together; that way is kept for a context that reads anything
+    the row does not hold."""
+    if not inspect(model).configured:
+        configure_mappers()
+    row = model.__new__(model)
+    row.__dict__.update(values)
+    try:
+        return row.seal_context(column)
+    except (AttributeError, UnmappedInstanceError):
+        return model(**values).seal_context(column)
 
 
 def sealed_models() -> list[type[Base]]:

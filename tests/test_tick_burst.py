@@ -1,0 +1,78 @@
+"""Her messages first: while the morning's tick queues thousands of check-ins and the sender
+sends them, every crisis text that arrives through the inbox is answered with the crisis reply,
+and no lock error reaches a handler or loses a message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from companion.bot.context import CompanionApp, Services
+from companion.clock import ManualClock
+from companion.delivery.tick import run_tick
+from companion.devtools.driver import ChatDriver, receive
+from companion.devtools.fake_telegram import FakeTelegram
+from companion.store.models import Checkin, InboxUpdate
+from tests.checkin_helpers import QUIET_OFF, add_mother, at
+from tests.crisis_texts import URGENT_GB
+from tests.workers_helpers import add_mothers, until
+
+DUE = 3000
+CRISIS = ["I want to die", "I don't want to be here anymore", "I want to end my life"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{**QUIET_OFF, "tick_batch": 250}])
+async def test_crisis_texts_during_a_tick_of_thousands_are_all_answered(
+    app: CompanionApp,
+    services: Services,
+    telegram: FakeTelegram,
+    person_factory: Callable[..., ChatDriver],
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await add_mothers(services, DUE)  # due at 09:00 London on the 21st
+    women = []
+    for index in range(24):  # her own check-in is at noon: not part of the morning's tick
+        user_id = 5000 + index
+        await add_mother(services, user_id, at="12:00")
+        women.append(person_factory(user_id))
+    clock.set(at(21, 9))
+    caplog.set_level(logging.INFO)
+
+    sender = asyncio.create_task(services.sender.run(poll_seconds=0.05))
+    tick = asyncio.create_task(run_tick(services))
+    during_tick = 0
+
+    async def say_crisis(woman: ChatDriver, text: str) -> None:
+        nonlocal during_tick
+        await receive(app, woman.person.text(text))
+        during_tick += not tick.done()
+
+    try:
+        arrivals = []
+        for index, woman in enumerate(women):  # one arrives every turn of the event loop
+            arrivals.append(asyncio.create_task(say_crisis(woman, CRISIS[index % len(CRISIS)])))
+            await asyncio.sleep(0)
+        await asyncio.gather(*arrivals)
+        report = await tick
+        await until(lambda: all(woman.history for woman in women), seconds=120)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+        await services.sender.wait_idle()
+
+    assert during_tick > 0  # the test drove what it says: texts handled while the tick ran
+    assert report.sent == DUE
+    for woman in women:
+        assert [message.text for message in woman.new_messages()] == [URGENT_GB]
+    async with services.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Checkin)) == DUE
+        unhandled = select(func.count()).where(InboxUpdate.handled_at.is_(None))
+        assert await session.scalar(unhandled) == 0
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert problems == []
+    assert "locked" not in caplog.text
