@@ -1,6 +1,7 @@
-"""Her messages first: while the morning's tick queues thousands of check-ins and the sender
+"""The tick beside her: while the morning's tick queues thousands of check-ins and the sender
 sends them, every crisis text that arrives through the inbox is answered with the crisis reply,
-and no lock error reaches a handler or loses a message."""
+and no lock error reaches a handler or loses a message; what she changes while her batch is
+being prepared is kept."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from sqlalchemy import func, select
 
 from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
+from companion.delivery import tick_batch
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver, receive
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Checkin, InboxUpdate
-from tests.checkin_helpers import QUIET_OFF, add_mother, at
+from tests.chat_helpers import load_mother
+from tests.checkin_helpers import QUIET_OFF, add_mother, at, update_mother
+from tests.conftest import PG_URL
 from tests.crisis_texts import URGENT_GB
 from tests.workers_helpers import add_mothers, until
 
@@ -76,3 +80,28 @@ async def test_crisis_texts_during_a_tick_of_thousands_are_all_answered(
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert problems == []
     assert "locked" not in caplog.text
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="on PostgreSQL the claim locks her row until it commits")
+async def test_what_she_changes_while_her_batch_is_prepared_is_kept(
+    services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_mother(services, 2001)  # due at 09:00 London on the 21st
+    await update_mother(services, 2001, unanswered=1)
+    clock.set(at(21, 9))
+    claim = tick_batch._claim
+
+    async def claim_then_she_acts(*args: object) -> object:
+        claimed = await claim(*args)  # type: ignore[arg-type]
+        # On SQLite the claim is read before the batch takes the write lock: meanwhile she
+        # answers yesterday's check-in (her silence is over) and moves hers to 18:00.
+        await update_mother(services, 2001, unanswered=0, checkin_time="18:00")
+        await update_mother(services, 2001, next_checkin_at=at(21, 18))
+        return claimed
+
+    monkeypatch.setattr(tick_batch, "_claim", claim_then_she_acts)
+    assert (await run_tick(services)).sent == 1  # the 09:00 prompt was due: it goes
+    stored = await load_mother(services, 2001)
+    assert stored is not None
+    assert (stored.checkin_time, stored.next_checkin_at) == ("18:00", at(21, 18))
+    assert stored.unanswered == 1  # this prompt, not the one she answered

@@ -17,7 +17,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import Boolean, Row, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,12 +79,19 @@ _CLAIMED = (
 # Her due time moves on only if it is still the one this batch dealt with (on SQLite the claim
 # is read before the write lock is taken: a new check-in time she chose meanwhile stays hers).
 # The counters move relative to what is stored, for the same reason.
+_AT = _MOTHERS.c.next_checkin_at.type
 _ADVANCE = (
     update(_MOTHERS)
-    .where(_MOTHERS.c.id == bindparam("m_id"), _MOTHERS.c.next_checkin_at == bindparam("m_due"))
+    .where(_MOTHERS.c.id == bindparam("m_id"))
     .values(
-        next_checkin_at=bindparam("m_next"),
-        unanswered=_MOTHERS.c.unanswered + bindparam("m_plus"),
+        next_checkin_at=case(
+            (
+                _MOTHERS.c.next_checkin_at == bindparam("m_due", type_=_AT),
+                bindparam("m_next", type_=_AT),
+            ),
+            else_=_MOTHERS.c.next_checkin_at,
+        ),
+        unanswered=_MOTHERS.c.unanswered + bindparam("m_plus", type_=Integer),
         nudged=or_(_MOTHERS.c.nudged, bindparam("m_nudge", type_=Boolean)),
     )
 )
