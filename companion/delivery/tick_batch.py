@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfoNotFoundError
 from sqlalchemy import (
     Boolean,
     Integer,
-    Row,
     Table,
     bindparam,
     case,
@@ -222,7 +221,7 @@ async def _write(session: AsyncSession, batch: _Batch, report: BatchReport) -> N
     await session.execute(_ADVANCE, batch.advances)
 
 
-async def _claim(session: AsyncSession, now: datetime, limit: int) -> Sequence[Row[Any]]:
+async def _claim(session: AsyncSession, now: datetime, limit: int) -> Sequence[Any]:
     # SKIP LOCKED lets several workers tick at once on PostgreSQL; SQLite ignores it and
     # serialises writers, and the unique check-in key stops doubles either way.
     query = (
@@ -245,7 +244,7 @@ def _set_conversations(dialect: Any) -> Any:
     )
 
 
-def _plan(services: Services, prompts: Prompts, due: Sequence[Row[Any]], now: datetime) -> _Batch:
+def _plan(services: Services, prompts: Prompts, due: Sequence[Any], now: datetime) -> _Batch:
     """What each claimed mother gets: her check-in row, and her prompt (or nudge) rendered and
     sealed; every due time is advanced, whatever is recorded."""
     settings = services.settings
@@ -332,7 +331,7 @@ def _when(
 
 
 def _outbox_rows(
-    services: Services, mother: Row[Any], payloads: list[str], now: datetime
+    services: Services, mother: Any, payloads: list[str], now: datetime
 ) -> list[dict[str, Any]]:
     rows = []
     for payload in payloads:

@@ -269,6 +269,9 @@ class InboxUpdate(Base):
         return str(self.update_id)
 
 
+_READY: set[type[Base]] = set()  # models whose mapping is configured (seal_context_for)
+
+
 def seal_context_for(model: type[Base], column: str, values: Mapping[str, Any]) -> str:
     """The seal context of the row `values` would make: for rows built as dicts for a Core
     insert. The model's own seal_context answers, on a transient instance holding the whole row
@@ -278,8 +281,10 @@ def seal_context_for(model: type[Base], column: str, values: Mapping[str, Any]) 
     in its __dict__ reads from there. Built with model(**values) it cost more than the rest of
     a scheduled prompt's row put together; that way is kept for a context that reads anything
     the row does not hold."""
-    if not inspect(model).configured:
-        configure_mappers()
+    if model not in _READY:
+        if not inspect(model).configured:
+            configure_mappers()
+        _READY.add(model)
     row = model.__new__(model)
     row.__dict__.update(values)
     try:

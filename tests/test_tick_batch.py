@@ -1,7 +1,7 @@
-"""The tick beside her: while the morning's tick queues thousands of check-ins and the sender
-sends them, every crisis text that arrives through the inbox is answered with the crisis reply,
-and no lock error reaches a handler or loses a message; what she changes while her batch is
-being prepared is kept."""
+"""The set-based tick: its prompts are exactly what a single prompt would be; while it queues
+thousands of check-ins and the sender sends them, every crisis text that arrives through the
+inbox is answered with the crisis reply, and no lock error reaches a handler or loses a message;
+what she changes while her batch is being prepared is kept."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from companion.bot.checkin import nudge_replies, prompt_replies
 from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
 from companion.delivery import tick_batch
+from companion.delivery.outgoing import encode
 from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver, receive
 from companion.devtools.fake_telegram import FakeTelegram
-from companion.store.models import Checkin, InboxUpdate
+from companion.store.models import Checkin, InboxUpdate, Mother, new_id
 from tests.chat_helpers import load_mother
 from tests.checkin_helpers import QUIET_OFF, add_mother, at, update_mother
 from tests.conftest import PG_URL
@@ -26,6 +28,22 @@ from tests.crisis_texts import URGENT_GB
 from tests.workers_helpers import add_mothers, until
 
 DUE = 3000
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_a_batch_renders_exactly_what_the_single_prompt_does(
+    services: Services, locale: str
+) -> None:
+    prompts = tick_batch.Prompts(services)
+    her = Mother(locale=locale)
+    for late in (False, True):
+        for checkin_id in (new_id(), new_id()):
+            single = [encode(r) for r in prompt_replies(services, her, checkin_id, late=late)]
+            assert prompts.prompt(locale, checkin_id, late=late) == single
+            assert checkin_id in single[0]
+    assert prompts.nudge(locale) == [encode(r) for r in nudge_replies(services, her)]
+
+
 CRISIS = ["I want to die", "I don't want to be here anymore", "I want to end my life"]
 
 
