@@ -179,13 +179,14 @@ async def _write(session: AsyncSession, batch: _Batch, report: BatchReport) -> N
     dialect = _DIALECTS[session.get_bind().dialect.name]
     recorded: set[str] = set()
     if batch.checkins:
-        insert_checkins = (
-            dialect.insert(_CHECKINS)
-            .on_conflict_do_nothing(index_elements=["mother_id", "local_date", "kind"])
-            .returning(_CHECKINS.c.id)
+        # A day already recorded (another tick, or she began it herself) is skipped by the
+        # unique key; those this batch did record are read back by the ids it chose. (One
+        # INSERT ... RETURNING of the batch took twice as long on PostgreSQL.)
+        await session.execute(_record_checkins(dialect), batch.checkins)
+        chosen = [row["id"] for row in batch.checkins]
+        recorded = set(
+            (await session.scalars(select(_CHECKINS.c.id).where(_CHECKINS.c.id.in_(chosen)))).all()
         )
-        # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
-        recorded = set((await session.execute(insert_checkins, batch.checkins)).scalars())
     report.duplicates = len(batch.checkins) - len(recorded)
     queued: list[dict[str, Any]] = []
     conversations: list[dict[str, Any]] = []
@@ -232,6 +233,12 @@ async def _claim(session: AsyncSession, now: datetime, limit: int) -> Sequence[A
         .with_for_update(skip_locked=True)
     )
     return (await session.execute(query)).all()
+
+
+def _record_checkins(dialect: Any) -> Any:
+    return dialect.insert(_CHECKINS).on_conflict_do_nothing(
+        index_elements=["mother_id", "local_date", "kind"]
+    )
 
 
 def _set_conversations(dialect: Any) -> Any:
