@@ -18,6 +18,7 @@ from companion.clock import ManualClock
 from companion.delivery import tick_batch
 from companion.delivery.outgoing import encode
 from companion.delivery.tick import run_tick
+from companion.delivery.tick_rows import Prompts
 from companion.devtools.driver import ChatDriver, receive
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Checkin, InboxUpdate, Mother, new_id
@@ -34,7 +35,7 @@ DUE = 3000
 def test_a_batch_renders_exactly_what_the_single_prompt_does(
     services: Services, locale: str
 ) -> None:
-    prompts = tick_batch.Prompts(services)
+    prompts = Prompts(services)
     her = Mother(locale=locale)
     for late in (False, True):
         for checkin_id in (new_id(), new_id()):

@@ -26,7 +26,8 @@ from companion.delivery.alert_repeats import repeat_unacknowledged
 from companion.delivery.digests import send_due_digests
 from companion.delivery.followups import send_followups
 from companion.delivery.outbox import enqueue
-from companion.delivery.tick_batch import BatchReport, Prompts, tick_batch
+from companion.delivery.tick_batch import BatchReport, tick_batch
+from companion.delivery.tick_rows import Prompts
 from companion.delivery.unanswered import escalate_unanswered
 from companion.store.db import retry_locked
 from companion.store.flags import forget_old_messages

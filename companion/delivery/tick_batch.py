@@ -9,7 +9,6 @@ claimed mother's due time advanced, each with one statement for the whole batch.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,25 +31,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from companion.bot.checkin import nudge_replies, prompt_replies
-from companion.bot.checkin_steps import CHECKIN
 from companion.bot.context import Services
 from companion.core.clock_time import ClockTime
 from companion.core.quiet import QuietHours
 from companion.core.schedule import next_after
 from companion.core.zones import tzinfo_for
-from companion.delivery.outgoing import encode
+from companion.delivery.tick_rows import Prompts, conversation_row, outbox_rows
 from companion.store.checkins import DAILY
 from companion.store.models import (
     Checkin,
     CheckinStatus,
     Conversation,
-    Lane,
     Mother,
     MotherStatus,
     OutboxMessage,
     new_id,
-    seal_context_for,
 )
 
 log = logging.getLogger(__name__)
@@ -131,33 +126,6 @@ class _Batch:
     sent: dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]] = field(default_factory=dict)
     nudges: dict[str, tuple[list[dict[str, Any]], str]] = field(default_factory=dict)
     missed: dict[str, str] = field(default_factory=dict)
-
-
-class Prompts:
-    """The scheduled messages, rendered once per locale (and lateness) with a stand-in for the
-    check-in id, which is the only thing in them that differs between two mothers."""
-
-    _STAND_IN = new_id()  # 32 random hex digits: never in a message's text
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self._rendered: dict[tuple[str, str, bool], list[str]] = {}
-
-    def prompt(self, locale: str, checkin_id: str, *, late: bool) -> list[str]:
-        key = ("prompt", locale, late)
-        if key not in self._rendered:
-            replies = prompt_replies(
-                self.services, Mother(locale=locale), self._STAND_IN, late=late
-            )
-            self._rendered[key] = [encode(reply) for reply in replies]
-        return [payload.replace(self._STAND_IN, checkin_id) for payload in self._rendered[key]]
-
-    def nudge(self, locale: str) -> list[str]:
-        key = ("nudge", locale, False)
-        if key not in self._rendered:
-            replies = nudge_replies(self.services, Mother(locale=locale))
-            self._rendered[key] = [encode(reply) for reply in replies]
-        return self._rendered[key]
 
 
 async def tick_batch(
@@ -305,13 +273,13 @@ def _plan(services: Services, prompts: Prompts, due: Sequence[Any], now: datetim
             batch.missed[checkin_id] = mother.id
         elif nudge:
             payloads = prompts.nudge(mother.locale)
-            batch.nudges[checkin_id] = (_outbox_rows(services, mother, payloads, now), mother.id)
+            batch.nudges[checkin_id] = (outbox_rows(services, mother, payloads, now), mother.id)
         elif not held:
             late = when.late > timedelta(minutes=5)
             payloads = prompts.prompt(mother.locale, checkin_id, late=late)
             batch.sent[checkin_id] = (
-                _outbox_rows(services, mother, payloads, now),
-                _conversation(services, mother.id, checkin_id, now),
+                outbox_rows(services, mother, payloads, now),
+                conversation_row(services, mother.id, checkin_id, now),
                 late,
             )
     return batch
@@ -335,39 +303,3 @@ def _when(
         late=late,
         missed=late > grace or (late_into_quiet and not chosen_is_quiet),
     )
-
-
-def _outbox_rows(
-    services: Services, mother: Any, payloads: list[str], now: datetime
-) -> list[dict[str, Any]]:
-    rows = []
-    for payload in payloads:
-        row: dict[str, Any] = {
-            "key": new_id(),
-            "lane": Lane.SCHEDULED,
-            "chat_id": mother.chat_id,
-            "mother_id": mother.id,
-            "created_at": now,
-            "not_before": now,
-            "attempts": 0,
-        }
-        context = seal_context_for(OutboxMessage, "payload_sealed", row)
-        row["payload_sealed"] = services.vault.seal(payload, context=context)
-        rows.append(row)
-    return rows
-
-
-def _conversation(
-    services: Services, mother_id: str, checkin_id: str, now: datetime
-) -> dict[str, Any]:
-    """Her conversation on the check-in's first question, as set_conversation would leave it."""
-    row: dict[str, Any] = {
-        "mother_id": mother_id,
-        "flow": CHECKIN,
-        "step": "mood",
-        "updated_at": now,
-    }
-    context = seal_context_for(Conversation, "data_sealed", row)
-    data = json.dumps({"checkin": checkin_id})
-    row["data_sealed"] = services.vault.seal(data, context=context)
-    return row
