@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from companion.app import build_application, build_services
 from companion.bot.context import CompanionApp, Services
 from companion.clock import ManualClock
 from companion.config import Settings
+from companion.delivery import inbox
 from companion.delivery.inbox import handle_stored, poll_once, prune_handled
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store.models import InboxUpdate
-from tests.chat_helpers import t
+from tests.chat_helpers import onboard, t
+from tests.crisis_texts import URGENT_GB
 
 
 async def inbox_rows(services: Services) -> list[InboxUpdate]:
@@ -176,3 +182,34 @@ async def test_an_unreadable_stored_update_is_set_aside_and_the_rest_handled(
     assert mother.new_messages()[-1].text.startswith("companion keeps you company")
     assert f"event=inbox_unreadable update_id={bad.update_id}" in caplog.text
     assert all(row.handled_at is not None for row in await inbox_rows(services))
+
+
+async def test_a_reply_that_lost_a_database_lock_is_handled_again_not_lost(
+    app: CompanionApp,
+    services: Services,
+    mother: ChatDriver,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await onboard(mother)
+    real, calls = inbox.mark_handled, []
+
+    async def locked_once(*args: Any, **kwargs: Any) -> bool:
+        calls.append(args)
+        if len(calls) == 1:  # the crisis reply's transaction loses the lock, and rolls back
+            raise OperationalError(
+                "UPDATE inbox", {}, sqlite3.OperationalError("database is locked")
+            )
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "mark_handled", locked_once)
+    replies = await mother.say("I want to die")
+    assert [message.text for message in replies] == [URGENT_GB]  # not "something went wrong"
+    assert len(calls) == 2
+    assert "event=handler_lock_retry" in caplog.text
+    assert "event=handler_error" not in caplog.text
+    async with services.db.session() as session:
+        assert (
+            await session.scalar(select(InboxUpdate).where(InboxUpdate.handled_at.is_(None)))
+            is None
+        )

@@ -14,7 +14,8 @@ from telegram.ext import BaseHandler, BaseRateLimiter, CallbackQueryHandler
 from companion.bot.context import Ctx
 from companion.bot.flows import outside_flow_reply
 from companion.bot.replies import send
-from companion.delivery.inbox import ClaimLost
+from companion.delivery.inbox import ClaimLost, handling
+from companion.store.db import is_lock_error
 from companion.store.mothers import find_mother
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,12 @@ async def log_error(update: object, context: Ctx) -> None:
         # Another worker took this update over (or her /delete erased it a moment ago): the
         # answer is that worker's, or owed to no one. Nothing went wrong here to apologise for.
         log.info("event=handler_claim_lost update_id=%s", update_id)
+        return
+    state = handling.get()
+    if is_lock_error(error) and state is not None and state.retries_left > 0 and not state.marked:
+        # Its transaction rolled back whole: the inbox handles the update again (see Handling).
+        log.warning("event=handler_lock_retry update_id=%s", update_id)
+        state.locked = True
         return
     log.error("event=handler_error update_id=%s error=%s", update_id, describe_error(error))
     if not isinstance(update, Update) or update.effective_chat is None:

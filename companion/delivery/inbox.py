@@ -34,11 +34,12 @@ from companion.delivery.inbox_claims import (
     renew,
 )
 from companion.delivery.pacer import retry_after_seconds
-from companion.store.db import after_commit
+from companion.store.db import after_commit, retry_locked
 from companion.store.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 KEEP_HANDLED = timedelta(days=2)  # long enough to recognise a redelivery
+LOCK_RETRIES = 3  # times an update is handled again after its handler lost a database lock
 _INBOX = cast(Table, InboxUpdate.__table__)  # the table itself, for plain (non-ORM) statements
 
 
@@ -79,11 +80,16 @@ async def store_updates(services: Services, updates: list[dict[str, Any]]) -> in
                 "received_at": now,
             }
         )
-    async with services.db.durable_session() as session:
-        statement = _STORE[session.get_bind().dialect.name]
-        # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
-        stored = (await session.execute(statement, rows)).scalars().all()
-    return len(stored)
+
+    async def store() -> int:
+        async with services.db.durable_session() as session:
+            statement = _STORE[session.get_bind().dialect.name]
+            # RETURNING, not rowcount: psycopg's async rowcount is -1 for this statement.
+            return len((await session.execute(statement, rows)).scalars().all())
+
+    # Storing is idempotent (a row already there is skipped), so a lock lost to a busy
+    # moment (the tick, the sender, other replies) is simply tried again.
+    return await retry_locked(store)
 
 
 async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int = 4) -> int:
@@ -95,7 +101,7 @@ async def handle_stored(application: CompanionApp, limit: int = 100, lanes: int 
     """
     services = application.bot_data.services
     worker = new_worker_id()
-    work = await claim(services.db, worker, services.clock.now(), limit)
+    work = await retry_locked(lambda: claim(services.db, worker, services.clock.now(), limit))
     if not work:
         return 0
     by_person: dict[int | None, list[Claimed]] = {}
@@ -144,6 +150,10 @@ class Handling:
     marked: bool = False
     claimed: bool = False
     lost: bool = False
+    # A handler's transaction that lost a lock rolled back whole (the reply and the mark go
+    # together): the error handler sets `locked` instead of apologising, and it is handled again.
+    locked: bool = False
+    retries_left: int = LOCK_RETRIES
 
 
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
@@ -178,16 +188,25 @@ async def _handle_one(application: CompanionApp, worker: str, row: Claimed) -> N
     token = handling.set(state)
     try:
         update_object = _open(application, row.update_id, row.context, row.sealed)
-        if update_object is not None:
+        while update_object is not None:
+            state.locked = state.claimed = False
             await application.process_update(update_object)  # handler errors: error handler
+            if not state.locked or state.marked or state.lost:
+                break
+            state.retries_left -= 1
+            await asyncio.sleep(0.05 * 2 ** (LOCK_RETRIES - state.retries_left))
     finally:
         handling.reset(token)
     if state.marked or state.lost:
         return
+
     # No reply committed the mark (or its transaction rolled back): mark it on its own.
-    async with services.db.session() as session:
-        if not await mark_handled(session, row.update_id, worker, services.clock.now()):
-            log.warning("event=inbox_claim_lost update_id=%s", row.update_id)
+    async def mark() -> bool:
+        async with services.db.session() as session:
+            return await mark_handled(session, row.update_id, worker, services.clock.now())
+
+    if not await retry_locked(mark):
+        log.warning("event=inbox_claim_lost update_id=%s", row.update_id)
 
 
 def _open(
