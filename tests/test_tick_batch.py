@@ -124,3 +124,19 @@ async def test_what_she_changes_while_her_batch_is_prepared_is_kept(
     assert stored is not None
     assert (stored.checkin_time, stored.next_checkin_at) == ("18:00", at(21, 18))
     assert stored.unanswered == 1  # this prompt, not the one she answered
+
+
+@pytest.mark.parametrize("settings_overrides", [QUIET_OFF])
+async def test_a_damaged_check_in_time_stops_her_schedule_not_the_batch(
+    services: Services, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await add_mother(services, 2001)
+    await add_mother(services, 2002)
+    await update_mother(services, 2001, checkin_time="25:99")  # not a time: damage
+    clock.set(at(21, 9))
+    assert (await run_tick(services)).sent == 1
+    damaged, fine = await load_mother(services, 2001), await load_mother(services, 2002)
+    assert damaged is not None
+    assert fine is not None
+    assert (damaged.next_checkin_at, fine.next_checkin_at) == (None, at(22, 9))
+    assert "event=schedule_unreadable mother=" in caplog.text

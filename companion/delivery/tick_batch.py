@@ -2,9 +2,9 @@
 
 A batch is claimed as plain rows; what each mother gets is decided, and her prompt rendered and
 sealed, before anything is written. Then, in one short transaction: the check-ins go in with one
-INSERT that skips days already recorded (the unique key) and returns those it recorded; the
-prompts for those are queued, their conversations set and the nudged ones' cleared, and every
-claimed mother's due time advanced, each with one statement for the whole batch.
+executemany that skips days already recorded (the unique key), and those it recorded are read
+back; the prompts for those are queued, their conversations set and the nudged ones' cleared,
+and every claimed mother's due time advanced, each with one statement for the whole batch.
 """
 
 from __future__ import annotations
@@ -292,10 +292,10 @@ def _when(
     try:
         zone = tzinfo_for(zone_name)
         chosen = ClockTime.parse_stored(checkin_time)
+        chosen_is_quiet = quiet.contains(time(chosen.hour, chosen.minute))
     except (ValueError, ZoneInfoNotFoundError):
         return None
     late = now - due
-    chosen_is_quiet = quiet.contains(time(chosen.hour, chosen.minute))
     late_into_quiet = late > timedelta(0) and quiet.contains(now.astimezone(zone).time())
     return _When(
         next_at=next_after(due, now, grace, zone, chosen),
