@@ -387,7 +387,7 @@ async def test_write_birth_date_seals_with_the_row_context(
         assert stored is not None
         write_birth_date(stored, date(2026, 1, 2), services.vault)
         assert stored.birth_date_sealed is not None
-        context = f"mothers.birth_date_sealed:{stored.id}"
+        context = f'["mothers.birth_date_sealed","{stored.id}"]'
         assert services.vault.open(stored.birth_date_sealed, context=context) == "2026-01-02"
         write_birth_date(stored, None, services.vault)
         assert stored.birth_date_sealed is None

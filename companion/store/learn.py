@@ -25,6 +25,7 @@ class SnippetSeen(Base):
 
     __tablename__ = "snippets_seen"
     __sealed__ = ("snippet_sealed",)
+    __bound_to__ = ("mother_id",)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"), index=True)
