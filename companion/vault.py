@@ -88,5 +88,9 @@ class Vault:
             raise VaultError("token does not belong to this row or was altered") from None
         return plain.decode("utf-8")
 
+    def has_key_for(self, token: bytes) -> bool:
+        """Whether one of the configured keys sealed `token` (by its key id; not proof)."""
+        return token[1 : 1 + _KEY_ID_LEN] in self._by_id
+
     def needs_reseal(self, token: bytes) -> bool:
         return token[1 : 1 + _KEY_ID_LEN] != self.current_key_id

@@ -17,6 +17,9 @@ BATCH = 500
 async def rotate_keys(settings: Settings) -> int:
     """Re-seal every value not sealed with the newest key, a batch per transaction.
 
+    Each batch's rows are locked while it rewrites them (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite lets one writer at a time, and refuses this write if another came between), so a
+    value the running bot writes meanwhile is not overwritten with the old one re-sealed.
     Safe to interrupt and re-run; returns how many values were re-sealed.
     """
     vault = Vault(settings.key_bytes)
@@ -27,7 +30,7 @@ async def rotate_keys(settings: Settings) -> int:
             key_column = inspect(model).primary_key[0]
             last: Any = None
             while True:
-                query = select(model).order_by(key_column).limit(BATCH)
+                query = select(model).order_by(key_column).limit(BATCH).with_for_update()
                 if last is not None:
                     query = query.where(key_column > last)
                 async with database.session() as session:
