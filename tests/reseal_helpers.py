@@ -20,7 +20,8 @@ KEYS = load_settings({"encryption_keys": TEST_KEY}).key_bytes
 def migration_0011() -> ModuleType:
     path = migrations_dir() / "versions" / "0011_seal_bound_to_mother.py"
     spec = importlib.util.spec_from_file_location("migration_0011", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
