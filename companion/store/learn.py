@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.store.models import Base, UTCDateTime, new_id
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 
@@ -70,15 +71,9 @@ async def reading(session: AsyncSession, vault: Vault, mother_id: str) -> Readin
         .order_by(SnippetSeen.seen_at, SnippetSeen.id)
     )
     rows = (await session.scalars(query)).all()
+    opened = [(open_sealed(row, "snippet_sealed", vault), row) for row in rows]
     return Reading(
-        tuple(
-            Seen(
-                vault.open(row.snippet_sealed, context=row.seal_context("snippet_sealed")),
-                row.via,
-                row.seen_at,
-            )
-            for row in rows
-        )
+        tuple(Seen(snippet, row.via, row.seen_at) for snippet, row in opened if snippet is not None)
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import inspect, select
 from companion.config import Settings
 from companion.store.db import Database
 from companion.store.models import sealed_models
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 BATCH = 500
@@ -20,6 +21,7 @@ async def rotate_keys(settings: Settings) -> int:
     Each batch's rows are locked while it rewrites them (SELECT ... FOR UPDATE on PostgreSQL;
     SQLite lets one writer at a time, and refuses this write if another came between), so a
     value the running bot writes meanwhile is not overwritten with the old one re-sealed.
+    A value that does not open (companion.store.sealed) is logged and left as it is.
     Safe to interrupt and re-run; returns how many values were re-sealed.
     """
     vault = Vault(settings.key_bytes)
@@ -38,9 +40,11 @@ async def rotate_keys(settings: Settings) -> int:
                     for row in rows:
                         for column in model.__sealed__:
                             token = getattr(row, column)
-                            if token is not None and vault.needs_reseal(token):
+                            if token is None or not vault.needs_reseal(token):
+                                continue
+                            plain = open_sealed(row, column, vault)  # None: unreadable, left
+                            if plain is not None:
                                 context = row.seal_context(column)
-                                plain = vault.open(token, context=context)
                                 setattr(row, column, vault.seal(plain, context=context))
                                 resealed += 1
                 if len(rows) < BATCH:
