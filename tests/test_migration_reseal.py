@@ -149,3 +149,27 @@ def test_the_contexts_0011_sealed_with_are_the_models_own() -> None:
         for column in model.__sealed__:
             expected = frozen.seal_context(VERSION, table, column, row)
             assert seal_context_for(model, column, row) == expected, (table, column)
+
+
+async def test_0011_leaves_a_value_that_did_not_open_before_and_says_how_many(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'altered.db'}"
+    await made_at_0010(url)
+    answer = rows(url)["answers"][0]
+    altered = bytearray(answer["value_sealed"])
+    altered[-1] ^= 0x01
+    engine = create_engine(store_db.sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE answers SET value_sealed = :token WHERE id = :id"),
+            {"token": bytes(altered), "id": answer["id"]},
+        )
+    engine.dispose()
+    store_db.upgrade(url, keys=KEYS)
+    assert current_revision(url) == "0011"
+    assert "event=reseal_left_unreadable count=1" in caplog.text
+    left = next(row for row in rows(url)["answers"] if row["id"] == answer["id"])
+    assert bytes(left["value_sealed"]) == bytes(altered)  # as it was: still refused
+    screenings = rows(url)["screenings"]  # the rest were re-sealed
+    assert [bytes(row["answers_sealed"])[:1] for row in screenings] == [VERSION]

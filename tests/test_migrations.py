@@ -26,10 +26,10 @@ from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store import db as store_db
 from companion.store.models import Base, Lane, new_id
 from companion.store.safety_models import Screening
+from companion.vault import LEGACY_VERSION, VERSION
 from tests.chat_helpers import load_mother, onboard
 from tests.checkin_helpers import add_mother, at, tick
 from tests.clinician_helpers import add_clinician, add_share
-from companion.vault import LEGACY_VERSION, VERSION
 from tests.conftest import PG_URL, START, TEST_KEY
 from tests.reseal_helpers import KEYS, sealed_values
 
