@@ -24,7 +24,7 @@ from companion.store.clinician_models import Share
 from companion.store.models import Answer, Checkin, CheckinStatus, new_id
 from companion.store.rotation import rotate_keys
 from companion.store.safety_models import Flag
-from companion.vault import Vault, VaultError, generate_key
+from companion.vault import LEGACY_VERSION, VERSION, Vault, VaultError, generate_key
 from tests.alert_helpers import BACKUP, START, World, make_world
 from tests.conftest import PG_URL
 
@@ -210,3 +210,21 @@ async def test_rotation_leaves_a_moved_value_and_locks_what_it_rewrites(
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     if PG_URL:
         assert any("FOR UPDATE" in s for s in selects if "FROM answers" in s)
+
+
+def test_a_version_1_token_is_refused_and_its_version_byte_cannot_be_changed() -> None:
+    """Only migration 0011 opens the old format; a version 1 token relabelled as 2 (or the
+    reverse) does not open either, because version 2 binds its version byte."""
+    vault = Vault(load_settings({"encryption_keys": generate_key()}).key_bytes)
+    context = '["answers.value_sealed","a1"]'
+    old = vault.seal("4", context=context, version=LEGACY_VERSION)
+    assert old[:1] == LEGACY_VERSION
+    with pytest.raises(VaultError, match="older format"):
+        vault.open(old, context=context)
+    assert vault.open(old, context=context, version=LEGACY_VERSION) == "4"
+    with pytest.raises(VaultError):
+        vault.open(VERSION + old[1:], context=context)
+    new = vault.seal("4", context=context)
+    assert new[:1] == VERSION
+    with pytest.raises(VaultError):
+        vault.open(LEGACY_VERSION + new[1:], context=context, version=LEGACY_VERSION)
