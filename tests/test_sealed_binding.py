@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from companion.bot.context import Services
 from companion.config import load_settings
@@ -228,3 +229,42 @@ def test_a_version_1_token_is_refused_and_its_version_byte_cannot_be_changed() -
     assert new[:1] == VERSION
     with pytest.raises(VaultError):
         vault.open(LEGACY_VERSION + new[1:], context=context, version=LEGACY_VERSION)
+
+
+async def test_on_sqlite_no_write_slips_between_rotations_read_and_rewrite(
+    world: World, services: Services
+) -> None:
+    """While a batch of answers is read for re-sealing, another writer (the bot) is kept out:
+    its new value cannot be overwritten by the old one re-sealed."""
+    if services.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL: FOR UPDATE, checked above")
+    await answer(services, world.ids["A"], "sleep", "1")
+    row = await answer_row(services, world.ids["A"], "sleep")
+    path = make_url(services.settings.database_url).database
+    assert path is not None
+    tried: list[str] = []
+
+    def bot_writes(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM answers" in statement and not tried:
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                other.execute("UPDATE answers SET question = 'x' WHERE id = ?", (row.id,))
+                other.commit()
+                tried.append("written")
+            except sqlite3.OperationalError as error:
+                tried.append(str(error))
+            finally:
+                other.close()
+
+    settings = load_settings(
+        {
+            "database_url": services.settings.database_url,
+            "encryption_keys": f"{generate_key()},{services.settings.encryption_keys[0]}",
+        }
+    )
+    event.listen(Engine, "before_cursor_execute", bot_writes)
+    try:
+        await rotate_keys(settings)
+    finally:
+        event.remove(Engine, "before_cursor_execute", bot_writes)
+    assert tried == ["database is locked"]

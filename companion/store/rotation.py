@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Table, false, inspect, select, update
 
 from companion.config import Settings
 from companion.store.db import Database
@@ -18,8 +18,8 @@ BATCH = 500
 async def rotate_keys(settings: Settings) -> int:
     """Re-seal every value not sealed with the newest key, a batch per transaction.
 
-    Each batch's rows are locked while it rewrites them (SELECT ... FOR UPDATE on PostgreSQL;
-    SQLite lets one writer at a time, and refuses this write if another came between), so a
+    Each batch's rows are locked from before they are read until they are rewritten (SELECT ...
+    FOR UPDATE on PostgreSQL; on SQLite the batch takes the database's write lock first), so a
     value the running bot writes meanwhile is not overwritten with the old one re-sealed.
     A value that does not open (companion.store.sealed) is logged and left as it is.
     Safe to interrupt and re-run; returns how many values were re-sealed.
@@ -30,12 +30,16 @@ async def rotate_keys(settings: Settings) -> int:
     try:
         for model in sealed_models():
             key_column = inspect(model).primary_key[0]
+            pk = key_column.name
             last: Any = None
             while True:
                 query = select(model).order_by(key_column).limit(BATCH).with_for_update()
                 if last is not None:
                     query = query.where(key_column > last)
                 async with database.session() as session:
+                    if database.dialect == "sqlite":  # the driver begins at the first write
+                        table = cast(Table, model.__table__)
+                        await session.execute(update(table).where(false()).values({pk: key_column}))
                     rows = (await session.scalars(query)).all()
                     for row in rows:
                         for column in model.__sealed__:
