@@ -127,8 +127,8 @@ def _reseal(source: bytes, target: bytes) -> None:
             "changed."
         )
     altered = 0
+    pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for table, column, row, token in _tokens(source):
-        key = TABLES[table][0]
         try:
             plain = vault.open(
                 token, context=seal_context(source, table, column, row), version=source
@@ -137,12 +137,26 @@ def _reseal(source: bytes, target: bytes) -> None:
             altered += 1
             continue
         sealed = vault.seal(plain, context=seal_context(target, table, column, row), version=target)
-        rows = sa.table(table, sa.column(key), sa.column(column, sa.LargeBinary))
-        op.get_bind().execute(
-            sa.update(rows).where(rows.c[key] == row[key]).values({column: sealed})
-        )
+        batch = pending.setdefault((table, column), [])
+        batch.append({"row_key": row[TABLES[table][0]], "token": sealed})
+        if len(batch) >= BATCH:
+            _write(table, column, pending.pop((table, column)))
+    for (table, column), batch in pending.items():
+        _write(table, column, batch)
     if altered:
         log.warning("event=reseal_left_unreadable count=%d", altered)
+
+
+def _write(table: str, column: str, batch: list[dict[str, Any]]) -> None:
+    """New tokens for one column, by row key, in one executemany."""
+    key = TABLES[table][0]
+    target = sa.table(table, sa.column(key), sa.column(column, sa.LargeBinary))
+    statement = (
+        sa.update(target)
+        .where(target.c[key] == sa.bindparam("row_key"))
+        .values({column: sa.bindparam("token", type_=sa.LargeBinary)})
+    )
+    op.get_bind().execute(statement, batch)
 
 
 def upgrade() -> None:
