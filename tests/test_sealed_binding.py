@@ -22,12 +22,13 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.checkins import answers_since, save_answer
 from companion.store.clinician_models import Share
-from companion.store.models import Answer, Checkin, CheckinStatus, new_id
+from companion.store.models import Answer, Checkin, CheckinStatus, Conversation, new_id
 from companion.store.rotation import rotate_keys
 from companion.store.safety_models import Flag
 from companion.vault import LEGACY_VERSION, VERSION, Vault, VaultError, generate_key
-from tests.alert_helpers import BACKUP, START, World, make_world
+from tests.alert_helpers import BACKUP, START, A, B, World, make_world
 from tests.conftest import PG_URL
+from tests.test_personal_data import open_conversation
 
 DAY = date(2026, 11, 20)
 
@@ -268,3 +269,25 @@ async def test_on_sqlite_no_write_slips_between_rotations_read_and_rewrite(
     finally:
         event.remove(Engine, "before_cursor_execute", bot_writes)
     assert tried == ["database is locked"]
+
+
+async def test_her_step_data_that_does_not_open_does_not_stop_the_risk_check(
+    world: World, services: Services
+) -> None:
+    """B's sealed step data copied into A's conversation: A's words are still read for risk, her
+    help and Dr Rivera's alert go out (before, the VaultError came first: only an apology)."""
+    for telegram_id in (A, B):
+        await open_conversation(services, telegram_id, {"options": ["2026-04-03"]})
+    async with services.db.session() as session:
+        theirs = await session.get(Conversation, world.ids["B"])
+        assert theirs is not None
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.mother_id == world.ids["A"])
+            .values(data_sealed=theirs.data_sealed)
+        )
+    [reply] = await world.a.say("I want to die")
+    assert "I've sent an alert to Dr Rivera" in reply.text
+    await services.sender.drain()
+    [alert] = world.rivera.new_messages()
+    assert alert.text.startswith("⚠️ URGENT — Ana R.")
