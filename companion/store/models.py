@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -60,14 +61,33 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    # Columns holding vault tokens; each is bound to (table, column, row id).
+    # Columns holding vault tokens; each is bound to (table, column, row key, __bound_to__).
     __sealed__: ClassVar[tuple[str, ...]] = ()
+    # The row's own columns its sealed values are bound to as well: whose they are (mother_id,
+    # a clinician's id) and what they answer (a question, a questionnaire).
+    __bound_to__: ClassVar[tuple[str, ...]] = ()
 
     def seal_context(self, column: str) -> str:
-        return f"{self.__tablename__}.{column}:{self.row_key()}"
+        """The associated data `column`'s value is sealed with, the one place it is defined: a
+        value copied to another row, moved to another mother or relabelled no longer opens.
+        Works on a transient instance built from the row's values (`seal_context_for`)."""
+        if column not in self.__sealed__:
+            raise ValueError(f"{self.__tablename__}.{column} is not a sealed column")
+        parts: list[object] = [f"{self.__tablename__}.{column}", self.row_key()]
+        for name in self.__bound_to__:
+            value = getattr(self, name)
+            if value is None and not self.__table__.c[name].nullable:
+                raise ValueError(f"{self.__tablename__}.{name} must be set before sealing")
+            parts += [name, value]
+        return json.dumps(parts, separators=(",", ":"))
 
     def row_key(self) -> str:
         raise NotImplementedError
+
+
+def seal_context_for(model: type[Base], column: str, values: dict[str, Any]) -> str:
+    """The context for a row given as column values (a set-based INSERT's row dict)."""
+    return model(**values).seal_context(column)
 
 
 class MotherStatus:
@@ -193,6 +213,7 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("checkin_id", "question"),)
     __sealed__ = ("value_sealed",)
+    __bound_to__ = ("mother_id", "checkin_id", "question")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     checkin_id: Mapped[str] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
@@ -226,6 +247,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_not_before", "not_before"),
     )
     __sealed__ = ("payload_sealed",)
+    __bound_to__ = ("mother_id",)  # None: a message about no mother (to a clinician)
 
     # The integer id orders messages to one chat; `key` binds the sealed payload to this row.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
