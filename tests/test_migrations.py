@@ -307,7 +307,9 @@ async def test_one_step_down_and_up_keeps_every_row(populated_url: str) -> None:
         name: len(before[name]) for name in lower
     }
     assert unsealed(within(before, lower)) == unsealed(lower)
-    assert sealed_values(url, LEGACY_VERSION) == values
+    # Below 0011 values are sealed in the older format (bound to their row only).
+    older = current_revision(url) == "0010"
+    assert sealed_values(url, LEGACY_VERSION if older else VERSION) == values
 
     store_db.upgrade(url, keys=KEYS)
     after = contents(url)
