@@ -1,5 +1,6 @@
 """Baselines "built the usual way": python-telegram-bot's JobQueue with one run_daily job per
-mother, handlers that reply with bot.send_message directly, and a naive retry on RetryAfter."""
+mother, handlers that reply with bot.send_message directly, and a naive retry on RetryAfter;
+the second fan-out baseline adds PTB's AIORateLimiter, set to the fake's global rate."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from apscheduler.events import (  # type: ignore[import-untyped]
 )
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import RetryAfter
-from telegram.ext import Application, ApplicationBuilder, CallbackContext
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext
 from telegram.request import BaseRequest
 
 from bench.common import CHAT_BASE, GLOBAL_RATE, URGENT_BASE, wait_until
@@ -36,14 +37,19 @@ MOODS = InlineKeyboardMarkup(
 )
 
 
-def plain_application(request: BaseRequest) -> Application[Any, Any, Any, Any, Any, Any]:
-    return (
-        ApplicationBuilder()
-        .token("123:bench")
-        .request(request)
-        .get_updates_request(request)
-        .build()
-    )
+def plain_application(
+    request: BaseRequest, *, limited: bool = False
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A plain Application; `limited`: with PTB's AIORateLimiter at the fake's global rate (its
+    default is Telegram's 30/s; the fake is scaled to 300/s). Its own retries are off
+    (max_retries=0): a 429 reaches the same naive retry as without it."""
+    builder = ApplicationBuilder().token("123:bench").request(request).get_updates_request(request)
+    if limited:
+        limiter: AIORateLimiter = AIORateLimiter(
+            overall_max_rate=GLOBAL_RATE, overall_time_period=1, max_retries=0
+        )
+        return builder.rate_limiter(limiter).build()
+    return builder.build()
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -94,12 +100,12 @@ def schedule_checkins(
 
 
 async def _jobs_due_soon(
-    count: int, job_kwargs: dict[str, Any] | None
+    count: int, job_kwargs: dict[str, Any] | None, *, limited: bool = False
 ) -> tuple[Application[Any, Any, Any, Any, Any, Any], LimitedTelegram, dict[str, int], float]:
     """N run_daily jobs all due in the same second a few seconds ahead, and the JobQueue
     running: what happens at 09:00 when every mother chose 09:00. Returns when they are due."""
     fake = LimitedTelegram(global_rate=GLOBAL_RATE)
-    application = plain_application(fake)
+    application = plain_application(fake, limited=limited)
     await application.initialize()
     job_queue = application.job_queue
     assert job_queue is not None
@@ -137,11 +143,15 @@ async def count_skipped_with_defaults(count: int) -> int:
     return progress["missed"]
 
 
-async def run_baseline_fanout(count: int) -> FanoutResult:
-    """The fan-out through the JobQueue. misfire_grace_time=None, or APScheduler would skip
-    the jobs it starts over 1 s late (at 10,000 it skips them all: see
-    count_skipped_with_defaults) and there would be no sending left to measure."""
-    application, fake, progress, late = await _jobs_due_soon(count, {"misfire_grace_time": None})
+async def run_baseline_fanout(count: int, *, limited: bool = False) -> FanoutResult:
+    """The fan-out through the JobQueue, measured from the moment the jobs are due.
+    misfire_grace_time=None, or APScheduler would skip the jobs it starts over 1 s late (at
+    10,000 it skips them all: see count_skipped_with_defaults) and there would be no sending
+    left to measure."""
+    application, fake, progress, late = await _jobs_due_soon(
+        count, {"misfire_grace_time": None}, limited=limited
+    )
+    due = time.monotonic()
     result = FanoutResult(count)
     result.extra["late_start"] = late
     urgent_sent_at: dict[int, float] = {}
@@ -164,4 +174,4 @@ async def run_baseline_fanout(count: int) -> FanoutResult:
     result.extra["timed_out"] = float(not settled())
     await asyncio.wait_for(asyncio.gather(*urgent_tasks, return_exceptions=True), timeout=60)
     await _close(application)
-    return measure(fake, count, urgent_sent_at, result)
+    return measure(fake, count, urgent_sent_at, result, since=due)
