@@ -154,10 +154,12 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
         await asyncio.gather(*feeders)
         await wait_until(
             lambda: (
-                all(fake.per_chat[chat] for chat in urgent_sent_at)
-                and all(chat in fake.first for chat in arrived)
-            )
-            or any(w.done() for w in workers),
+                (
+                    all(fake.per_chat[chat] for chat in urgent_sent_at)
+                    and all(chat in fake.first for chat in arrived)
+                )
+                or any(w.done() for w in workers)
+            ),
             within=15,
         )
         ended = time.monotonic()

@@ -111,4 +111,3 @@ async def run_mixed_replies(databases: Databases, count: int) -> float:
     if queued < count:
         raise RuntimeError(f"expected at least {count} replies queued, found {queued}")
     return count / elapsed
-
