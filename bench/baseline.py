@@ -103,26 +103,34 @@ async def _jobs_due_soon(
     count: int, job_kwargs: dict[str, Any] | None, *, limited: bool = False
 ) -> tuple[Application[Any, Any, Any, Any, Any, Any], LimitedTelegram, dict[str, int], float]:
     """N run_daily jobs all due in the same second a few seconds ahead, and the JobQueue
-    running: what happens at 09:00 when every mother chose 09:00. Returns when they are due."""
-    fake = LimitedTelegram(global_rate=GLOBAL_RATE)
-    application = plain_application(fake, limited=limited)
-    await application.initialize()
-    job_queue = application.job_queue
-    assert job_queue is not None
-    progress = {"finished": 0, "missed": 0}
+    running: what happens at 09:00 when every mother chose 09:00. Returns when they are due.
 
-    def missed(event: JobExecutionEvent) -> None:
-        progress["missed"] += 1
-
-    job_queue.scheduler.add_listener(missed, EVENT_JOB_MISSED)
+    A job whose time has passed when the JobQueue starts is scheduled for tomorrow, so if
+    scheduling took longer than the lead (a loaded machine), it starts again with a lead three
+    times as long; the last figure returned is how many times that happened."""
     lead = 3.0 + count * 0.0004  # enough to schedule N jobs and start before they are due
-    at = (datetime.now(LONDON) + timedelta(seconds=lead)).replace(microsecond=0)
-    chats = [(CHAT_BASE + index, LONDON) for index in range(count)]
-    schedule_checkins(application, chats, at, progress, job_kwargs)
-    await job_queue.start()
-    late = float(datetime.now(LONDON) >= at)
-    await asyncio.sleep(max(0.0, (at - datetime.now(LONDON)).total_seconds()))
-    return application, fake, progress, late
+    for attempt in range(4):
+        fake = LimitedTelegram(global_rate=GLOBAL_RATE)
+        application = plain_application(fake, limited=limited)
+        await application.initialize()
+        job_queue = application.job_queue
+        assert job_queue is not None
+        progress = {"finished": 0, "missed": 0}
+
+        def missed(event: JobExecutionEvent, progress: dict[str, int] = progress) -> None:
+            progress["missed"] += 1
+
+        job_queue.scheduler.add_listener(missed, EVENT_JOB_MISSED)
+        at = (datetime.now(LONDON) + timedelta(seconds=lead)).replace(microsecond=0)
+        chats = [(CHAT_BASE + index, LONDON) for index in range(count)]
+        schedule_checkins(application, chats, at, progress, job_kwargs)
+        await job_queue.start()
+        if datetime.now(LONDON) < at:
+            await asyncio.sleep(max(0.0, (at - datetime.now(LONDON)).total_seconds()))
+            return application, fake, progress, float(attempt)
+        await _close(application)
+        lead *= 3
+    raise RuntimeError(f"could not schedule {count:,} jobs within {lead / 3:.0f} s")
 
 
 async def _close(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -153,7 +161,7 @@ async def run_baseline_fanout(count: int, *, limited: bool = False) -> FanoutRes
     )
     due = time.monotonic()
     result = FanoutResult(count)
-    result.extra["late_start"] = late
+    result.extra["late_starts"] = late
     urgent_sent_at: dict[int, float] = {}
     urgent_tasks: list[asyncio.Task[Message]] = []
 

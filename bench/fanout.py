@@ -10,7 +10,6 @@ after it is the fan-out's alone."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import subprocess
@@ -42,6 +41,37 @@ from companion.store.models import Lane
 from companion.webhook import InboxHandler
 
 TICK_ATTEMPTS = 3  # a tick that fails is run again, as the next tick would
+
+
+class Workers:
+    """The sender and the inbox handler, as serve() runs them. serve() stops the process when
+    one fails (the platform then restarts it); here the failure is counted (and checked for a
+    lock error) and that worker started again at once, so the run goes on."""
+
+    def __init__(self, services: Services, inbox: InboxHandler, locks: LockErrors) -> None:
+        self.starts: dict[str, Callable[[], Any]] = {
+            "sender": services.sender.run,
+            "inbox": inbox.run,
+        }
+        self.locks = locks
+        self.failures: Counter[str] = Counter()
+        self.tasks = {name: asyncio.create_task(start()) for name, start in self.starts.items()}
+
+    def running(self) -> bool:
+        """Called from the polls: start again a worker that ended; then both run (True)."""
+        for name, task in self.tasks.items():
+            if task.done() and not task.cancelled():
+                error = task.exception()
+                self.failures[f"{name}: {type(error).__name__}"] += 1
+                if error is not None:
+                    self.locks.saw(error, f"{name} stopped:")
+                self.tasks[name] = asyncio.create_task(self.starts[name]())
+        return True
+
+    async def stop(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
 
 class Reached:
@@ -130,10 +160,7 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
     stop = asyncio.Event()
     reached = Reached(fake, range(CHAT_BASE, CHAT_BASE + count))
     inbox = InboxHandler(application)
-    workers = [
-        asyncio.create_task(services.sender.run(), name="sender"),
-        asyncio.create_task(inbox.run(), name="inbox"),
-    ]
+    workers = Workers(services, inbox, locks)
     feeders = [
         asyncio.create_task(_queue_urgent(services, stop, urgent_sent_at, locks)),
         asyncio.create_task(feed_crisis(services, inbox, first_crisis, stop, arrived, locks)),
@@ -145,8 +172,7 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
         result.extra["tick_s"] = time.monotonic() - tick_started
         result.extra["tick_queued"] = report.queued
         done = await wait_until(
-            lambda: reached() >= count or any(w.done() for w in workers),
-            within=60 + 4 * count / GLOBAL_RATE,
+            lambda: workers.running() and reached() >= count, within=60 + 4 * count / GLOBAL_RATE
         )
         result.extra["fanout_wall_s"] = time.monotonic() - tick_started
         result.extra["timed_out"] = float(not done)
@@ -154,11 +180,9 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
         await asyncio.gather(*feeders)
         await wait_until(
             lambda: (
-                (
-                    all(fake.per_chat[chat] for chat in urgent_sent_at)
-                    and all(chat in fake.first for chat in arrived)
-                )
-                or any(w.done() for w in workers)
+                workers.running()
+                and all(fake.per_chat[chat] for chat in urgent_sent_at)
+                and all(chat in fake.first for chat in arrived)
             ),
             within=15,
         )
@@ -166,10 +190,9 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
         result.rss_mb, result.peak_mb = memory_mb()
     finally:
         stop.set()
-        for task in [*feeders, *workers]:
+        for task in feeders:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*workers, return_exceptions=True)
+        await workers.stop()
         await services.sender.wait_idle()
         await application.shutdown()
         await services.db.dispose()
@@ -177,6 +200,7 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
     result.lock_errors = locks.count
     result.lock_where = dict(locks.where)
     result.errors_logged = dict(locks.errors)
+    result.worker_failures = dict(workers.failures)
     return measure(fake, count, urgent_sent_at, result, since=tick_started)
 
 

@@ -34,6 +34,7 @@ class FanoutResult:
     lock_errors: int | None = None
     lock_where: dict[str, int] = field(default_factory=dict)
     errors_logged: dict[str, int] = field(default_factory=dict)
+    worker_failures: dict[str, int] = field(default_factory=dict)  # sender or inbox stopped
     rss_mb: float = float("nan")  # the fan-out's process, after it
     peak_mb: float = float("nan")
 

@@ -157,6 +157,8 @@ def details(name: str, fan: FanoutResult, starts: tuple[StartupResult, ...]) -> 
     lines.append(f"{name}: " + ", ".join(f"{key}={value:g}" for key, value in extra.items()))
     for where, times in fan.lock_where.items():
         lines.append(f"{name}: {times} lock error(s): {where}")
+    for worker, times in fan.worker_failures.items():
+        lines.append(f"{name}: {times} time(s) a worker stopped (started again): {worker}")
     for event, times in fan.errors_logged.items():
         lines.append(f"{name}: {times} error(s) logged: {event}")
     for error, times in fan.task_errors.items():
