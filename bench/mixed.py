@@ -26,6 +26,15 @@ from companion.triage_labels import read_labelled
 
 NONE_LINES = Path(__file__).resolve().parent.parent / "tests/triage/corpus/en/none.tsv"
 MOOD_PRESS = "st|ci|mood|3"  # the "Okay" button of the mood question (bot.steps.Turn.button)
+# The mood question as she sees it (messages/en/checkin.toml): its text and buttons come back
+# with her press, and the bot edits the message to show what she picked.
+MOOD_PROMPT = "How are you feeling today?\n😞 very low · 😕 low · 😐 okay · 🙂 good · 😄 very good"
+MOOD_BUTTONS = [
+    [
+        {"text": face, "callback_data": f"st|ci|mood|{value}"}
+        for value, face in enumerate("😞😕😐🙂😄", 1)
+    ]
+]
 UPDATE_BASE = 300_000_000
 
 
@@ -51,8 +60,8 @@ def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
 
 
 def press_update(update_id: int, user_id: int, data: str) -> dict[str, Any]:
-    """Her press of a button on the bot's prompt (the query id carries the moment, as the
-    project's fakes expect)."""
+    """Her press of a button on the bot's mood question (the query id carries the moment, as
+    the project's fakes expect)."""
     now = datetime.now(UTC)
     return {
         "update_id": update_id,
@@ -66,7 +75,8 @@ def press_update(update_id: int, user_id: int, data: str) -> dict[str, Any]:
                 "date": int(now.timestamp()),
                 "chat": _chat(user_id),
                 "from": BOT_USER,
-                "text": "How has your mood been since yesterday?",
+                "text": MOOD_PROMPT,
+                "reply_markup": {"inline_keyboard": MOOD_BUTTONS},
             },
         },
     }

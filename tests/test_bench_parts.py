@@ -14,7 +14,14 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bench.burst import CRISIS_REPLY_START, CRISIS_TEXTS, LockErrors, crisis_update
-from bench.mixed import MOOD_PRESS, mixed_updates, press_update, text_update
+from bench.mixed import (
+    MOOD_BUTTONS,
+    MOOD_PRESS,
+    MOOD_PROMPT,
+    mixed_updates,
+    press_update,
+    text_update,
+)
 from companion.bot.context import CompanionApp
 from companion.devtools.driver import ChatDriver
 from tests.chat_helpers import onboard
@@ -49,6 +56,10 @@ async def test_the_bench_mixed_updates_answer_the_mood_question_or_are_asked_for
         await onboard(mother)
         [prompt] = await mother.say("/checkin")
         assert prompt.button_data("😐") == MOOD_PRESS  # the bench presses the real button
+        assert [[b["text"], b["callback_data"]] for row in MOOD_BUTTONS for b in row] == [
+            [b["text"], b["callback_data"]] for row in prompt.buttons for b in row
+        ]
+        assert prompt.text == MOOD_PROMPT
         replies = await mother.deliver(_update(app, raw))
         if mother is third:
             assert [r.text for r in replies] == [
