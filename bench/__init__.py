@@ -1,5 +1,5 @@
-"""companion's benchmark suite: `python -m bench` (5-6 minutes on a quiet machine) or
-`python -m bench --quick`; `--database-url` runs it on PostgreSQL.
+"""companion's benchmark suite: `python -m bench` (13 minutes on this loaded 2-core machine)
+or `python -m bench --quick` (2.5); `--database-url` runs it on PostgreSQL.
 
 Everything runs against bench.fake_api.LimitedTelegram, a fake Bot API in process that enforces
 Telegram's limits (scaled: 300 msg/s global, 1 msg/s per chat) with a simulated round trip, and
