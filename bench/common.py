@@ -18,13 +18,15 @@ URGENT_BASE = 90_000_000  # chats that get urgent messages: never a fan-out chat
 
 
 def quiet_logging() -> None:
-    """Libraries at WARNING. Two loggers warn once per message in the deliberately overloaded
-    runs (the sender on each 429, APScheduler on each missed job): those are counted in the
-    results instead, so they are kept at ERROR."""
+    """Libraries at WARNING. Three loggers report once per message in the deliberately
+    overloaded runs (the sender on each 429, APScheduler on each missed job, PTB's
+    AIORateLimiter on each 429 it passes on, with its traceback): those are counted in the
+    results instead, so they are kept quieter."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(logging.WARNING)
     for name in ("companion.delivery.sender", "apscheduler"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", module="telegram")
 
 
@@ -52,13 +54,6 @@ async def wait_until(condition: Callable[[], bool], *, within: float, every: flo
             return False
         await asyncio.sleep(every)
     return True
-
-
-def rate_over(times: Sequence[float]) -> float:
-    """Messages per second from the first to the last of these send times."""
-    if len(times) < 2:
-        return math.nan
-    return len(times) / (max(times) - min(times))
 
 
 def number(value: Any, digits: int = 3) -> Any:

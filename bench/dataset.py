@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text
@@ -42,13 +42,57 @@ def fresh_postgres(url: str) -> str:
     return url
 
 
-def populate(url: str, count: int, *, due: datetime) -> None:
-    """Insert `count` active, onboarded mothers whose next check-in is at `due`."""
+def empty_postgres(url: str) -> None:
+    """Empty every table but Alembic's (faster than migrating again for each part)."""
+    engine = create_engine(store_db.sync_url(url))
+    with engine.begin() as connection:
+        names = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        tables = ", ".join(f'"{name}"' for name in names if name != "alembic_version")
+        if tables:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+class Databases:
+    """Each part's database: a copy of a migrated SQLite template (one file per part), or, given
+    a PostgreSQL URL, that database, its public schema dropped and migrated afresh once and then
+    emptied before each part."""
+
+    def __init__(self, workdir: Path, url: str | None = None) -> None:
+        self.workdir = workdir
+        self.url = fresh_postgres(url) if url else None
+        self.template = None if url else migrated_template(workdir)
+
+    @property
+    def where(self) -> str:
+        return "PostgreSQL" if self.url else f"SQLite files in {self.workdir.parent}"
+
+    def fresh(self, name: str) -> str:
+        if self.url is not None:
+            empty_postgres(self.url)
+            return self.url
+        assert self.template is not None
+        return fresh_database(self.template, self.workdir / f"{name}.db")
+
+    def discard(self, name: str) -> None:
+        (self.workdir / f"{name}.db").unlink(missing_ok=True)
+
+
+def populate(url: str, count: int, *, due: datetime, later: int = 0) -> None:
+    """Insert `count` active, onboarded mothers whose next check-in is at `due` (chats
+    CHAT_BASE...), then `later` more due a day after it (the chats that follow)."""
     engine = create_engine(store_db.sync_url(url))
     now = datetime.now(UTC)
-    rows = [onboarded_mother_row(CHAT_BASE + index, due=due, now=now) for index in range(count)]
+    rows = [
+        onboarded_mother_row(
+            CHAT_BASE + index, due=due if index < count else due + timedelta(days=1), now=now
+        )
+        for index in range(count + later)
+    ]
     with engine.begin() as connection:
-        for start in range(0, count, 20_000):
+        for start in range(0, len(rows), 20_000):
             connection.execute(insert(Mother), rows[start : start + 20_000])
     engine.dispose()
 

@@ -58,6 +58,9 @@ class LimitedTelegram(LocalBotApi):
         self.refused_global = 0
         self.refused_chat = 0
         self.calls: Counter[str] = Counter()
+        # The first message to each chat in `watch`: when it was accepted, and its text.
+        self.watch: range = range(0)
+        self.first: dict[int, tuple[float, str]] = {}
         self._window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
         self._rng = random.Random(seed)  # noqa: S311 - simulated jitter, not security
@@ -109,6 +112,8 @@ class LimitedTelegram(LocalBotApi):
                 return _flood(max(1, math.ceil(wait)))
             self.deliveries.append(Delivery(now, chat_id, api_method))
             self.per_chat[chat_id] += 1
+            if chat_id in self.watch and chat_id not in self.first:
+                self.first[chat_id] = (now, str(params.get("text") or params.get("caption", "")))
         await asyncio.sleep(round_trip / 2)
         if api_method == "getUpdates":
             return _ok([])

@@ -1,4 +1,6 @@
-"""(d) inbound replies handled per second: M private "/help" messages from onboarded mothers.
+"""(d) inbound replies handled per second: M private "/help" messages from onboarded mothers,
+and (companion only) M mixed updates: mood buttons pressed, moods typed, and free text the
+triage reads (see bench.mixed).
 
 companion: each getUpdates-sized batch (100) goes through inbox.store_updates, then
 handle_stored until it is drained, as poll_forever does; a reply counts once it is queued in the
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -19,10 +20,11 @@ from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
 from bench.baseline import plain_application, send_with_retry
-from bench.common import CHAT_BASE, sqlite_url, tomorrow
-from bench.dataset import fresh_database, fresh_postgres, populate, settings_for
+from bench.common import CHAT_BASE, tomorrow
+from bench.dataset import Databases, populate, settings_for
 from bench.fake_api import LimitedTelegram
 from companion.app import build_application, build_services
+from companion.bot.context import CompanionApp
 from companion.delivery.inbox import handle_stored, store_updates
 from companion.delivery.outbox import pending_count
 from companion.store.models import Mother
@@ -57,41 +59,41 @@ def _updates(count: int) -> list[dict[str, Any]]:
     return [help_update(index + 1, CHAT_BASE + index) for index in range(count)]
 
 
-async def run_companion_replies(
-    template: Path | None, workdir: Path, count: int, *, url: str | None = None
-) -> float:
-    """On a copy of the SQLite template, or (given `url`) on a PostgreSQL database made afresh."""
-    if url is None:
-        assert template is not None
-        url = fresh_database(template, workdir / "replies.db")
-    else:
-        url = fresh_postgres(url)
+async def run_companion_replies(databases: Databases, count: int) -> float:
+    url = databases.fresh("replies")
     populate(url, count, due=tomorrow())
     services = build_services(settings_for(url))
     application = build_application(services, request=LimitedTelegram())
     await application.initialize()
-    updates = _updates(count)
     try:
-        started = time.perf_counter()
-        for start in range(0, count, BATCH):
-            await store_updates(services, updates[start : start + BATCH])
-            while await handle_stored(application):
-                pass
-        elapsed = time.perf_counter() - started
+        elapsed = await through_inbox(application, _updates(count))
         async with services.db.session() as session:
             queued = await pending_count(session)
     finally:
         await application.shutdown()
         await services.db.dispose()
+        databases.discard("replies")
     if queued != count:
         raise RuntimeError(f"expected {count} replies queued, found {queued}")
     return count / elapsed
 
 
-async def run_baseline_replies(template: Path, workdir: Path, count: int) -> float:
-    path = workdir / "replies-baseline.db"
-    populate(fresh_database(template, path), count, due=tomorrow())
-    engine = create_async_engine(sqlite_url(path))
+async def through_inbox(application: CompanionApp, updates: list[dict[str, Any]]) -> float:
+    """Store the updates a getUpdates batch at a time and handle each batch, as poll_forever
+    does; returns the seconds it took."""
+    services = application.bot_data.services
+    started = time.perf_counter()
+    for start in range(0, len(updates), BATCH):
+        await store_updates(services, updates[start : start + BATCH])
+        while await handle_stored(application):
+            pass
+    return time.perf_counter() - started
+
+
+async def run_baseline_replies(databases: Databases, count: int) -> float:
+    url = databases.fresh("replies-baseline")
+    populate(url, count, due=tomorrow())
+    engine = create_async_engine(url)
     fake = LimitedTelegram()
     application = plain_application(fake)
 
@@ -116,6 +118,7 @@ async def run_baseline_replies(template: Path, workdir: Path, count: int) -> flo
     finally:
         await application.shutdown()
         await engine.dispose()
+        databases.discard("replies-baseline")
     if fake.delivered_to(range(CHAT_BASE, CHAT_BASE + count)) != count:
         raise RuntimeError("the baseline did not answer every update")
     return count / elapsed

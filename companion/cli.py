@@ -37,7 +37,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     settings = load_settings()
     require_for_run(settings)
     _configure_logging(settings)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, keys=settings.key_bytes)
     application = build_application(build_services(settings))
     log.info("event=starting mode=polling")
     asyncio.run(serve_polling(application))
@@ -59,7 +59,7 @@ def cmd_webhook(args: argparse.Namespace) -> int:
 
     require_for_run(settings)
     _configure_logging(settings)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, keys=settings.key_bytes)
     application = build_application(build_services(settings))
     log.info("event=starting mode=webhook host=%s port=%d", settings.host, settings.port)
     asyncio.run(webhook.serve_webhook(application))
@@ -90,7 +90,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if args.db_command == "upgrade":
-        db.upgrade(settings.database_url)
+        db.upgrade(settings.database_url, keys=settings.key_bytes)
         print("companion: database is at the latest revision")
         return 0
     if args.db_command == "current":

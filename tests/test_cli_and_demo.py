@@ -160,6 +160,10 @@ async def test_demo_rejects_a_button_number_that_is_not_there(tmp_path: Path) ->
     assert "demo: choose a button from 1 to 3" in out.getvalue()  # I agree, Not now, Español
 
 
+def context_of(mother: Mother) -> str:
+    return mother.seal_context("birth_date_sealed")
+
+
 async def test_rotate_keys_reseals_with_the_newest_key(mother, services, database_url) -> None:  # type: ignore[no-untyped-def]
     await mother.say("/start")
     await mother.tap("I agree")
@@ -184,8 +188,9 @@ async def test_rotate_keys_reseals_with_the_newest_key(mother, services, databas
         async with database.session() as session:
             stored = (await session.scalars(select(Mother))).one()
             assert str(read_birth_date(stored, only_new)) == "2026-10-15"
+            assert stored.birth_date_sealed is not None
             with pytest.raises(VaultError):
-                read_birth_date(stored, only_old)
+                only_old.open(stored.birth_date_sealed, context=context_of(stored))
     finally:
         await database.dispose()
 

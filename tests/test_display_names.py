@@ -97,6 +97,32 @@ async def test_a_name_another_patient_of_hers_shows_is_refused_kindly(
     ]
 
 
+async def test_two_drafts_of_one_name_cannot_both_become_shares(
+    person_factory: Callable[..., ChatDriver], services: Services, rivera: ChatDriver
+) -> None:
+    """Both previews pass while neither has agreed; the second to agree is asked for another
+    name, keeps her draft, and shares under a name of her own."""
+    await add_mother(services, 1001)
+    await add_mother(services, 1002)
+    ana, other = person_factory(1001), person_factory(1002)
+    previews = []
+    for mother in (ana, other):
+        await mother.say(f"/start p_{await patient_code(rivera)}")
+        replies = await mother.say("/name Ana R.")
+        assert AGREE in replies[-1].button_labels
+        previews.append(replies[-1])
+    await ana.tap_on(previews[0], AGREE)
+    refused = await other.tap_on(previews[1], AGREE)
+    assert texts(refused) == [TAKEN["en"].replace("“ana r.”", "“Ana R.”")]
+    assert [read_display_name(s, services.vault) for s in await shares(services)] == ["Ana R."]
+    replies = await other.say("/name Ana M.")
+    await other.tap_on(replies[-1], AGREE)
+    assert sorted(read_display_name(s, services.vault) for s in await shares(services)) == [
+        "Ana M.",
+        "Ana R.",
+    ]
+
+
 async def test_no_message_carrying_a_name_or_her_words_has_a_link_preview(
     person_factory: Callable[..., ChatDriver],
     services: Services,

@@ -26,10 +26,12 @@ from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store import db as store_db
 from companion.store.models import Base, Lane, new_id
 from companion.store.safety_models import Screening
+from companion.vault import LEGACY_VERSION, VERSION
 from tests.chat_helpers import load_mother, onboard
 from tests.checkin_helpers import add_mother, at, tick
 from tests.clinician_helpers import add_clinician, add_share
 from tests.conftest import PG_URL, START, TEST_KEY
+from tests.reseal_helpers import KEYS, sealed_values
 
 
 def sqlite_url(tmp_path: Path, name: str = "migrated.db") -> str:
@@ -287,6 +289,8 @@ def within(found: dict[str, list[dict[str, Any]]], shape: dict[str, list[dict[st
 
 
 async def test_one_step_down_and_up_keeps_every_row(populated_url: str) -> None:
+    """Down one step and up again, with the keys (the step re-seals every sealed value): every
+    row and value the lower revision has is kept; sealed values are compared opened."""
     url = populated_url
     store_db.upgrade(url)
     await populate(url)
@@ -295,16 +299,29 @@ async def test_one_step_down_and_up_keeps_every_row(populated_url: str) -> None:
         assert before[table], f"nothing in {table} to carry over"
     for table in ("clinicians", "shares", "consents", "audit_log", "inbox"):
         assert before[table], f"nothing in {table} to carry over"
+    values = sealed_values(url, VERSION)
 
-    store_db.downgrade(url, "-1")
+    store_db.downgrade(url, "-1", keys=KEYS)
     lower = contents(url)
     assert {name: len(rows) for name, rows in lower.items()} == {
         name: len(before[name]) for name in lower
     }
-    assert within(before, lower) == lower
+    assert unsealed(within(before, lower)) == unsealed(lower)
+    # Below 0011 values are sealed in the older format (bound to their row only).
+    older = current_revision(url) == "0010"
+    assert sealed_values(url, LEGACY_VERSION if older else VERSION) == values
 
-    store_db.upgrade(url)
+    store_db.upgrade(url, keys=KEYS)
     after = contents(url)
     assert set(after) == set(before)
-    assert within(after, lower) == lower  # all the lower revision held, unchanged
+    assert unsealed(within(after, lower)) == unsealed(lower)  # all the lower revision held
+    assert sealed_values(url, VERSION) == values
     assert current_revision(url) == head(url)
+
+
+def unsealed(found: dict[str, list[dict[str, Any]]]) -> Any:
+    """`found` without its sealed columns (compared opened, by sealed_values)."""
+    return {
+        name: [{c: v for c, v in row.items() if not c.endswith("_sealed")} for row in rows]
+        for name, rows in found.items()
+    }

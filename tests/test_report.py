@@ -20,7 +20,7 @@ from tests.checkin_helpers import at, tick_and_read
 from tests.clinician_helpers import add_clinician, add_share
 from tests.picture_helpers import MOODS, SLEEPS, first_weeks
 
-NOTE = "Rough night, the baby fed every hour"
+NOTE = "Cant sleep even when the baby sleeps, lying awake every night"
 OFFER_START = "I can make a PDF of your check-ins and questionnaire results"
 
 

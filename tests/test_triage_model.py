@@ -367,7 +367,7 @@ def test_the_model_calls_an_emergency_only_with_an_emergency_reason() -> None:
 # --- the blind sets -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("folder", ["blind3"])
+@pytest.mark.parametrize("folder", ["blind4"])
 @pytest.mark.parametrize(("locale", "minimum"), [("en", 300), ("es", 200)])
 def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     folder: str, locale: str, minimum: int

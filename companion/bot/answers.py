@@ -141,13 +141,9 @@ async def _answer_in_flow(
         conversation = await get_conversation(session, mother) if mother else None
         outcome, turn, failed = None, None, None
         if mother is not None and conversation is not None:
-            turn = Turn(
-                services,
-                mother,
-                conversation.flow,
-                read_conversation_data(conversation, services.vault),
-            )
-            try:
+            try:  # reading her step's data (sealed: VaultError if it does not open) or her text
+                data = read_conversation_data(conversation, services.vault)
+                turn = Turn(services, mother, conversation.flow, data)
                 outcome = act(step_for(conversation.step), turn)
             except Exception as error:  # her words are read for risk all the same
                 failed = error

@@ -37,6 +37,7 @@ from companion.store.flags import read_detail
 from companion.store.models import Answer, Checkin, Mother
 from companion.store.safety_models import Flag, FlagStatus, Screening, ScreeningStatus
 from companion.store.screenings import read_answers, read_result
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 K = "clinician_summary."
@@ -110,8 +111,9 @@ async def _answers(
     )
     found: dict[str, dict[date, dict[str, str]]] = {}
     for mother_id, day, answer in (await session.execute(query)).all():
-        value = vault.open(answer.value_sealed, context=answer.seal_context("value_sealed"))
-        found.setdefault(mother_id, {}).setdefault(day, {})[answer.question] = value
+        value = open_sealed(answer, "value_sealed", vault)
+        if value is not None:  # None: it does not open here (companion.store.sealed)
+            found.setdefault(mother_id, {}).setdefault(day, {})[answer.question] = value
     return found
 
 

@@ -27,6 +27,7 @@ from companion.store.sharing import (
     claim_invite,
     grant_share,
     invite_of_draft,
+    name_taken,
     own_draft,
     read_draft_name,
     sharing_with,
@@ -80,10 +81,18 @@ async def _agree(
     weekly_summary, direct_ok = draft.weekly_summary, draft.direct_ok
     contact = read_sealed(draft, "contact_sealed", services.vault)
     found = await invite_of_draft(session, draft, now)
-    await session.delete(draft)
     if found is None:
+        await session.delete(draft)
         return [bad_code(services, mother)], None
     invite, clinician = found
+    # Checked again here, the clinician's row locked (PostgreSQL), because another mother's
+    # draft may have taken the same name since this one's preview: she keeps her draft and
+    # chooses another name, and no two of the clinician's patients show one name.
+    await session.refresh(clinician, with_for_update=True)
+    if await name_taken(session, services.vault, clinician.id, name, mother.id):
+        text = t(locale, "sharing.name_taken", clinician=clinician.name, name=name)
+        return [Reply(text)], None
+    await session.delete(draft)
     if await sharing_with(session, mother.id, clinician.id):
         return [Reply(t(locale, "sharing.already_sharing", clinician=clinician.name))], None
     if not await claim_invite(session, invite.id, now):  # used by someone else a moment ago

@@ -15,7 +15,14 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.delivery.outgoing import Reply, encode
-from companion.store.models import Lane, Mother, MotherStatus, OutboxMessage, new_id
+from companion.store.models import (
+    Lane,
+    Mother,
+    MotherStatus,
+    OutboxMessage,
+    new_id,
+    seal_context_for,
+)
 from companion.vault import Vault
 
 # The outbox table, for enqueue's plain INSERT: every reply passes here, and building an ORM
@@ -45,19 +52,17 @@ async def enqueue(
     for reply in replies:
         key = new_id()
         keys.append(key)
-        context = OutboxMessage(key=key).seal_context("payload_sealed")
-        rows.append(
-            {
-                "key": key,
-                "lane": lane,
-                "chat_id": chat_id,
-                "mother_id": mother_id,
-                "payload_sealed": vault.seal(encode(reply), context=context),
-                "created_at": now,
-                "not_before": not_before or now,
-                "attempts": 0,
-            }
-        )
+        row = {
+            "key": key,
+            "lane": lane,
+            "chat_id": chat_id,
+            "mother_id": mother_id,
+            "created_at": now,
+            "not_before": not_before or now,
+            "attempts": 0,
+        }
+        context = seal_context_for(OutboxMessage, "payload_sealed", row)
+        rows.append({**row, "payload_sealed": vault.seal(encode(reply), context=context)})
     await session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)  # one: no executemany
     return keys
 
@@ -71,10 +76,12 @@ class Queued:
     lane: int
     chat_id: int
     attempts: int
+    mother_id: str | None
     payload_sealed: bytes
 
     def seal_context(self, column: str) -> str:
-        return f"{OutboxMessage.__tablename__}.{column}:{self.key}"
+        values = {"key": self.key, "mother_id": self.mother_id}
+        return seal_context_for(OutboxMessage, column, values)
 
 
 async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[Queued]:
@@ -98,6 +105,7 @@ async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[
         OutboxMessage.lane,
         OutboxMessage.chat_id,
         OutboxMessage.attempts,
+        OutboxMessage.mother_id,
         OutboxMessage.payload_sealed,
     )
     query = (

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Answer, Checkin, CheckinStatus, new_id
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 DAILY = "daily"
@@ -114,8 +115,9 @@ async def answers_since(
     )
     by_day: dict[date, dict[str, str]] = {}
     for day, answer in (await session.execute(query)).all():
-        value = vault.open(answer.value_sealed, context=answer.seal_context("value_sealed"))
-        by_day.setdefault(day, {})[answer.question] = value
+        value = open_sealed(answer, "value_sealed", vault)
+        if value is not None:  # None: it does not open here (companion.store.sealed)
+            by_day.setdefault(day, {})[answer.question] = value
     return by_day
 
 

@@ -55,6 +55,7 @@ class PatientInvite(Base):
 
     __tablename__ = "patient_invites"
     __sealed__ = ("label_sealed",)
+    __bound_to__ = ("clinician_id",)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     clinician_id: Mapped[str] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
@@ -80,6 +81,7 @@ class Share(Base):
         Index("ix_shares_clinician", "clinician_id"),
     )
     __sealed__ = ("display_name_sealed", "label_sealed", "contact_sealed")
+    __bound_to__ = ("mother_id", "clinician_id")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))
@@ -114,6 +116,7 @@ class ShareDraft(Base):
 
     __tablename__ = "share_drafts"
     __sealed__ = ("display_name_sealed", "contact_sealed")
+    __bound_to__ = ("mother_id", "invite_id")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(

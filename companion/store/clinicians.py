@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus, Share
 from companion.store.models import Base, Mother
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 
@@ -62,7 +63,10 @@ async def clinician_on_record(session: AsyncSession, telegram_user_id: int) -> C
 
 
 def read_display_name(share: Share, vault: Vault) -> str:
-    return vault.open(share.display_name_sealed, context=share.seal_context("display_name_sealed"))
+    """The name she chose; if it does not open (companion.store.sealed), her share's short id,
+    so what names her (an alert) still goes out, naming no one else."""
+    name = open_sealed(share, "display_name_sealed", vault)
+    return f"#{share.id[:6]}" if name is None else name
 
 
 def write_display_name(share: Share, vault: Vault, name: str) -> None:
@@ -71,8 +75,7 @@ def write_display_name(share: Share, vault: Vault, name: str) -> None:
 
 def read_sealed(row: Base, column: str, vault: Vault) -> str | None:
     """A sealed column's text (an invite's or share's label, her phone number), or None."""
-    sealed = getattr(row, column)
-    return None if sealed is None else vault.open(sealed, context=row.seal_context(column))
+    return open_sealed(row, column, vault)
 
 
 def write_sealed(row: Base, column: str, vault: Vault, text: str | None) -> None:

@@ -155,21 +155,25 @@ class Database:
         await self.engine.dispose()
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, keys: tuple[bytes, ...] | None = None) -> Config:
+    """`keys`: COMPANION_ENCRYPTION_KEYS, for a migration that re-seals values (0011); None: such
+    a migration reads them from the environment, as companion's settings do."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     config.attributes["configure_logger"] = False
+    if keys is not None:
+        config.attributes["encryption_keys"] = keys
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", keys: tuple[bytes, ...] | None = None) -> None:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, keys), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, keys: tuple[bytes, ...] | None = None) -> None:
+    command.downgrade(alembic_config(url, keys), revision)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Mother, MotherStatus, new_id
 from companion.store.safety_models import Flag, FlagStatus
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 # Her recent messages, read with a new one by the triage: how many, and for how long.
@@ -52,9 +53,8 @@ class FlagDetail:
 
 
 def read_detail(flag: Flag, vault: Vault) -> FlagDetail:
-    return FlagDetail.from_json(
-        vault.open(flag.detail_sealed, context=flag.seal_context("detail_sealed"))
-    )
+    """The flag's reasons and follow-up; empty if they do not open (companion.store.sealed)."""
+    return FlagDetail.from_json(open_sealed(flag, "detail_sealed", vault) or "{}")
 
 
 def write_detail(flag: Flag, detail: FlagDetail, vault: Vault) -> None:
@@ -160,11 +160,11 @@ async def take_followup(session: AsyncSession, flag: Flag, now: datetime) -> boo
 
 def _kept(mother: Mother, vault: Vault, now: datetime) -> list[list[str]]:
     """Her kept messages as [text, ISO time] pairs, dropping those older than the window."""
-    if mother.recent_sealed is None:
+    raw = open_sealed(mother, "recent_sealed", vault)
+    if raw is None:
         return []
-    context = mother.seal_context("recent_sealed")
     since = now - RECENT_WINDOW
-    kept: list[list[str]] = json.loads(vault.open(mother.recent_sealed, context=context))
+    kept: list[list[str]] = json.loads(raw)
     return [[text, at] for text, at in kept if datetime.fromisoformat(at) >= since]
 
 

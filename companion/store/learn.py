@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.store.models import Base, UTCDateTime, new_id
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 
@@ -25,6 +26,7 @@ class SnippetSeen(Base):
 
     __tablename__ = "snippets_seen"
     __sealed__ = ("snippet_sealed",)
+    __bound_to__ = ("mother_id",)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"), index=True)
@@ -69,15 +71,9 @@ async def reading(session: AsyncSession, vault: Vault, mother_id: str) -> Readin
         .order_by(SnippetSeen.seen_at, SnippetSeen.id)
     )
     rows = (await session.scalars(query)).all()
+    opened = [(open_sealed(row, "snippet_sealed", vault), row) for row in rows]
     return Reading(
-        tuple(
-            Seen(
-                vault.open(row.snippet_sealed, context=row.seal_context("snippet_sealed")),
-                row.via,
-                row.seen_at,
-            )
-            for row in rows
-        )
+        tuple(Seen(snippet, row.via, row.seen_at) for snippet, row in opened if snippet is not None)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -63,14 +64,52 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    # Columns holding vault tokens; each is bound to (table, column, row id).
+    # Columns holding vault tokens; each is bound to (table, column, row key, __bound_to__).
     __sealed__: ClassVar[tuple[str, ...]] = ()
+    # The row's own columns its sealed values are bound to as well: whose they are (mother_id,
+    # a clinician's id) and what they answer (a question, a questionnaire).
+    __bound_to__: ClassVar[tuple[str, ...]] = ()
 
     def seal_context(self, column: str) -> str:
-        return f"{self.__tablename__}.{column}:{self.row_key()}"
+        """The associated data `column`'s value is sealed with, the one place it is defined: a
+        value copied to another row, moved to another mother or relabelled no longer opens.
+        Works on a transient instance built from the row's values (`seal_context_for`)."""
+        if column not in self.__sealed__:
+            raise ValueError(f"{self.__tablename__}.{column} is not a sealed column")
+        parts: list[object] = [f"{self.__tablename__}.{column}", self.row_key()]
+        for name in self.__bound_to__:
+            value = getattr(self, name)
+            if value is None and not self.__table__.c[name].nullable:
+                raise ValueError(f"{self.__tablename__}.{name} must be set before sealing")
+            parts += [name, value]
+        return json.dumps(parts, separators=(",", ":"))
 
     def row_key(self) -> str:
         raise NotImplementedError
+
+
+_READY: set[type[Base]] = set()  # models whose mapping is configured (seal_context_for)
+
+
+def seal_context_for(model: type[Base], column: str, values: Mapping[str, Any]) -> str:
+    """The seal context of the row `values` would make: for rows built as dicts for a Core
+    insert. The model's own seal_context answers, on a transient instance holding the whole row
+    (the sealed column aside), so the context is always what the model binds.
+
+    The instance skips the ORM's set-up (it never joins a session): a mapped attribute present
+    in its __dict__ reads from there. Built with model(**values) it cost more than the rest of
+    a scheduled prompt's row put together; that way is kept for a context that reads anything
+    the row does not hold."""
+    if model not in _READY:
+        if not inspect(model).configured:
+            configure_mappers()
+        _READY.add(model)
+    row = model.__new__(model)
+    row.__dict__.update(values)
+    try:
+        return row.seal_context(column)
+    except (AttributeError, UnmappedInstanceError):
+        return model(**values).seal_context(column)
 
 
 class MotherStatus:
@@ -196,6 +235,7 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("checkin_id", "question"),)
     __sealed__ = ("value_sealed",)
+    __bound_to__ = ("mother_id", "checkin_id", "question")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     checkin_id: Mapped[str] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
@@ -229,6 +269,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_not_before", "not_before"),
     )
     __sealed__ = ("payload_sealed",)
+    __bound_to__ = ("mother_id",)  # None: a message about no mother (to a clinician)
 
     # The integer id orders messages to one chat; `key` binds the sealed payload to this row.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -267,30 +308,6 @@ class InboxUpdate(Base):
 
     def row_key(self) -> str:
         return str(self.update_id)
-
-
-_READY: set[type[Base]] = set()  # models whose mapping is configured (seal_context_for)
-
-
-def seal_context_for(model: type[Base], column: str, values: Mapping[str, Any]) -> str:
-    """The seal context of the row `values` would make: for rows built as dicts for a Core
-    insert. The model's own seal_context answers, on a transient instance holding the whole row
-    (the sealed column aside), so the context is always what the model binds.
-
-    The instance skips the ORM's set-up (it never joins a session): a mapped attribute present
-    in its __dict__ reads from there. Built with model(**values) it cost more than the rest of
-    a scheduled prompt's row put together; that way is kept for a context that reads anything
-    the row does not hold."""
-    if model not in _READY:
-        if not inspect(model).configured:
-            configure_mappers()
-        _READY.add(model)
-    row = model.__new__(model)
-    row.__dict__.update(values)
-    try:
-        return row.seal_context(column)
-    except (AttributeError, UnmappedInstanceError):
-        return model(**values).seal_context(column)
 
 
 def sealed_models() -> list[type[Base]]:

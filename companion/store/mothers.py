@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Consent, Conversation, Mother, MotherStatus, new_id
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 
@@ -45,11 +46,9 @@ async def enrol_mother(
 
 
 def read_birth_date(mother: Mother, vault: Vault) -> date | None:
-    if mother.birth_date_sealed is None:
-        return None
-    return date.fromisoformat(
-        vault.open(mother.birth_date_sealed, context=mother.seal_context("birth_date_sealed"))
-    )
+    """Her birth date; None if she skipped it, or if it does not open (companion.store.sealed)."""
+    value = open_sealed(mother, "birth_date_sealed", vault)
+    return None if value is None else date.fromisoformat(value)
 
 
 def write_birth_date(mother: Mother, value: date | None, vault: Vault) -> None:

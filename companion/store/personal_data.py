@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Base, InboxUpdate, Mother
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 # The clinician's own note about her (the label of their invitation, e.g. her record number) is
@@ -56,7 +57,9 @@ def _opened(plain: str | None) -> Any:
     return plain
 
 
-def _export_row(row: Base, vault: Vault, zone: tzinfo | None = None) -> dict[str, Any]:
+def _export_row(
+    row: Base, vault: Vault, zone: tzinfo | None, unreadable: list[str]
+) -> dict[str, Any]:
     exported: dict[str, Any] = {}
     for column in row.__table__.columns:
         if (row.__tablename__, column.key) in NOT_EXPORTED:
@@ -64,9 +67,9 @@ def _export_row(row: Base, vault: Vault, zone: tzinfo | None = None) -> dict[str
         value = getattr(row, column.key)
         if column.key in row.__sealed__:
             name = column.key.removesuffix("_sealed")
-            plain = (
-                None if value is None else vault.open(value, context=row.seal_context(column.key))
-            )
+            plain = open_sealed(row, column.key, vault)
+            if plain is None and value is not None:  # it does not open here: see sealed.py
+                unreadable.append(f"{row.__tablename__}.{name}")
             exported[name] = _opened(plain)
         else:
             exported[column.key] = _plain(value, zone)
@@ -76,13 +79,18 @@ def _export_row(row: Base, vault: Vault, zone: tzinfo | None = None) -> dict[str
 async def export_mother(
     session: AsyncSession, mother: Mother, vault: Vault, zone: tzinfo | None = None
 ) -> dict[str, Any]:
-    """Every row about her, decrypted; times in `zone` (her time zone) when given."""
-    export: dict[str, Any] = {"mother": _export_row(mother, vault, zone)}
+    """Every row about her, decrypted; times in `zone` (her time zone) when given. A value that
+    does not open (moved from another row or mother, or altered) is exported as null and named
+    under "unreadable"."""
+    unreadable: list[str] = []
+    export: dict[str, Any] = {"mother": _export_row(mother, vault, zone, unreadable)}
     for model in _owned_models():
         rows = (
             await session.scalars(select(model).where(model.__table__.c.mother_id == mother.id))
         ).all()
-        export[model.__tablename__] = [_export_row(row, vault, zone) for row in rows]
+        export[model.__tablename__] = [_export_row(row, vault, zone, unreadable) for row in rows]
+    if unreadable:
+        export["unreadable"] = sorted(set(unreadable))
     _leave_out_others(export, mother)
     return export
 

@@ -24,6 +24,7 @@ class Screening(Base):
     __tablename__ = "screenings"
     __table_args__ = (Index("ix_screenings_mother_status", "mother_id", "status"),)
     __sealed__ = ("answers_sealed", "result_sealed")
+    __bound_to__ = ("mother_id", "instrument")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))
@@ -54,6 +55,7 @@ class Flag(Base):
     __tablename__ = "flags"
     __table_args__ = (Index("ix_flags_mother_raised", "mother_id", "raised_at"),)
     __sealed__ = ("detail_sealed",)
+    __bound_to__ = ("mother_id",)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))

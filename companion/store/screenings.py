@@ -15,6 +15,7 @@ from companion.core.screening_plan import Given
 from companion.core.tiers import Tier
 from companion.store.models import Mother, new_id
 from companion.store.safety_models import Screening, ScreeningStatus
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 # An unfinished questionnaire older than this is dropped rather than resumed: answers given a
@@ -36,8 +37,7 @@ class Result:
 
 
 def _open(row: Screening, column: str, vault: Vault) -> str | None:
-    sealed = getattr(row, column)
-    return None if sealed is None else vault.open(sealed, context=row.seal_context(column))
+    return open_sealed(row, column, vault)
 
 
 def read_answers(row: Screening, vault: Vault) -> dict[str, int]:

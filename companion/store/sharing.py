@@ -27,6 +27,7 @@ from companion.store.clinicians import (
 )
 from companion.store.clinicians import write_display_name as write_share_name
 from companion.store.models import Mother, new_id
+from companion.store.sealed import open_sealed
 from companion.vault import Vault
 
 InviteInForce = tuple[PatientInvite, Clinician]
@@ -106,9 +107,7 @@ async def own_draft(
 
 
 def read_draft_name(draft: ShareDraft, vault: Vault) -> str | None:
-    sealed = draft.display_name_sealed
-    context = draft.seal_context("display_name_sealed")
-    return None if sealed is None else vault.open(sealed, context=context)
+    return open_sealed(draft, "display_name_sealed", vault)
 
 
 def write_draft_name(draft: ShareDraft, vault: Vault, name: str) -> None:
