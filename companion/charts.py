@@ -17,14 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
-
 from companion.core.trends import ANXIETY_RANGE, MOOD_RANGE, SLEEP_RANGE, DayPoint
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from companion.core.clinician_summary import ScoreFact
 
 WIDTH_PX = 900
@@ -130,6 +128,11 @@ def build_figure(
 ) -> Figure:
     """Three stacked panels sharing the date axis: mood, sleep, anxiety (turned: up is calmer);
     a fourth row of questionnaire results when the window has any."""
+    # Imported here, not at the top: matplotlib costs about half a second of every start-up
+    # otherwise, and most processes never draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(labels.title, fontsize=TITLE_FONT, fontweight="bold")
@@ -205,6 +208,8 @@ def history_chart(
 
 def png_bytes(figure: Figure) -> bytes:
     """A figure as a 64-colour palette PNG with no text chunks."""
+    from PIL import Image
+
     raw = io.BytesIO()
     figure.savefig(raw, format="rgba", dpi=DPI)  # Agg's pixels, before any PNG encoding
     rgba = Image.frombytes("RGBA", figure.canvas.get_width_height(), raw.getvalue())

@@ -13,15 +13,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from companion.charts import COLOURS, DPI, FONT, TITLE_FONT, WIDTH_PX, png_bytes
 from companion.core.clinician_summary import FLAG_LEVELS, ScoreFact
 from companion.core.trends import MOOD_RANGE, DayPoint
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 TICK_EVERY = 14  # a labelled date every two weeks, counted back from the last day
 TICKS_AT_MOST = 7  # a longer window (a report of everything) labels every few fortnights
@@ -110,6 +110,9 @@ def build_figure(
 ) -> Figure:
     points = score_points(window, scores)
     height = FRAME_PX + MOOD_PX + SCALE_PX * len(points)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazily, as in charts.py
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width_px / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(labels.title, fontsize=TITLE_FONT, fontweight="bold")
@@ -186,6 +189,8 @@ def _scale_panel(axes: Axes, scale: Scale, found: list[tuple[int, int]]) -> None
         axes.annotate(str(total), (position, total), xytext=(0, 7), textcoords="offset points",
                       ha="center", fontsize=FONT - 4)  # fmt: skip
     axes.set_ylim(-0.5, scale.max_total + 0.5)
+    from matplotlib.ticker import MaxNLocator
+
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     title = f"{scale.name} (0-{scale.max_total})"
     _tidy(axes, f"{title}  {scale.note}" if scale.note else title, SCORE_COLOUR)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported when a report is drawn (see companion.charts)
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
 
 A4 = (8.27, 11.69)  # inches
 MARGIN = 0.07  # of the page, each side
@@ -35,6 +37,8 @@ class TextPages:
     def _new_page(self) -> Figure:
         self.close_page()
         self.number += 1
+        from matplotlib.figure import Figure
+
         self.figure = Figure(figsize=A4)
         self.figure.text(
             0.5, MARGIN / 2, self.page_words.format(number=self.number),

@@ -14,9 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_pdf import PdfPages
-
 from companion import charts, clinician_charts
 from companion.charts import ChartLabels
 from companion.clinician_charts import Scale, SummaryLabels
@@ -64,6 +61,9 @@ class ReportWords:
 
 
 def build_report(data: ReportData, words: ReportWords) -> bytes:
+    from matplotlib import rc_context  # lazily, as in companion.charts
+    from matplotlib.backends.backend_pdf import PdfPages
+
     say = words.say
     title = say("title_named", name=data.name) if data.name else say("title")
     buffer = io.BytesIO()
