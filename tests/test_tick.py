@@ -840,3 +840,25 @@ async def test_one_damaged_schedule_does_not_stop_the_others(
     assert report.sent == 1
     assert second.new_messages()[-1].text.startswith("Hello! Time for today's check-in.")
     assert "event=schedule_unreadable mother=" in caplog.text
+
+
+@pytest.mark.parametrize("settings_overrides", [{"tick_batch": 2}], ids=["batches-of-2"])
+async def test_the_sender_is_woken_after_each_batch_not_only_at_the_end(
+    services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, app: object
+) -> None:
+    """In the morning burst the first prompts go out while later batches are still queued:
+    five due mothers in batches of two wake the sender after each of the three batches (and
+    once more at the end of the tick)."""
+    for user_id in range(7001, 7006):
+        await add_mother(services, user_id)
+    woken = 0
+
+    def wake() -> None:
+        nonlocal woken
+        woken += 1
+
+    monkeypatch.setattr(services.sender, "wake", wake)
+    clock.set(at(21, 9))
+    report = await tick(services)
+    assert report.sent == 5
+    assert woken == 4

@@ -82,6 +82,8 @@ async def run_tick(services: Services) -> TickReport:
         done = await retry_locked(lambda: _one_batch(services, prompts, batch))
         for name in ("sent", "late", "missed", "nudged", "duplicates", "held"):
             setattr(report, name, getattr(report, name) + getattr(done, name))
+        if done.sent or done.nudged:
+            services.sender.wake()  # this batch goes out while the next one is planned
         if done.claimed < batch:
             break
         await asyncio.sleep(0)
