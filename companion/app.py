@@ -95,7 +95,14 @@ def build_services(config: Settings, clock: Clock | None = None) -> Services:
         Vault(config.key_bytes),
         clock or SystemClock(),
     )
-    sender = Sender(db, vault, clock, rate=config.send_rate, chat_interval=config.chat_interval_s)
+    sender = Sender(
+        db,
+        vault,
+        clock,
+        rate=config.send_rate,
+        chat_interval=config.chat_interval_s,
+        paid_rate=config.paid_broadcast_rate if config.paid_broadcast else None,
+    )
     # Her words are read with English and with her language's lexicon (companion.bot.risk_reading).
     lexicon, lexicons = default_lexicon("en"), shipped_lexicons()
     return Services(

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -33,25 +33,27 @@ from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
+from companion.delivery.outcomes import Action, Outcomes
 from companion.delivery.outgoing import Reply, decode, entities, markup
 from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
+from companion.store.models import Lane
 from companion.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions, as JSON
 MAX_BACKOFF_S = 300.0
-RECORD_RETRIES = (0.05, 0.2, 0.5)
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
+# Paid broadcasts, at up to 1,000 a second: slots the event loop was late for are caught up, up
+# to 5 ms behind (see Pacer), inside 2% of headroom.
+PAID_HEADROOM, PAID_CATCH_UP = 0.02, 0.005
 # On PostgreSQL a chosen burst is another sender's to leave alone for this long: it is sent and
 # written down in well under a second; if its sender dies first, it goes out after this.
 SENDING_LEASE = timedelta(seconds=10)
 PREFETCH_SLOTS = 8  # start choosing the next burst this many sends before this one ends
-WRITERS = 3  # concurrent write-downs of outcomes
-Action = Callable[..., Awaitable[None]]
 # Told of a message given up on (outbox key, chat, error name, when), after its outcome is
 # written: the alerts' audit log records failed deliveries to clinicians this way.
 FailureHook = Callable[[AsyncSession, str, int, str, datetime], Awaitable[None]]
@@ -68,6 +70,7 @@ class Sender:
         *,
         rate: float,
         chat_interval: float,
+        paid_rate: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_failure: FailureHook | None = audit_failed_delivery,
@@ -77,16 +80,20 @@ class Sender:
         self._failures: dict[int, str] = {}  # outbox id -> error name, until the hook is told
         self.chat_interval = chat_interval
         self.pacer = Pacer(rate, monotonic, sleep, headroom=HEADROOM)
+        # Paid broadcasts: scheduled sends go with allow_paid_broadcast, paced at paid_rate, and
+        # every send counts against it; the other lanes keep the free rate above as well.
+        self.paid_pacer = (
+            Pacer(paid_rate, monotonic, sleep, headroom=PAID_HEADROOM, catch_up=PAID_CATCH_UP)
+            if paid_rate
+            else None
+        )
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
         self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
-        self._reserved: set[int] = set()  # outbox ids chosen and not yet written down
-        self._leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
-        self._settled: dict[int, float] = {}  # outbox id -> when its outcome was written
+        self.outcomes = Outcomes(db, monotonic)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._writers = asyncio.Semaphore(WRITERS)
-        self._burst = max(1, int(rate // 4))
+        self._burst = max(1, int(max(rate, paid_rate or 0) // 4))
         self.bot: Bot | None = None
         self.leader = Leader(db)
         self._upcoming: asyncio.Task[list[Queued]] | None = None  # the next burst, being chosen
@@ -104,21 +111,22 @@ class Sender:
     async def _next_batch(self) -> list[Queued]:
         """Choose the next burst and reserve it: a message still being sent (or whose outcome is
         not yet written down) is never chosen again, nor another message to the same chat."""
-        await self._record_leftovers()
+        await self.outcomes.record_leftovers()
         started = self._monotonic()
         if len(self._last_sent) > 10_000:  # forget chats whose gap has long passed
             horizon = started - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
-        if len(self._settled) > 10_000:  # no query in flight is older than a minute
-            self._settled = {i: t for i, t in self._settled.items() if t > started - 60}
+        settled, reserved = self.outcomes.settled, self.outcomes.reserved
+        if len(settled) > 10_000:  # no query in flight is older than a minute
+            self.outcomes.settled = settled = {i: t for i, t in settled.items() if t > started - 60}
         async with self.db.session() as session:
             heads = await outbox.ready_heads(session, self.clock.now(), self._burst * 4)
         batch = []
         for row in heads:
             # A row settled after this query began is stale here (already sent, or put off).
-            stale = self._settled.get(row.id, -1.0) >= started
-            if not stale and row.id not in self._reserved and self._chat_ready(row.chat_id):
-                self._reserved.add(row.id)
+            stale = settled.get(row.id, -1.0) >= started
+            if not stale and row.id not in reserved and self._chat_ready(row.chat_id):
+                reserved.add(row.id)
                 self._in_flight.add(row.chat_id)
                 batch.append(row)
                 if len(batch) == self._burst:
@@ -135,7 +143,7 @@ class Sender:
             got = await outbox.claim(session, ids, now, now + SENDING_LEASE)
         for row in batch:
             if row.id not in got:
-                self._reserved.discard(row.id)
+                self.outcomes.reserved.discard(row.id)
                 self._in_flight.discard(row.chat_id)
         return [row for row in batch if row.id in got]
 
@@ -168,7 +176,7 @@ class Sender:
             for position, row in enumerate(batch):
                 if position == max(0, len(batch) - PREFETCH_SLOTS):
                     self._upcoming = asyncio.create_task(self._next_led_batch())
-                await self.pacer.acquire()
+                await self._pace(row)
                 task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -191,7 +199,7 @@ class Sender:
             if not batch:
                 return sent
             for row in batch:
-                await self.pacer.acquire()
+                await self._pace(row)
                 await self._send(row)
                 sent += 1
         return sent
@@ -200,10 +208,26 @@ class Sender:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def _paid(self, row: Queued) -> bool:
+        """Sent as a paid broadcast: a scheduled message, when paid broadcasts are on."""
+        return self.paid_pacer is not None and row.lane == Lane.SCHEDULED
+
+    async def _pace(self, row: Queued) -> None:
+        """Wait for this row's slot. A paid send waits for the paid rate; any other waits for
+        the free rate only, never behind the paid fan-out, and takes a paid slot as it goes
+        so that every send together stays within the paid ceiling."""
+        if self.paid_pacer is None:
+            await self.pacer.acquire()
+        elif row.lane == Lane.SCHEDULED:
+            await self.paid_pacer.acquire()
+        else:
+            await self.pacer.acquire()
+            self.paid_pacer.take()
+
     async def _send(self, row: Queued) -> None:
         try:
             outcome = await self._attempt(row)
-            await self._record(row.id, *outcome)
+            await self.outcomes.record(row.id, *outcome)
         finally:
             self._in_flight.discard(row.chat_id)
             self._last_sent[row.chat_id] = self._monotonic()
@@ -230,10 +254,10 @@ class Sender:
         try:
             sealed = row.payload_sealed
             reply = decode(self.vault.open(sealed, context=row.seal_context("payload_sealed")))
-            message = await self._deliver_followed(row, reply)
+            message = await self._deliver_followed(row, reply, paid=self._paid(row))
         except RetryAfter as error:
             wait = retry_after_seconds(error)
-            self.pacer.pause(wait)
+            (self.paid_pacer if self._paid(row) and self.paid_pacer else self.pacer).pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
             return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=wait))
         except Forbidden as error:
@@ -261,58 +285,38 @@ class Sender:
         )
         return done
 
-    async def _record(self, message_id: int, action: Action, args: tuple[object, ...]) -> None:
-        """Write the outcome down, retrying briefly. If the database still refuses (say SQLite
-        is locked), keep it in memory: the message stays reserved, so it is never sent twice,
-        and the write is tried again before the next batch."""
-        for pause in RECORD_RETRIES:
-            try:
-                # A few writers at a time: the rest wait here, not holding pooled connections
-                # that choosing the next burst needs.
-                async with self._writers, self.db.session() as session:
-                    await action(session, *args)
-            except Exception as error:  # any database failure; the outcome must not be lost
-                log.warning(
-                    "event=outbox_record_failed id=%s error=%s", message_id, type(error).__name__
-                )
-                await asyncio.sleep(pause)
-            else:
-                self._settled[message_id] = self._monotonic()
-                self._reserved.discard(message_id)
-                self._leftovers.pop(message_id, None)
-                return
-        self._leftovers[message_id] = (action, args)
-
-    async def _record_leftovers(self) -> None:
-        for message_id, (action, args) in list(self._leftovers.items()):
-            await self._record(message_id, action, args)
-
-    async def _deliver_followed(self, row: Queued, reply: Reply) -> Message:
+    async def _deliver_followed(self, row: Queued, reply: Reply, *, paid: bool) -> Message:
         """A group upgraded to a supergroup (a clinic's backup chat) has a new id: the message
         goes there, and the new id is logged so the setting can be changed."""
         try:
-            return await self._deliver(row.chat_id, reply)
+            return await self._deliver(row.chat_id, reply, paid)
         except ChatMigrated as moved:
             log.error("event=outbox_chat_moved id=%s new_chat_id=%s", row.id, moved.new_chat_id)
-            return await self._deliver(moved.new_chat_id, reply)
+            return await self._deliver(moved.new_chat_id, reply, paid)
 
-    async def _deliver(self, chat_id: int, reply: Reply) -> Message:
+    async def _deliver(self, chat_id: int, reply: Reply, paid: bool) -> Message:
         if self.bot is None:
             raise RuntimeError("the sender has no bot yet")
+        # The keyboard goes as ready JSON (see outgoing.markup). Paid broadcasts (Telegram
+        # charges Stars for each) only for scheduled messages; None leaves the flag out.
+        keyboard = markup(reply)
+        extra = {} if keyboard is None else {"reply_markup": keyboard}
+        allow_paid_broadcast = True if paid else None
         if reply.photo is not None:
             return await self.bot.send_photo(
                 chat_id,
                 reply.photo,
                 caption=reply.text or None,
-                reply_markup=markup(reply),
                 protect_content=reply.protect,
+                allow_paid_broadcast=allow_paid_broadcast,
+                api_kwargs=extra,
             )
         return await self.bot.send_message(
             chat_id,
             reply.text,
-            reply_markup=markup(reply),
             protect_content=reply.protect,
             entities=entities(reply),
+            allow_paid_broadcast=allow_paid_broadcast,
             # A name she chose or her words may hold a link; its page must not be fetched.
-            link_preview_options=NO_PREVIEW,
+            api_kwargs={**extra, "link_preview_options": NO_PREVIEW},
         )

@@ -1,0 +1,98 @@
+"""Writing down what became of each send, so that nothing is sent twice or lost.
+
+A message stays reserved (never chosen again) until its outcome is written. Most outcomes are
+"sent": those are written together, group-commit style. A send waits for the write that
+carries its row, which starts as soon as the one before it ends, so a lone message is written
+at once and, in a busy second, the rows that finished while one write ran go in the next, in
+one statement (at 1,000 sends a second a transaction per row cost more than the sends did).
+Nothing waits longer than it did for a writer of its own before; a crash loses the same thing
+as before: the outcomes of sends not yet written, which are sent again after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from companion.delivery import outbox
+from companion.store.db import Database
+
+log = logging.getLogger(__name__)
+
+RECORD_RETRIES = (0.05, 0.2, 0.5)
+WRITERS = 3  # concurrent write-downs of the rarer outcomes (retry, blocked)
+Action = Callable[..., Awaitable[None]]
+
+
+class Outcomes:
+    """The sender's bookkeeping: reserved rows, when each was settled, and the writes."""
+
+    def __init__(self, db: Database, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.db, self._monotonic = db, monotonic
+        self.reserved: set[int] = set()  # outbox ids chosen and not yet written down
+        self.settled: dict[int, float] = {}  # outbox id -> when its outcome was written
+        self.leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
+        self._writers = asyncio.Semaphore(WRITERS)
+        self._done: list[int] = []  # sent rows waiting for the next group write
+        self._next_write: asyncio.Future[None] | None = None
+        self._one_write = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def record(self, message_id: int, action: Action, args: tuple[object, ...]) -> None:
+        """Write the outcome down, retrying briefly. If the database still refuses (say SQLite
+        is locked), keep it in memory: the message stays reserved, so it is never sent twice,
+        and the write is tried again before the next batch."""
+        for pause in RECORD_RETRIES:
+            try:
+                if action is outbox.mark_done:
+                    await self._write_done(message_id)
+                else:
+                    # A few writers at a time: the rest wait here, not holding pooled
+                    # connections that choosing the next burst needs.
+                    async with self._writers, self.db.session() as session:
+                        await action(session, *args)
+            except Exception as error:  # any database failure; the outcome must not be lost
+                log.warning(
+                    "event=outbox_record_failed id=%s error=%s", message_id, type(error).__name__
+                )
+                await asyncio.sleep(pause)
+            else:
+                self.settled[message_id] = self._monotonic()
+                self.reserved.discard(message_id)
+                self.leftovers.pop(message_id, None)
+                return
+        self.leftovers[message_id] = (action, args)
+
+    async def record_leftovers(self) -> None:
+        for message_id, (action, args) in list(self.leftovers.items()):
+            await self.record(message_id, action, args)
+
+    async def _write_done(self, message_id: int) -> None:
+        """Return once this row's "sent" is written (with whatever else finished meanwhile);
+        raise the database's error if that write failed."""
+        self._done.append(message_id)
+        if self._next_write is None:
+            self._next_write = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._group_write(self._next_write))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        # Shielded: a send cancelled while waiting leaves the write to finish for the others.
+        await asyncio.shield(self._next_write)
+
+    async def _group_write(self, written: asyncio.Future[None]) -> None:
+        async with self._one_write:
+            # Everything that finished while the write before ran goes in this one.
+            ids, self._done, self._next_write = self._done, [], None
+            try:
+                async with self.db.session() as session:
+                    await outbox.mark_done(session, *ids)
+            except Exception as error:
+                written.set_exception(error)
+                written.exception()  # each waiting send raises it; none left unretrieved
+            else:
+                written.set_result(None)
+            finally:
+                if not written.done():  # cancelled (shutting down): its waiters stop too
+                    written.cancel()
