@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot
+from telegram import Bot, LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 MAX_ATTEMPTS = 10
-NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions, as JSON
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW_JSON = NO_PREVIEW.to_dict()
 MAX_BACKOFF_S = 300.0
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
 # Paid broadcasts, at up to 1,000 a second: slots the event loop was late for are caught up, up
@@ -323,7 +324,7 @@ class Sender:
                 "text": reply.text,
                 "entities": entities(reply),
                 # A name she chose or her words may hold a link; its page must not be fetched.
-                "link_preview_options": NO_PREVIEW,
+                "link_preview_options": _NO_PREVIEW_JSON,
                 **params,
             },
         )
