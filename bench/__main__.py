@@ -17,6 +17,7 @@ from bench.baseline import count_skipped_with_defaults, run_baseline_fanout
 from bench.common import GLOBAL_RATE, number, quiet_logging
 from bench.dataset import migrated_template
 from bench.fanout import run_companion
+from bench.paid import paid_count, paid_figures, paid_lines, paid_rows, run_paid
 from bench.replies import run_baseline_replies, run_companion_replies
 from bench.results import FanoutResult
 from bench.startup import StartupResult, measure_startup
@@ -160,6 +161,9 @@ def main(argv: list[str] | None = None) -> None:
         template = migrated_template(workdir)
         progress(f"companion: tick and fan-out of {sizes.fanout:,}, urgent lane during it")
         fan = asyncio.run(run_companion(template, workdir, sizes.fanout, send_rate=args.send_rate))
+        count = paid_count(args.quick)
+        progress(f"companion: paid broadcast of {count:,} at 1000/s, urgent lane during it")
+        paid = asyncio.run(run_paid(template, workdir, count))
         progress(f"baseline: {sizes.fanout:,} run_daily jobs, urgent sends during them")
         base_fan = asyncio.run(run_baseline_fanout(sizes.fanout))
         progress("baseline: the same jobs with PTB's default misfire grace")
@@ -184,10 +188,11 @@ def main(argv: list[str] | None = None) -> None:
         f"per chat, 15-25 ms per call; SQLite files in {database_dir}; "
         f"companion send_rate={args.send_rate:g}"
     )
-    print("\n".join(table(ours, theirs, sizes)))
+    print("\n".join(table(ours, theirs, sizes) + paid_rows(paid)))
     print()
     print("\n".join(details("companion", fan, *_pair(starts, "companion", sizes))))
     print("\n".join(details("baseline", base_fan, *_pair(starts, "baseline", sizes))))
+    print("\n".join(paid_lines(paid)))
     print(
         "note: fan-out ratio = messages accepted from the first to the last check-in / that "
         f"span / {GLOBAL_RATE}; bursts at window edges can lift a short span above 1"
@@ -197,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
         f"skipped {skipped:,} of {sizes.fanout:,} same-second jobs (lost until the next day)"
     )
     progress("done")
-    print(json.dumps({**ours, **{f"baseline_{key}": value for key, value in theirs.items()}}))
+    theirs = {f"baseline_{key}": value for key, value in theirs.items()}
+    print(json.dumps({**ours, **theirs, **paid_figures(paid)}))
 
 
 def replies_only(count: int, db_dir: str | None, database_url: str | None) -> None:

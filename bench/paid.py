@@ -17,8 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench.common import CHAT_BASE, URGENT_BASE, percentile, rate_over, wait_until
+from bench.common import CHAT_BASE, URGENT_BASE, number, percentile, rate_over, wait_until
 from bench.dataset import TickClock, fresh_database, populate
 from bench.fake_api import LimitedTelegram
 from bench.results import URGENT_EVERY_S, URGENT_TEXT
@@ -179,3 +180,39 @@ def paid_lines(result: PaidResult) -> list[str]:
         + ("; TIMED OUT" if result.timed_out else "")
         + "".join(f"; {n} send task(s) failed with {e}" for e, n in result.task_errors.items()),
     ]
+
+
+def paid_count(quick: bool) -> int:
+    """Check-ins in the paid fan-out: 10 s of it in the full run, 3 s in the quick one."""
+    return 3_000 if quick else 10_000
+
+
+def paid_figures(result: PaidResult) -> dict[str, Any]:
+    """The keys this part adds to the benchmark's JSON line."""
+    return {
+        "fanout_1000_ratio": number(result.ratio),
+        "paid_urgent_p50_s": number(result.urgent_p50),
+        "paid_urgent_p99_s": number(result.urgent_p99),
+        "paid_fanout_429": result.refused_429,
+        "paid_duplicates": result.duplicates,
+    }
+
+
+def paid_rows(result: PaidResult) -> list[str]:
+    """Rows for the benchmark's table, in its layout (companion only: no baseline pays)."""
+    figures = paid_figures(result)
+    rows = [
+        (f"paid fan-out ratio ({result.count:,} at 1000/s)", "fanout_1000_ratio", ">= 0.97"),
+        ("urgent p99 during paid fan-out (s)", "paid_urgent_p99_s", "< 1"),
+    ]
+    met = {
+        "fanout_1000_ratio": lambda v: v >= 0.97,
+        "paid_urgent_p99_s": lambda v: v < 1,
+    }
+    lines = []
+    for label, key, target in rows:
+        value = figures[key]
+        mark = "" if value is None else ("yes" if met[key](value) else "NO")
+        cell = "n/a" if value is None else f"{value:g}"
+        lines.append(f"{label:<36}{cell:>11}{'n/a':>11}  {target:<22}{mark}")
+    return lines
