@@ -93,8 +93,9 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=1000, validation_alias=_env("COMPANION_SEND_RATE", "send_rate")
     )
     paid_broadcast: bool = Field(
-        # Scheduled messages (check-ins, snippets) go with allow_paid_broadcast, paced at
-        # paid_broadcast_rate: Telegram charges Stars for each one above its free 30 a second.
+        # Scheduled messages (the tick's check-in prompts and reminders) go with
+        # allow_paid_broadcast, paced at paid_broadcast_rate: Telegram charges 0.1 Stars for
+        # each one above its free 30 a second (docs/deployment.md, "Paid broadcasts").
         default=False,
         validation_alias=_env("COMPANION_PAID_BROADCAST", "paid_broadcast"),
     )
