@@ -4,6 +4,10 @@ Why not PTB's AIORateLimiter: it queues requests first-in first-out, so a crisis
 behind every check-in already handed to it. Here the database chooses what goes next (emergency
 lane first) and a small pacer spaces the sends: a global rate and a minimum gap per chat.
 
+With paid broadcasts on (COMPANION_PAID_BROADCAST), scheduled messages go as Telegram paid
+broadcasts, paced by a second pacer at the paid ceiling (up to 1,000 a second); the other lanes
+keep the free rate and their priority, and never wait behind the paid fan-out.
+
 With several workers only the leader's sender sends (see leader.py): one pacer for everyone's
 messages, so both limits hold across workers. Each burst is also claimed in the database, so a
 leader that lost its lock without noticing yet and the one after it never send the same row.
@@ -15,12 +19,11 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -29,14 +32,13 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBUserWarning
 
 from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
 from companion.delivery.outcomes import Action, Outcomes
-from companion.delivery.outgoing import Reply, decode, entities, markup
+from companion.delivery.outgoing import Reply, decode, deliver
 from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
@@ -44,12 +46,8 @@ from companion.store.models import Lane
 from companion.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
-# do_api_request warns that send_message exists; the sender calls it on purpose (see _deliver).
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 MAX_ATTEMPTS = 10
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_NO_PREVIEW_JSON = NO_PREVIEW.to_dict()
 MAX_BACKOFF_S = 300.0
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
 # Paid broadcasts, at up to 1,000 a second: slots the event loop was late for are caught up, up
@@ -214,20 +212,19 @@ class Sender:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def _paid(self, row: Queued) -> bool:
-        """Sent as a paid broadcast: a scheduled message, when paid broadcasts are on."""
-        return self.paid_pacer is not None and row.lane == Lane.SCHEDULED
+    def _pacer(self, row: Queued) -> Pacer:
+        """The rate this row waits for, and whose 429 pauses it: the paid one for a scheduled
+        message when paid broadcasts are on (it is sent as one), else the free one."""
+        paid = self.paid_pacer is not None and row.lane == Lane.SCHEDULED
+        return self.paid_pacer if paid and self.paid_pacer is not None else self.pacer
 
     async def _pace(self, row: Queued) -> None:
-        """Wait for this row's slot. A paid send waits for the paid rate; any other waits for
-        the free rate only, never behind the paid fan-out, and takes a paid slot as it goes
-        so that every send together stays within the paid ceiling."""
-        if self.paid_pacer is None:
-            await self.pacer.acquire()
-        elif row.lane == Lane.SCHEDULED:
-            await self.paid_pacer.acquire()
-        else:
-            await self.pacer.acquire()
+        """Wait for this row's slot. Another lane's send never waits behind the paid fan-out
+        (nor its pauses), but takes a paid slot as it goes: all sends together stay within
+        the paid ceiling."""
+        pacer = self._pacer(row)
+        await pacer.acquire()
+        if self.paid_pacer is not None and pacer is not self.paid_pacer:
             self.paid_pacer.take()
 
     async def _send(self, row: Queued) -> None:
@@ -260,10 +257,11 @@ class Sender:
         try:
             sealed = row.payload_sealed
             reply = decode(self.vault.open(sealed, context=row.seal_context("payload_sealed")))
-            message = await self._deliver_followed(row, reply, paid=self._paid(row))
+            paid = self._pacer(row) is self.paid_pacer
+            message = await self._deliver_followed(row, reply, paid=paid)
         except RetryAfter as error:
             wait = retry_after_seconds(error)
-            (self.paid_pacer if self._paid(row) and self.paid_pacer else self.pacer).pause(wait)
+            self._pacer(row).pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
             return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=wait))
         except Forbidden as error:
@@ -293,40 +291,12 @@ class Sender:
         """A group upgraded to a supergroup (a clinic's backup chat) has a new id: the message
         goes there, and the new id is logged so the setting can be changed."""
         try:
-            return await self._deliver(row.chat_id, reply, paid)
+            return await deliver(self._bot(), row.chat_id, reply, paid=paid)
         except ChatMigrated as moved:
             log.error("event=outbox_chat_moved id=%s new_chat_id=%s", row.id, moved.new_chat_id)
-            return await self._deliver(moved.new_chat_id, reply, paid)
+            return await deliver(self._bot(), moved.new_chat_id, reply, paid=paid)
 
-    async def _deliver(self, chat_id: int, reply: Reply, paid: bool) -> int:
-        """Send; return Telegram's id of the message."""
+    def _bot(self) -> Bot:
         if self.bot is None:
             raise RuntimeError("the sender has no bot yet")
-        # The keyboard goes as ready JSON (see outgoing.markup). Paid broadcasts (Telegram
-        # charges Stars for each) only for scheduled messages.
-        keyboard = markup(reply)
-        params: dict[str, object] = {} if keyboard is None else {"reply_markup": keyboard}
-        if paid:
-            params["allow_paid_broadcast"] = True
-        if reply.protect:
-            params["protect_content"] = True
-        if reply.photo is not None:
-            photo = await self.bot.send_photo(
-                chat_id, reply.photo, caption=reply.text or None, api_kwargs=params
-            )
-            return photo.message_id
-        # Text goes by do_api_request, PTB's call without a typed result: the sender needs only
-        # the message id, and building PTB's Message from the answer cost more than the rest of
-        # a send together (about half the CPU of a fan-out at 1,000 a second).
-        sent = await self.bot.do_api_request(
-            "sendMessage",
-            api_kwargs={
-                "chat_id": chat_id,
-                "text": reply.text,
-                "entities": entities(reply),
-                # A name she chose or her words may hold a link; its page must not be fetched.
-                "link_preview_options": _NO_PREVIEW_JSON,
-                **params,
-            },
-        )
-        return int(sent["message_id"])
+        return self.bot
