@@ -38,7 +38,6 @@ class Outcomes:
         self._done: list[int] = []  # sent rows waiting for the next group write
         self._next_write: asyncio.Future[None] | None = None
         self._one_write = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def record(self, message_id: int, action: Action, args: tuple[object, ...]) -> None:
         """Write the outcome down, retrying briefly. If the database still refuses (say SQLite
@@ -71,28 +70,29 @@ class Outcomes:
 
     async def _write_done(self, message_id: int) -> None:
         """Return once this row's "sent" is written (with whatever else finished meanwhile);
-        raise the database's error if that write failed."""
+        raise the database's error if that write failed. The first send to find no write
+        gathering does it, in its own task, as each send wrote its own row before: cancelled
+        or crashing there, it takes the write with it, and the others try theirs again."""
         self._done.append(message_id)
-        if self._next_write is None:
-            self._next_write = asyncio.get_running_loop().create_future()
-            task = asyncio.create_task(self._group_write(self._next_write))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        # Shielded: a send cancelled while waiting leaves the write to finish for the others.
-        await asyncio.shield(self._next_write)
-
-    async def _group_write(self, written: asyncio.Future[None]) -> None:
-        async with self._one_write:
-            # Everything that finished while the write before ran goes in this one.
-            ids, self._done, self._next_write = self._done, [], None
-            try:
+        if self._next_write is not None:
+            # Shielded: a waiting send cancelled must not cancel the write for the others.
+            await asyncio.shield(self._next_write)
+            return
+        written = self._next_write = asyncio.get_running_loop().create_future()
+        try:
+            async with self._one_write:
+                # Everything that finished while the write before ran goes in this one.
+                ids, self._done, self._next_write = self._done, [], None
                 async with self.db.session() as session:
                     await outbox.mark_done(session, *ids)
-            except Exception as error:
-                written.set_exception(error)
-                written.exception()  # each waiting send raises it; none left unretrieved
-            else:
-                written.set_result(None)
-            finally:
-                if not written.done():  # cancelled (shutting down): its waiters stop too
-                    written.cancel()
+        except BaseException as error:
+            if self._next_write is written:  # stopped before taking the rows: they retry
+                self._done, self._next_write = [], None
+            written.set_exception(error if isinstance(error, Exception) else WriteAbandoned())
+            written.exception()  # each waiting send raises it; none left unretrieved
+            raise
+        written.set_result(None)
+
+
+class WriteAbandoned(Exception):
+    """The send writing a group of outcomes was cancelled (or crashed) before it finished."""

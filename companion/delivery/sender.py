@@ -291,12 +291,12 @@ class Sender:
         """A group upgraded to a supergroup (a clinic's backup chat) has a new id: the message
         goes there, and the new id is logged so the setting can be changed."""
         try:
-            return await deliver(self._bot(), row.chat_id, reply, paid=paid)
+            return await self._deliver(row.chat_id, reply, paid)
         except ChatMigrated as moved:
             log.error("event=outbox_chat_moved id=%s new_chat_id=%s", row.id, moved.new_chat_id)
-            return await deliver(self._bot(), moved.new_chat_id, reply, paid=paid)
+            return await self._deliver(moved.new_chat_id, reply, paid)
 
-    def _bot(self) -> Bot:
+    async def _deliver(self, chat_id: int, reply: Reply, paid: bool) -> int:
         if self.bot is None:
             raise RuntimeError("the sender has no bot yet")
-        return self.bot
+        return await deliver(self.bot, chat_id, reply, paid=paid)
