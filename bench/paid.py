@@ -50,6 +50,10 @@ class PaidResult:
     urgent_latencies: list[float] = field(default_factory=list)
     urgent_queued: int = 0
     tick_s: float = float("nan")
+    # CPU the process used (every thread) while the fan-out ran, per check-in, and as a share of
+    # one core of the wall time: a share well under 1 says the machine was busy elsewhere.
+    cpu_ms_per_message: float = float("nan")
+    cpu_share: float = float("nan")
     timed_out: bool = False
     task_errors: Counter[str] = field(default_factory=Counter)
 
@@ -124,11 +128,15 @@ async def run_paid(template: Path, workdir: Path, count: int) -> PaidResult:
     fan = range(CHAT_BASE, CHAT_BASE + count)
     sender = asyncio.create_task(services.sender.run(), name="sender")
     urgent = asyncio.create_task(_queue_urgent(services, stop, queued))
+    cpu, wall = time.process_time(), time.perf_counter()
     try:
         done = await wait_until(
             lambda: len(fake.per_chat) - len(queued) >= report.queued or sender.done(),
             within=60 + 4 * count / FREE_RATE,
         )
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        result.cpu_ms_per_message = 1000 * cpu / max(1, report.queued)
+        result.cpu_share = cpu / wall
         result.timed_out = not done
         stop.set()
         await urgent
@@ -176,7 +184,9 @@ def paid_lines(result: PaidResult) -> list[str]:
         f"{result.paid_urgent} urgent paid; 429s {result.refused_429}; "
         f"duplicates {result.duplicates}; tick {result.tick_s:.1f} s",
         f"paid broadcast: urgent p50 {result.urgent_p50:.3f} s, p99 {result.urgent_p99:.3f} s "
-        f"({len(result.urgent_latencies)}/{result.urgent_queued} samples)"
+        f"({len(result.urgent_latencies)}/{result.urgent_queued} samples); "
+        f"CPU {result.cpu_ms_per_message:.2f} ms per check-in, "
+        f"{result.cpu_share:.0%} of one core while it ran"
         + ("; TIMED OUT" if result.timed_out else "")
         + "".join(f"; {n} send task(s) failed with {e}" for e, n in result.task_errors.items()),
     ]
@@ -195,6 +205,8 @@ def paid_figures(result: PaidResult) -> dict[str, Any]:
         "paid_urgent_p99_s": number(result.urgent_p99),
         "paid_fanout_429": result.refused_429,
         "paid_duplicates": result.duplicates,
+        "paid_cpu_ms_per_message": number(result.cpu_ms_per_message),
+        "paid_cpu_share": number(result.cpu_share),
     }
 
 
