@@ -4,6 +4,7 @@ paced at the paid ceiling; crisis replies and conversation never pay and never w
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 
 import pytest
 from telegram import (
@@ -160,26 +161,25 @@ async def test_one_chat_still_gets_at_most_one_paid_message_a_second(
     assert [m.text for m in telegram.sent_to(42)] == ["first", "second"]
 
 
-@pytest.mark.parametrize(("catch_up", "kept_up"), [(0.005, True), (0.0, False)])
+@pytest.mark.parametrize(("catch_up", "kept_up"), [(0.05, True), (0.0, False)])
 async def test_a_pacer_with_catch_up_keeps_its_rate_when_each_sleep_ends_late(
     catch_up: float, kept_up: bool
 ) -> None:
-    """A busy event loop wakes each sleep late (here 1.5 ms). Catching up the slots missed
-    keeps 1,000 a second; without it every other send loses the lateness (about 800/s)."""
+    """A busy machine wakes each sleep late (here 1.5 ms, and every 100th 40 ms). Catching up
+    the slots missed keeps 1,000 a second; without it every other send loses the lateness."""
     now = [0.0]
     starts: list[float] = []
 
     async def late_sleep(seconds: float) -> None:
-        now[0] += seconds + 0.0015
+        now[0] += seconds + (0.04 if len(starts) % 100 == 99 else 0.0015)
 
     pacer = Pacer(1000, lambda: now[0], late_sleep, catch_up=catch_up)
-    for _ in range(2000):
+    for _ in range(3000):
         await pacer.acquire()
         starts.append(now[0])
-    assert (now[0] < 2.01) is kept_up
-    # Whatever the lateness, no second ever holds more than rate x (1 + catch_up) sends.
-    busiest = max(sum(1 for t in starts if s <= t < s + 1.0) for s in starts[:: len(starts) // 20])
-    assert busiest <= 1000 * (1 + catch_up) + 1
+    assert (now[0] < 3.1) is kept_up  # within 3% of 3 s; without catch-up, over 4 s
+    # However the slots bunch after a late wake-up, no second holds more than 1,000 sends.
+    assert max(bisect_left(starts, t + 1.0) - i for i, t in enumerate(starts)) <= 1000
 
 
 @pytest.mark.parametrize(
