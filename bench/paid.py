@@ -23,7 +23,7 @@ from bench.common import CHAT_BASE, URGENT_BASE, number, percentile, rate_over, 
 from bench.dataset import TickClock, fresh_database, populate
 from bench.fake_api import LimitedTelegram
 from bench.results import URGENT_EVERY_S, URGENT_TEXT
-from companion.app import build_application, build_services
+from companion.app import build_application, build_services, freeze_start_up
 from companion.bot.context import Services
 from companion.config import Settings, load_settings
 from companion.delivery.outbox import enqueue
@@ -113,6 +113,7 @@ async def run_paid(template: Path, workdir: Path, count: int) -> PaidResult:
     fake = LimitedTelegram(global_rate=FREE_RATE, paid_rate=PAID_RATE)
     application = build_application(services, request=fake)
     await application.initialize()
+    freeze_start_up()  # as serve() does
     result = PaidResult(count)
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(
@@ -152,6 +153,7 @@ async def run_paid(template: Path, workdir: Path, count: int) -> PaidResult:
         await services.sender.wait_idle()
         await application.shutdown()
         await services.db.dispose()
+        gc.unfreeze()
         gc.collect()
     return _measure(fake, fan, queued, result)
 
