@@ -182,8 +182,13 @@ class Sender:
             for position, row in enumerate(batch):
                 if position == max(0, len(batch) - max(PREFETCH_SLOTS, len(batch) // 2)):
                     self._upcoming = asyncio.create_task(self._next_led_batch())
-                await self._pace(row)
-                task = asyncio.create_task(self._send(row))
+                if self.paid_pacer is not None and self._pacer(row) is self.pacer:
+                    # Paid fan-out on: another lane's message waits for its free rate in a
+                    # task of its own, so neither holds the other up.
+                    task = asyncio.create_task(self._paced_send(row))
+                else:
+                    await self._pace(row)
+                    task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             assert self._upcoming is not None
@@ -228,6 +233,10 @@ class Sender:
         await pacer.acquire()
         if self.paid_pacer is not None and pacer is not self.paid_pacer:
             self.paid_pacer.take()
+
+    async def _paced_send(self, row: Queued) -> None:
+        await self._pace(row)
+        await self._send(row)
 
     async def _send(self, row: Queued) -> None:
         try:
