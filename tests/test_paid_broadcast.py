@@ -265,3 +265,32 @@ async def test_sends_that_finish_together_are_written_down_together_each_once(
     assert outcomes.leftovers == {}
     async with services.db.session() as session:
         assert await pending_count(session) == 0
+
+
+async def test_the_paid_fanout_is_not_held_behind_replies_waiting_for_the_free_rate(
+    app: CompanionApp, services: Services, telegram: FakeTelegram
+) -> None:
+    """Serving (run): three replies at a free rate of 2 a second need a second between the first
+    and the third; the ten check-ins queued behind them in lane order go meanwhile, each reply
+    waiting for its free slot on its own."""
+    sender = Sender(
+        services.db, services.vault, services.clock, rate=2, chat_interval=0, paid_rate=1000
+    )
+    sender.bot = app.bot
+    for chat in range(3):
+        await queue(services, 6000 + chat, f"reply {chat}", Lane.REPLY)
+    for chat in range(10):
+        await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
+    running = asyncio.create_task(sender.run(poll_seconds=0.05))
+    try:
+        for _ in range(500):  # until all 13 are out (at most 10 s)
+            if len(paid_flags(telegram)) == 13:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await sender.wait_idle()
+    order = list(paid_flags(telegram))
+    assert order.index("check-in 9") < order.index("reply 2")
+    assert paid_flags(telegram)["reply 2"] is None
