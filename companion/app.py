@@ -194,6 +194,7 @@ async def serve(application: CompanionApp, *receivers: Receiver) -> None:
         await application.stop()
         await application.shutdown()
         await services.db.dispose()
+        gc.unfreeze()
 
 
 def freeze_start_up() -> None:
