@@ -54,6 +54,14 @@ class Pacer:
         if sent is not None:
             sent.append(self._monotonic())
 
+    def wait(self) -> float:
+        """How long the next acquire would wait now (a 429's pause included)."""
+        now = self._monotonic()
+        slot = max(now - self._catch_up, self._next)
+        if self._sent is not None and len(self._sent) == self._sent.maxlen:
+            slot = max(slot, self._sent[0] + 1.0)
+        return max(0.0, slot - now)
+
     def take(self) -> None:
         """Count a send that does not wait here (another lane's, paced by its own rate): the
         slots after it move back by one interval."""

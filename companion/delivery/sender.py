@@ -60,6 +60,7 @@ SENDING_LEASE = timedelta(seconds=10)
 # Start choosing the next burst this many sends before this one ends: 8, or half the burst for
 # the paid fan-out's long ones (choosing took up to 0.4 s on a busy machine).
 PREFETCH_SLOTS = 8
+PAUSED_LOOK_S = 0.1  # while a 429 pauses the paid fan-out, look for other lanes' rows this often
 # Told of a message given up on (outbox key, chat, error name, when), after its outcome is
 # written: the alerts' audit log records failed deliveries to clinicians this way.
 FailureHook = Callable[[AsyncSession, str, int, str, datetime], Awaitable[None]]
@@ -180,6 +181,12 @@ class Sender:
                 continue
             self._upcoming = None
             for position, row in enumerate(batch):
+                if self._paid_paused(row):
+                    # A 429 paused the paid fan-out: its rows wait in the outbox, not here,
+                    # so the next look finds any crisis reply queued meanwhile.
+                    self._release(batch[position:])
+                    await asyncio.sleep(PAUSED_LOOK_S)
+                    break
                 if position == max(0, len(batch) - max(PREFETCH_SLOTS, len(batch) // 2)):
                     self._upcoming = asyncio.create_task(self._next_led_batch())
                 if self.paid_pacer is not None and self._pacer(row) is self.pacer:
@@ -191,9 +198,9 @@ class Sender:
                     task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            assert self._upcoming is not None
             # Chosen a moment early, it may have missed rows queued since: look again if empty.
-            batch = await self._upcoming or await self._next_led_batch()
+            upcoming = await self._upcoming if self._upcoming is not None else None
+            batch = upcoming or await self._next_led_batch()
 
     async def _next_led_batch(self) -> list[Queued]:
         """The next burst, if this worker leads; a follower sends nothing."""
@@ -233,6 +240,16 @@ class Sender:
         await pacer.acquire()
         if self.paid_pacer is not None and pacer is not self.paid_pacer:
             self.paid_pacer.take()
+
+    def _paid_paused(self, row: Queued) -> bool:
+        paid = self.paid_pacer
+        return paid is not None and self._pacer(row) is paid and paid.wait() > PAUSED_LOOK_S
+
+    def _release(self, rows: list[Queued]) -> None:
+        """Chosen but not sent: free to be chosen again (on PostgreSQL, once the claim ends)."""
+        for row in rows:
+            self.outcomes.reserved.discard(row.id)
+            self._in_flight.discard(row.chat_id)
 
     async def _paced_send(self, row: Queued) -> None:
         await self._pace(row)
