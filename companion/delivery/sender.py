@@ -37,7 +37,7 @@ from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
-from companion.delivery.outcomes import Action, Outcomes
+from companion.delivery.outcomes import GROUP_SPACING_S, Action, Outcomes
 from companion.delivery.outgoing import Reply, decode, deliver
 from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
@@ -97,7 +97,7 @@ class Sender:
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
         self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
-        self.outcomes = Outcomes(db, monotonic)
+        self.outcomes = Outcomes(db, monotonic, spacing=GROUP_SPACING_S if paid_rate else 0.0)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._burst = max(1, int(max(rate, paid_rate or 0) // 4))
