@@ -16,6 +16,7 @@ from bench.common import GLOBAL_RATE, number, quiet_logging
 from bench.dataset import Databases
 from bench.fanout import measure_fanout
 from bench.mixed import run_mixed_replies
+from bench.paid import paid_count, paid_figures, paid_lines, paid_rows, run_paid
 from bench.replies import run_baseline_replies, run_companion_replies
 from bench.startup import measure_startup
 from bench.table import FULL, QUICK, companion_side, details, fanout_side, startup_side, table
@@ -69,6 +70,10 @@ def main(argv: list[str] | None = None) -> None:
             "urgent lane and crisis texts during it (subprocess)"
         )
         fan = measure_fanout(databases, sizes.fanout, sizes.mothers - sizes.fanout, args.send_rate)
+        count = paid_count(args.quick)
+        progress(f"companion: paid broadcast of {count:,} at 1000/s, urgent lane during it")
+        paid = asyncio.run(run_paid(databases.fresh("paid"), count))
+        databases.discard("paid")
         progress(f"baseline: {sizes.fanout:,} run_daily jobs, urgent sends during them")
         base_fan = asyncio.run(run_baseline_fanout(sizes.fanout))
         progress("baseline: the same with PTB's AIORateLimiter")
@@ -102,11 +107,12 @@ def main(argv: list[str] | None = None) -> None:
         f"per chat, 15-25 ms per call; {where}; companion send_rate={args.send_rate:g}; "
         "+limiter: the baseline with PTB's AIORateLimiter"
     )
-    print("\n".join(table([ours, theirs, limited], sizes)))
+    print("\n".join(table([ours, theirs, limited], sizes) + paid_rows(paid)))
     print()
     print("\n".join(details("companion", fan, ours_starts)))
     print("\n".join(details("baseline", base_fan, base_starts)))
     print("\n".join(details("+limiter", limited_fan, ())))
+    print("\n".join(paid_lines(paid)))
     print(
         "note: fan-out ratio = messages accepted from the tick's start (the baseline: its jobs' "
         f"due time) to the last check-in / that span / {GLOBAL_RATE}"
@@ -122,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
                 **ours,
                 **{f"baseline_{key}": value for key, value in theirs.items()},
                 **{f"baseline_limiter_{key}": value for key, value in limited.items()},
+                **paid_figures(paid),
             }
         )
     )

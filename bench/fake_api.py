@@ -9,6 +9,11 @@ Each call takes a simulated round trip (uniformly 15-25 ms). Half of it happens 
 request "reaches the server", where the limits are checked and the delivery is stamped with
 time.monotonic(); the answer comes back after the other half. So concurrency matters and
 arrival times carry a little network jitter, as real ones do.
+
+With `paid_rate` set, the fake also plays Telegram's paid broadcasts: a message sent with
+allow_paid_broadcast counts only against `paid_rate` (every message sent in that second, paid or
+not); one sent without it is still held to `global_rate` among the unpaid ones, and to
+`paid_rate` overall. `paid` counts the paid messages accepted (each one a charge at Telegram).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class Delivery:
     at: float  # time.monotonic() when the fake accepted it
     chat_id: int
     method: str
+    paid: bool = False  # sent with allow_paid_broadcast, to a fake with paid_rate
 
 
 class LimitedTelegram(LocalBotApi):
@@ -51,8 +57,12 @@ class LimitedTelegram(LocalBotApi):
         chat_rate: int = 1,
         latency: tuple[float, float] = (0.015, 0.025),
         seed: int = 1,
+        paid_rate: int | None = None,
     ) -> None:
         self.global_rate, self.chat_rate, self.latency = global_rate, chat_rate, latency
+        self.paid_rate = paid_rate
+        self.paid = 0
+        self._all_window: deque[float] = deque()  # every message, for paid_rate
         self.deliveries: list[Delivery] = []
         self.per_chat: Counter[int] = Counter()
         self.refused_global = 0
@@ -75,21 +85,30 @@ class LimitedTelegram(LocalBotApi):
         return sum(1 for chat in chats if self.per_chat[chat])
 
     # -- limits --------------------------------------------------------------------------------
-    def _admit(self, chat_id: int, now: float) -> float | None:
+    def _admit(self, chat_id: int, now: float, paid: bool = False) -> float | None:
         """None if the message may go now, else how long until it could (for retry_after)."""
         window = self._window
         while window and window[0] <= now - 1.0:
             window.popleft()
+        everything = self._all_window
+        while everything and everything[0] <= now - 1.0:
+            everything.popleft()
         chat_window = self._chat_windows.setdefault(chat_id, deque())
         while chat_window and chat_window[0] <= now - 1.0:
             chat_window.popleft()
-        if len(window) >= self.global_rate:
+        if self.paid_rate is not None and len(everything) >= self.paid_rate:
+            self.refused_global += 1
+            return everything[0] + 1.0 - now
+        if not paid and len(window) >= self.global_rate:
             self.refused_global += 1
             return window[0] + 1.0 - now
         if len(chat_window) >= self.chat_rate:
             self.refused_chat += 1
             return chat_window[0] + 1.0 - now
-        window.append(now)
+        if not paid:
+            window.append(now)
+        if self.paid_rate is not None:
+            everything.append(now)
         chat_window.append(now)
         if len(self._chat_windows) > 50_000:  # forget chats whose window is empty
             self._chat_windows = {
@@ -106,11 +125,13 @@ class LimitedTelegram(LocalBotApi):
         await asyncio.sleep(round_trip / 2)
         if api_method in MESSAGE_METHODS:
             chat_id, now = int(params["chat_id"]), time.monotonic()
-            wait = self._admit(chat_id, now)
+            paid = self.paid_rate is not None and _true(params.get("allow_paid_broadcast"))
+            wait = self._admit(chat_id, now, paid)
             if wait is not None:
                 await asyncio.sleep(round_trip / 2)
                 return _flood(max(1, math.ceil(wait)))
-            self.deliveries.append(Delivery(now, chat_id, api_method))
+            self.paid += paid
+            self.deliveries.append(Delivery(now, chat_id, api_method, paid))
             self.per_chat[chat_id] += 1
             if chat_id in self.watch and chat_id not in self.first:
                 self.first[chat_id] = (now, str(params.get("text") or params.get("caption", "")))
@@ -147,6 +168,10 @@ class LimitedTelegram(LocalBotApi):
             return message
         # answerCallbackQuery, setMyCommands, deleteWebhook, sendChatAction, leaveChat, ...
         return True
+
+
+def _true(value: Any) -> bool:
+    return value is True or value == "true"
 
 
 def _ok(result: Any) -> tuple[int, bytes]:

@@ -92,6 +92,20 @@ class Settings(BaseSettings):
     send_rate: float = Field(
         default=30.0, gt=0, le=1000, validation_alias=_env("COMPANION_SEND_RATE", "send_rate")
     )
+    paid_broadcast: bool = Field(
+        # Scheduled messages (the tick's check-in prompts and reminders) go with
+        # allow_paid_broadcast, paced at paid_broadcast_rate: Telegram charges 0.1 Stars for
+        # each one above its free 30 a second (docs/deployment.md, "Paid broadcasts").
+        default=False,
+        validation_alias=_env("COMPANION_PAID_BROADCAST", "paid_broadcast"),
+    )
+    paid_broadcast_rate: float = Field(
+        # Telegram allows paid broadcasts up to 1,000 messages a second.
+        default=1000.0,
+        gt=0,
+        le=1000,
+        validation_alias=_env("COMPANION_PAID_BROADCAST_RATE", "paid_broadcast_rate"),
+    )
     chat_interval_s: float = Field(
         default=1.0,
         ge=0,
@@ -383,6 +397,8 @@ ENV_NAMES = {
     "log_level": "COMPANION_LOG_LEVEL",
     "send_rate": "COMPANION_SEND_RATE",
     "chat_interval_s": "COMPANION_CHAT_INTERVAL_S",
+    "paid_broadcast": "COMPANION_PAID_BROADCAST",
+    "paid_broadcast_rate": "COMPANION_PAID_BROADCAST_RATE",
     "grace_hours": "COMPANION_GRACE_HOURS",
     "reminder_after_hours": "COMPANION_REMINDER_AFTER_HOURS",
     "quiet_hours": "COMPANION_QUIET_HOURS",

@@ -299,18 +299,18 @@ async def test_a_failed_write_after_sending_never_sends_twice(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from companion.delivery import outbox as outbox_module
-    from companion.delivery import sender as sender_module
+    from companion.delivery import outcomes as outcomes_module
 
     real_mark_done = outbox_module.mark_done
     failures = {"left": 5}
 
-    async def flaky_mark_done(session: object, message_id: int) -> None:
+    async def flaky_mark_done(session: object, *message_ids: int) -> None:
         if failures["left"] > 0:
             failures["left"] -= 1
             raise RuntimeError("database is locked")
-        await real_mark_done(session, message_id)  # type: ignore[arg-type]
+        await real_mark_done(session, *message_ids)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sender_module, "RECORD_RETRIES", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(outcomes_module, "RECORD_RETRIES", (0.0, 0.0, 0.0))
     monkeypatch.setattr(outbox_module, "mark_done", flaky_mark_done)
     await queue(services, 42, "only once", Lane.REPLY)
     await services.sender.drain()  # sent; three writes fail; the outcome is kept in memory

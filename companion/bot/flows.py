@@ -31,7 +31,7 @@ from companion.bot.questionnaire import (
 from companion.bot.replies import Button, Reply
 from companion.bot.steps import STEPS, Outcome, Step, Turn
 from companion.core.zones import zones_for_country
-from companion.delivery.sender import NO_PREVIEW
+from companion.delivery.outgoing import NO_PREVIEW
 from companion.store.checkins import save_answer
 from companion.store.models import Checkin, CheckinStatus, Mother, MotherStatus
 from companion.store.mothers import (

@@ -22,7 +22,7 @@ from companion.bot.digest_texts import TEXT_LIMIT
 from companion.bot.patient_facts import clinician_locale
 from companion.bot.replies import Button, Reply, send
 from companion.bot.sharing_answer import AGREE, DECLINE, SHARING_CONSENT_VERSION, bad_code
-from companion.delivery.sender import NO_PREVIEW
+from companion.delivery.outgoing import NO_PREVIEW
 from companion.store.clinician_models import Clinician, Share, ShareDraft
 from companion.store.clinicians import write_display_name
 from companion.store.models import Mother, new_id

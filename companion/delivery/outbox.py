@@ -139,9 +139,15 @@ async def pending_count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 
 
-async def mark_done(session: AsyncSession, message_id: int) -> None:
+async def mark_done(session: AsyncSession, *message_ids: int) -> None:
     """Sent, or dropped as undeliverable: either way nothing more is owed."""
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+    for start in range(0, len(message_ids), 500):  # within SQLite's variables a statement
+        chunk = message_ids[start : start + 500]
+        await session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def mark_retry(session: AsyncSession, message_id: int, not_before: datetime) -> None:

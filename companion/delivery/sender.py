@@ -4,6 +4,10 @@ Why not PTB's AIORateLimiter: it queues requests first-in first-out, so a crisis
 behind every check-in already handed to it. Here the database chooses what goes next (emergency
 lane first) and a small pacer spaces the sends: a global rate and a minimum gap per chat.
 
+With paid broadcasts on (COMPANION_PAID_BROADCAST), scheduled messages go as Telegram paid
+broadcasts, paced by a second pacer at the paid ceiling (up to 1,000 a second); the other lanes
+keep the free rate and their priority, and never wait behind the paid fan-out.
+
 With several workers only the leader's sender sends (see leader.py): one pacer for everyone's
 messages, so both limits hold across workers. Each burst is also claimed in the database, so a
 leader that lost its lock without noticing yet and the one after it never send the same row.
@@ -19,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -33,25 +37,30 @@ from companion.clock import Clock
 from companion.delivery import outbox
 from companion.delivery.leader import Leader
 from companion.delivery.outbox import Queued
-from companion.delivery.outgoing import Reply, decode, entities, markup
+from companion.delivery.outcomes import GROUP_SPACING_S, Action, Outcomes
+from companion.delivery.outgoing import Reply, decode, deliver
 from companion.delivery.pacer import Pacer, retry_after_seconds
 from companion.store.alerts import audit_failed_delivery
 from companion.store.db import Database
+from companion.store.models import Lane
 from companion.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_BACKOFF_S = 300.0
-RECORD_RETRIES = (0.05, 0.2, 0.5)
 HEADROOM = 0.01  # pace at 99% of the configured rate: see Pacer
+# Paid broadcasts, at up to 1,000 a second: slots the event loop (or a busy machine) was late
+# for are caught up, up to 50 ms behind, and no second holds more than 98.5% of the ceiling
+# (see Pacer): a 429 would pause the fan-out for a whole second or more.
+PAID_HEADROOM, PAID_CATCH_UP = 0.015, 0.05
 # On PostgreSQL a chosen burst is another sender's to leave alone for this long: it is sent and
 # written down in well under a second; if its sender dies first, it goes out after this.
 SENDING_LEASE = timedelta(seconds=10)
-PREFETCH_SLOTS = 8  # start choosing the next burst this many sends before this one ends
-WRITERS = 3  # concurrent write-downs of outcomes
-Action = Callable[..., Awaitable[None]]
+# Start choosing the next burst this many sends before this one ends: 8, or half the burst for
+# the paid fan-out's long ones (choosing took up to 0.4 s on a busy machine).
+PREFETCH_SLOTS = 8
+PAUSED_LOOK_S = 0.1  # while a 429 pauses the paid fan-out, look for other lanes' rows this often
 # Told of a message given up on (outbox key, chat, error name, when), after its outcome is
 # written: the alerts' audit log records failed deliveries to clinicians this way.
 FailureHook = Callable[[AsyncSession, str, int, str, datetime], Awaitable[None]]
@@ -68,6 +77,7 @@ class Sender:
         *,
         rate: float,
         chat_interval: float,
+        paid_rate: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_failure: FailureHook | None = audit_failed_delivery,
@@ -77,16 +87,20 @@ class Sender:
         self._failures: dict[int, str] = {}  # outbox id -> error name, until the hook is told
         self.chat_interval = chat_interval
         self.pacer = Pacer(rate, monotonic, sleep, headroom=HEADROOM)
+        # Paid broadcasts: scheduled sends go with allow_paid_broadcast, paced at paid_rate, and
+        # every send counts against it; the other lanes keep the free rate above as well.
+        self.paid_pacer = (
+            Pacer(paid_rate, monotonic, sleep, headroom=PAID_HEADROOM, catch_up=PAID_CATCH_UP)
+            if paid_rate
+            else None
+        )
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
         self._in_flight: set[int] = set()  # chats with a message chosen and not yet settled
-        self._reserved: set[int] = set()  # outbox ids chosen and not yet written down
-        self._leftovers: dict[int, tuple[Action, tuple[object, ...]]] = {}
-        self._settled: dict[int, float] = {}  # outbox id -> when its outcome was written
+        self.outcomes = Outcomes(db, monotonic, spacing=GROUP_SPACING_S if paid_rate else 0.0)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._writers = asyncio.Semaphore(WRITERS)
-        self._burst = max(1, int(rate // 4))
+        self._burst = max(1, int(max(rate, paid_rate or 0) // 4))
         self.bot: Bot | None = None
         self.leader = Leader(db)
         self._upcoming: asyncio.Task[list[Queued]] | None = None  # the next burst, being chosen
@@ -104,21 +118,22 @@ class Sender:
     async def _next_batch(self) -> list[Queued]:
         """Choose the next burst and reserve it: a message still being sent (or whose outcome is
         not yet written down) is never chosen again, nor another message to the same chat."""
-        await self._record_leftovers()
+        await self.outcomes.record_leftovers()
         started = self._monotonic()
         if len(self._last_sent) > 10_000:  # forget chats whose gap has long passed
             horizon = started - self.chat_interval
             self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
-        if len(self._settled) > 10_000:  # no query in flight is older than a minute
-            self._settled = {i: t for i, t in self._settled.items() if t > started - 60}
+        settled, reserved = self.outcomes.settled, self.outcomes.reserved
+        if len(settled) > 10_000:  # no query in flight is older than a minute
+            self.outcomes.settled = settled = {i: t for i, t in settled.items() if t > started - 60}
         async with self.db.session() as session:
             heads = await outbox.ready_heads(session, self.clock.now(), self._burst * 4)
         batch = []
         for row in heads:
             # A row settled after this query began is stale here (already sent, or put off).
-            stale = self._settled.get(row.id, -1.0) >= started
-            if not stale and row.id not in self._reserved and self._chat_ready(row.chat_id):
-                self._reserved.add(row.id)
+            stale = settled.get(row.id, -1.0) >= started
+            if not stale and row.id not in reserved and self._chat_ready(row.chat_id):
+                reserved.add(row.id)
                 self._in_flight.add(row.chat_id)
                 batch.append(row)
                 if len(batch) == self._burst:
@@ -135,7 +150,7 @@ class Sender:
             got = await outbox.claim(session, ids, now, now + SENDING_LEASE)
         for row in batch:
             if row.id not in got:
-                self._reserved.discard(row.id)
+                self.outcomes.reserved.discard(row.id)
                 self._in_flight.discard(row.chat_id)
         return [row for row in batch if row.id in got]
 
@@ -166,15 +181,26 @@ class Sender:
                 continue
             self._upcoming = None
             for position, row in enumerate(batch):
-                if position == max(0, len(batch) - PREFETCH_SLOTS):
+                if self._paid_paused(row):
+                    # A 429 paused the paid fan-out: its rows wait in the outbox, not here,
+                    # so the next look finds any crisis reply queued meanwhile.
+                    self._release(batch[position:])
+                    await asyncio.sleep(PAUSED_LOOK_S)
+                    break
+                if position == max(0, len(batch) - max(PREFETCH_SLOTS, len(batch) // 2)):
                     self._upcoming = asyncio.create_task(self._next_led_batch())
-                await self.pacer.acquire()
-                task = asyncio.create_task(self._send(row))
+                if self.paid_pacer is not None and self._pacer(row) is self.pacer:
+                    # Paid fan-out on: another lane's message waits for its free rate in a
+                    # task of its own, so neither holds the other up.
+                    task = asyncio.create_task(self._paced_send(row))
+                else:
+                    await self._pace(row)
+                    task = asyncio.create_task(self._send(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            assert self._upcoming is not None
             # Chosen a moment early, it may have missed rows queued since: look again if empty.
-            batch = await self._upcoming or await self._next_led_batch()
+            upcoming = await self._upcoming if self._upcoming is not None else None
+            batch = upcoming or await self._next_led_batch()
 
     async def _next_led_batch(self) -> list[Queued]:
         """The next burst, if this worker leads; a follower sends nothing."""
@@ -191,7 +217,7 @@ class Sender:
             if not batch:
                 return sent
             for row in batch:
-                await self.pacer.acquire()
+                await self._pace(row)
                 await self._send(row)
                 sent += 1
         return sent
@@ -200,10 +226,39 @@ class Sender:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def _pacer(self, row: Queued) -> Pacer:
+        """The rate this row waits for, and whose 429 pauses it: the paid one for a scheduled
+        message when paid broadcasts are on (it is sent as one), else the free one."""
+        paid = self.paid_pacer is not None and row.lane == Lane.SCHEDULED
+        return self.paid_pacer if paid and self.paid_pacer is not None else self.pacer
+
+    async def _pace(self, row: Queued) -> None:
+        """Wait for this row's slot. Another lane's send never waits behind the paid fan-out
+        (nor its pauses), but takes a paid slot as it goes: all sends together stay within
+        the paid ceiling."""
+        pacer = self._pacer(row)
+        await pacer.acquire()
+        if self.paid_pacer is not None and pacer is not self.paid_pacer:
+            self.paid_pacer.take()
+
+    def _paid_paused(self, row: Queued) -> bool:
+        paid = self.paid_pacer
+        return paid is not None and self._pacer(row) is paid and paid.wait() > PAUSED_LOOK_S
+
+    def _release(self, rows: list[Queued]) -> None:
+        """Chosen but not sent: free to be chosen again (on PostgreSQL, once the claim ends)."""
+        for row in rows:
+            self.outcomes.reserved.discard(row.id)
+            self._in_flight.discard(row.chat_id)
+
+    async def _paced_send(self, row: Queued) -> None:
+        await self._pace(row)
+        await self._send(row)
+
     async def _send(self, row: Queued) -> None:
         try:
             outcome = await self._attempt(row)
-            await self._record(row.id, *outcome)
+            await self.outcomes.record(row.id, *outcome)
         finally:
             self._in_flight.discard(row.chat_id)
             self._last_sent[row.chat_id] = self._monotonic()
@@ -230,10 +285,11 @@ class Sender:
         try:
             sealed = row.payload_sealed
             reply = decode(self.vault.open(sealed, context=row.seal_context("payload_sealed")))
-            message = await self._deliver_followed(row, reply)
+            paid = self._pacer(row) is self.paid_pacer
+            message = await self._deliver_followed(row, reply, paid=paid)
         except RetryAfter as error:
             wait = retry_after_seconds(error)
-            self.pacer.pause(wait)
+            self._pacer(row).pause(wait)
             log.warning("event=outbox_retry_after id=%s seconds=%s", row.id, wait)
             return outbox.mark_retry, (row.id, self.clock.now() + timedelta(seconds=wait))
         except Forbidden as error:
@@ -256,63 +312,19 @@ class Sender:
             log.error("event=outbox_error id=%s error=%s", row.id, type(error).__name__)
             self._given_up(row, error)
             return done
-        log.debug(
-            "event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message.message_id
-        )
+        log.debug("event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message)
         return done
 
-    async def _record(self, message_id: int, action: Action, args: tuple[object, ...]) -> None:
-        """Write the outcome down, retrying briefly. If the database still refuses (say SQLite
-        is locked), keep it in memory: the message stays reserved, so it is never sent twice,
-        and the write is tried again before the next batch."""
-        for pause in RECORD_RETRIES:
-            try:
-                # A few writers at a time: the rest wait here, not holding pooled connections
-                # that choosing the next burst needs.
-                async with self._writers, self.db.session() as session:
-                    await action(session, *args)
-            except Exception as error:  # any database failure; the outcome must not be lost
-                log.warning(
-                    "event=outbox_record_failed id=%s error=%s", message_id, type(error).__name__
-                )
-                await asyncio.sleep(pause)
-            else:
-                self._settled[message_id] = self._monotonic()
-                self._reserved.discard(message_id)
-                self._leftovers.pop(message_id, None)
-                return
-        self._leftovers[message_id] = (action, args)
-
-    async def _record_leftovers(self) -> None:
-        for message_id, (action, args) in list(self._leftovers.items()):
-            await self._record(message_id, action, args)
-
-    async def _deliver_followed(self, row: Queued, reply: Reply) -> Message:
+    async def _deliver_followed(self, row: Queued, reply: Reply, *, paid: bool) -> int:
         """A group upgraded to a supergroup (a clinic's backup chat) has a new id: the message
         goes there, and the new id is logged so the setting can be changed."""
         try:
-            return await self._deliver(row.chat_id, reply)
+            return await self._deliver(row.chat_id, reply, paid)
         except ChatMigrated as moved:
             log.error("event=outbox_chat_moved id=%s new_chat_id=%s", row.id, moved.new_chat_id)
-            return await self._deliver(moved.new_chat_id, reply)
+            return await self._deliver(moved.new_chat_id, reply, paid)
 
-    async def _deliver(self, chat_id: int, reply: Reply) -> Message:
+    async def _deliver(self, chat_id: int, reply: Reply, paid: bool) -> int:
         if self.bot is None:
             raise RuntimeError("the sender has no bot yet")
-        if reply.photo is not None:
-            return await self.bot.send_photo(
-                chat_id,
-                reply.photo,
-                caption=reply.text or None,
-                reply_markup=markup(reply),
-                protect_content=reply.protect,
-            )
-        return await self.bot.send_message(
-            chat_id,
-            reply.text,
-            reply_markup=markup(reply),
-            protect_content=reply.protect,
-            entities=entities(reply),
-            # A name she chose or her words may hold a link; its page must not be fetched.
-            link_preview_options=NO_PREVIEW,
-        )
+        return await deliver(self.bot, chat_id, reply, paid=paid)
