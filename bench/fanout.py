@@ -105,10 +105,11 @@ def _count_errors(
     return handler
 
 
-async def _queue_urgent(
+async def queue_urgent(
     services: Services, stop: asyncio.Event, sent_at: dict[int, float], locks: LockErrors
 ) -> None:
-    """Every ~100 ms, one emergency-lane message to a chat outside the fan-out."""
+    """Every ~100 ms, one emergency-lane message to a chat outside the fan-out (the hard
+    minute's and the paid fan-out's); a failed enqueue is counted in `locks`, not sampled."""
     start = time.monotonic()
     index = 0
     while not stop.is_set():
@@ -162,7 +163,7 @@ async def run_companion(url: str, count: int, due: datetime, send_rate: float) -
     inbox = InboxHandler(application)
     workers = Workers(services, inbox, locks)
     feeders = [
-        asyncio.create_task(_queue_urgent(services, stop, urgent_sent_at, locks)),
+        asyncio.create_task(queue_urgent(services, stop, urgent_sent_at, locks)),
         asyncio.create_task(feed_crisis(services, inbox, first_crisis, stop, arrived, locks)),
     ]
     try:

@@ -20,17 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.burst import LockErrors
 from bench.common import CHAT_BASE, URGENT_BASE, number, percentile, wait_until
 from bench.dataset import TickClock, populate
 from bench.fake_api import LimitedTelegram
-from bench.results import URGENT_EVERY_S, URGENT_TEXT
+from bench.fanout import queue_urgent
 from companion.app import build_application, build_services, freeze_start_up
-from companion.bot.context import Services
 from companion.config import Settings, load_settings
-from companion.delivery.outbox import enqueue
-from companion.delivery.outgoing import Reply
 from companion.delivery.tick import run_tick
-from companion.store.models import Lane
 from companion.vault import generate_key
 
 PAID_RATE = 1000  # Telegram's ceiling for paid broadcasts, and the sender's
@@ -85,26 +82,6 @@ def paid_settings(url: str) -> Settings:
     )
 
 
-async def _queue_urgent(services: Services, stop: asyncio.Event, queued: dict[int, float]) -> None:
-    """Every 100 ms, one emergency-lane message to a chat outside the fan-out."""
-    start, index = time.monotonic(), 0
-    while not stop.is_set():
-        chat, queued_at = URGENT_BASE + index, time.monotonic()
-        async with services.db.session() as session:
-            await enqueue(
-                session,
-                services.vault,
-                chat_id=chat,
-                replies=[Reply(URGENT_TEXT)],
-                lane=Lane.EMERGENCY,
-                now=services.clock.now(),
-            )
-        services.sender.wake()
-        queued[chat] = queued_at
-        index += 1
-        await asyncio.sleep(max(0.0, start + index * URGENT_EVERY_S - time.monotonic()))
-
-
 async def run_paid(url: str, count: int) -> PaidResult:
     due = datetime.now(UTC).replace(microsecond=0)
     populate(url, count, due=due)
@@ -128,7 +105,7 @@ async def run_paid(url: str, count: int) -> PaidResult:
     stop = asyncio.Event()
     fan = range(CHAT_BASE, CHAT_BASE + count)
     sender = asyncio.create_task(services.sender.run(), name="sender")
-    urgent = asyncio.create_task(_queue_urgent(services, stop, queued))
+    urgent = asyncio.create_task(queue_urgent(services, stop, queued, LockErrors()))
     cpu, wall = time.process_time(), time.perf_counter()
     try:
         done = await wait_until(

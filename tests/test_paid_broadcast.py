@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
+from collections.abc import Callable
 
 import pytest
 from telegram import (
@@ -57,6 +58,19 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+def flood_first_checkin(refused: list[object]) -> Callable[[str, dict[str, object]], object]:
+    """A fault for the fake Bot API: a 429 (retry after 30 s) for "check-in 0", once; what it
+    refused is appended to `refused`."""
+
+    def fault(method: str, params: dict[str, object]) -> object:
+        if params.get("text") == "check-in 0" and not refused:
+            refused.append(params["text"])
+            return flood(30)
+        return None
+
+    return fault
 
 
 def paced_sender(app: CompanionApp, services: Services, time: FakeTime, **kw: float) -> Sender:
@@ -128,14 +142,7 @@ async def test_a_crisis_reply_never_waits_for_a_paused_paid_fanout(
     # queued between the check-ins' bursts.
     sender = paced_sender(app, services, time, rate=1, paid_rate=4)
     refused: list[object] = []
-
-    def first_checkin_floods(method: str, params: dict[str, object]) -> object:
-        if params.get("text") == "check-in 0" and not refused:
-            refused.append(params["text"])
-            return flood(30)
-        return None
-
-    telegram.fault = first_checkin_floods  # type: ignore[assignment]
+    telegram.fault = flood_first_checkin(refused)  # type: ignore[assignment]
     for chat in range(3):
         await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
     assert await sender.drain(max_messages=1) == 1  # refused: the paid pacer pauses 30 s

@@ -8,9 +8,9 @@ import asyncio
 from companion.bot.context import CompanionApp, Services
 from companion.delivery.outbox import pending_count
 from companion.delivery.sender import Sender
-from companion.devtools.fake_telegram import FakeTelegram, flood
+from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Lane
-from tests.test_paid_broadcast import paid_flags
+from tests.test_paid_broadcast import flood_first_checkin, paid_flags
 from tests.test_sender import queue
 
 
@@ -53,14 +53,7 @@ async def test_serving_a_crisis_reply_goes_while_a_429_pauses_the_paid_fanout(
     )
     sender.bot = app.bot
     refused: list[object] = []
-
-    def first_checkin_floods(method: str, params: dict[str, object]) -> object:
-        if params.get("text") == "check-in 0" and not refused:
-            refused.append(params["text"])
-            return flood(30)
-        return None
-
-    telegram.fault = first_checkin_floods  # type: ignore[assignment]
+    telegram.fault = flood_first_checkin(refused)  # type: ignore[assignment]
     for chat in range(300):  # more than a burst, so the loop meets the pause mid-burst
         await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
     running = asyncio.create_task(sender.run(poll_seconds=0.05))
