@@ -18,8 +18,13 @@ KEYS = load_settings({"encryption_keys": TEST_KEY}).key_bytes
 
 
 def migration_0011() -> ModuleType:
-    path = migrations_dir() / "versions" / "0011_seal_bound_to_mother.py"
-    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    return migration("0011_seal_bound_to_mother")
+
+
+def migration(name: str) -> ModuleType:
+    """A migration's own module, by its file's name."""
+    path = migrations_dir() / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

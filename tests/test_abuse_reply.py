@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from telegram.error import BadRequest
 
 from companion.bot.context import Services
@@ -17,16 +16,15 @@ from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.flags import read_detail
-from companion.store.safety_models import Flag
 from tests.chat_helpers import load_mother, onboard, t
+from tests.flag_helpers import StoredFlag, stored_flags
 
 HIT = "my partner hit me last night"
 UNDER_CONTROL = "my husband hits me and takes my phone"
 
 
-async def flags(services: Services) -> list[Flag]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(Flag).order_by(Flag.raised_at))).all())
+async def flags(services: Services) -> list[StoredFlag]:
+    return await stored_flags(services)
 
 
 @pytest.mark.parametrize("said", [HIT, UNDER_CONTROL])

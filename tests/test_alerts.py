@@ -27,7 +27,6 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, FaultResult, SentMessage, blocked
 from companion.store.alerts import create_alert
 from companion.store.clinician_models import Alert, Clinician, Share
-from companion.store.flags import read_detail
 from companion.store.models import Lane, OutboxMessage
 from companion.store.safety_models import Flag
 from companion.triage_lexicon import lexicon_only
@@ -46,6 +45,7 @@ from tests.alert_helpers import (
 )
 from tests.chat_helpers import snapshot, t, texts
 from tests.checkin_helpers import at, skip_to_the_end, tick, tick_and_read
+from tests.flag_helpers import opened
 from tests.test_personal_data import all_rows
 
 STRANGER = 730416289  # neither a mother nor a clinician
@@ -637,8 +637,9 @@ async def test_an_urgent_message_only_the_language_model_caught_alerts_and_says_
     assert alert_message.text.startswith("⚠️ URGENT — Ana R.\nReason: passive death wish")
     assert "found by the language model, not a keyword (probability 0." in alert_message.text
     async with services.db.session() as session:
-        [flag] = (await session.scalars(select(Flag))).all()
-        reasons = read_detail(flag, services.vault).reasons
+        [row] = (await session.scalars(select(Flag))).all()
+    flag = opened(services, row)
+    reasons = flag.reasons
     assert (flag.level, flag.source) == ("urgent", "message")
     assert [reason.split(" ")[0] for reason in reasons] == ["model:passive_death_wish"]
 

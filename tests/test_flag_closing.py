@@ -23,10 +23,10 @@ from companion.store.clinician_models import Alert, AuditEntry, Clinician, Share
 from companion.store.flag_closing import closed_outcome
 from companion.store.flags import raise_flag
 from companion.store.models import Mother
-from companion.store.safety_models import Flag
 from tests.chat_helpers import snapshot
 from tests.checkin_helpers import add_mother, at, tick
 from tests.clinician_helpers import add_clinician, add_share
+from tests.flag_helpers import StoredFlag, stored_flags
 
 START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
 BACKUP = 990001
@@ -91,9 +91,8 @@ async def world(services: Services, person_factory: Callable[..., ChatDriver]) -
     )
 
 
-async def flags(services: Services) -> list[Flag]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(Flag).order_by(Flag.raised_at))).all())
+async def flags(services: Services) -> list[StoredFlag]:
+    return await stored_flags(services)
 
 
 async def alerts(services: Services) -> list[Alert]:

@@ -5,6 +5,7 @@ a safety item answered above zero gets the crisis reply the moment it is tapped.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram, SentMessage
 from companion.resources import messages_dir
 from companion.store.models import Lane, OutboxMessage
-from companion.store.safety_models import Flag, Screening
+from companion.store.safety_models import Screening
 from companion.store.screenings import (
     complete_screening,
     read_answers,
+    read_reason,
     read_result,
     start_screening,
 )
@@ -33,6 +35,7 @@ from tests.checkin_helpers import (
     tick_and_read,
     update_mother,
 )
+from tests.flag_helpers import StoredFlag, stored_flags
 
 NOT_AT_ALL, SEVERAL_DAYS, MORE_THAN_HALF, NEARLY_EVERY_DAY = (
     "Not at all",
@@ -61,9 +64,8 @@ async def screenings(services: Services, mother_id: str) -> list[Screening]:
         return list((await session.scalars(query.order_by(Screening.started_at))).all())
 
 
-async def flags(services: Services, mother_id: str) -> list[Flag]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(Flag).where(Flag.mother_id == mother_id))).all())
+async def flags(services: Services, mother_id: str) -> list[StoredFlag]:
+    return await stored_flags(services, mother_id)
 
 
 def item_text(services: Services, instrument_id: str, number: int) -> str:
@@ -155,7 +157,8 @@ async def test_answering_phq9_and_gad7_tells_each_result_and_stores_it_sealed(
     assert await load_conversation(services, mother_id) is None
 
     stored = await screenings(services, mother_id)
-    assert [(row.instrument, row.reason, row.status) for row in stored] == [
+    reason = partial(read_reason, vault=services.vault)
+    assert [(row.instrument, reason(row), row.status) for row in stored] == [
         ("phq9", "enrolment", "done"),
         ("gad7", "enrolment", "done"),
     ]
@@ -514,7 +517,8 @@ async def test_a_positive_brief_screen_leads_straight_to_the_full_one_without_as
     # The PHQ-9 follows, its first two items carried over from the PHQ-2 just answered.
     assert texts(replies)[-1] == item_text(services, "phq9", 3)
     stored = await screenings(services, mother_id)
-    assert (stored[-1].instrument, stored[-1].reason) == ("phq9", "after_brief")
+    assert stored[-1].instrument == "phq9"
+    assert read_reason(stored[-1], services.vault) == "after_brief"
     assert read_answers(stored[-1], services.vault) == {"interest": 2, "down": 3}
 
 

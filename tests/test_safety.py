@@ -51,6 +51,7 @@ from tests.crisis_texts import (
     URGENT_GB,
     URGENT_NO_COUNTRY_ANONYMOUS,
 )
+from tests.flag_helpers import StoredFlag, stored_flags
 
 START = at(20, 12)  # the clock fixture's start: Friday 12:00 UTC, noon in London
 SPREAD = ["I'm so tired", "I can't do this anymore", "my baby deserves a better mum"]
@@ -111,9 +112,8 @@ async def queued(driver: ChatDriver, update: Update) -> tuple[list[int], list[Se
     return waiting, driver.new_messages()
 
 
-async def flags(services: Services) -> list[Flag]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(Flag).order_by(Flag.raised_at))).all())
+async def flags(services: Services) -> list[StoredFlag]:
+    return await stored_flags(services)
 
 
 def responses(services: Services, flag: Flag) -> list[str]:

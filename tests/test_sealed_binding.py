@@ -9,7 +9,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,9 @@ from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine, make_url
 
 from companion.bot.context import Services
+from companion.clock import ManualClock
 from companion.config import load_settings
+from companion.delivery.tick import run_tick
 from companion.devtools.driver import ChatDriver
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.checkins import answers_since, save_answer
@@ -175,6 +177,29 @@ async def test_a_flag_moved_to_another_mother_does_not_open(
     async with services.db.session() as session:
         moved = await session.get(Flag, flag.id)
         assert refused(services, moved, "detail_sealed")
+
+
+async def test_a_flag_whose_seal_does_not_open_is_said_unknown_and_its_alert_stays_urgent(
+    world: World, services: Services, clock: ManualClock
+) -> None:
+    """Its level is sealed (migration 0013): altered, the flag still heads her clinician's list
+    as "level unknown", never left out, and the repeat of its alert still says URGENT."""
+    await world.a.say("I want to die")
+    await services.sender.drain()
+    [_first] = world.rivera.new_messages()
+    async with services.db.session() as session:
+        flag = await session.scalar(select(Flag).where(Flag.mother_id == world.ids["A"]))
+        assert flag is not None
+        altered = bytearray(flag.detail_sealed)
+        altered[-1] ^= 0x01
+        flag.detail_sealed = bytes(altered)
+    *_, flags = await world.rivera.say("/summary Ana R.")
+    assert "1. level unknown (its record could not be read), from " in flags.text
+    clock.set(START + timedelta(minutes=15))
+    await run_tick(services)
+    await services.sender.drain()
+    [again] = world.rivera.new_messages()
+    assert again.text.startswith("🔁 REPEAT, NOT YET ACKNOWLEDGED: ⚠️ URGENT — Ana R.\n")
 
 
 async def test_rotation_leaves_a_moved_value_and_locks_what_it_rewrites(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from companion.bot.context import Services
 from companion.clock import ManualClock
 from companion.devtools.driver import ChatDriver
-from companion.store.safety_models import Flag, Screening
+from companion.store.safety_models import Screening
 from companion.store.screenings import read_answers
 from tests.chat_helpers import position, texts
 from tests.checkin_helpers import (
@@ -23,6 +23,7 @@ from tests.checkin_helpers import (
     skip_to_the_end,
     tick_and_read,
 )
+from tests.flag_helpers import StoredFlag, stored_flags
 
 STRAY_UK = (
     "Thanks for your message. I can't chat, but here is what I can do: /checkin to tell me how "
@@ -41,9 +42,8 @@ RESTING_UK = (
 MOOD = "How are you feeling today?\n😞 very low · 😕 low · 😐 okay · 🙂 good · 😄 very good"
 
 
-async def flags_of(services: Services) -> list[Flag]:
-    async with services.db.session() as session:
-        return list((await session.scalars(select(Flag))).all())
+async def flags_of(services: Services) -> list[StoredFlag]:
+    return await stored_flags(services)
 
 
 async def screenings(services: Services, mother_id: str) -> list[Screening]:

@@ -42,7 +42,7 @@ from companion.store.clinicians import (
 )
 from companion.store.db import after_commit
 from companion.store.flag_closing import OUTCOMES, close_flag
-from companion.store.flags import open_flags
+from companion.store.flags import open_flags, read_detail
 from companion.store.models import Lane, Mother
 from companion.store.safety_models import Flag, FlagStatus
 
@@ -108,7 +108,7 @@ def _about(
     services: Services, locale: str, flag: Flag, share: Share, mother: Mother
 ) -> dict[str, str]:
     return {
-        "level": level_word(services.content, locale, flag.level),
+        "level": level_word(services.content, locale, read_detail(flag, services.vault).level),
         "name": shown_name(services, locale, share),  # with this clinician's label
         "when": when_text(services, locale, mother, flag.raised_at),
     }
@@ -264,7 +264,8 @@ async def summary_flags(
     if not found:
         return []
     content, now = services.content, services.clock.now()
-    found.sort(key=lambda flag: (-_rank(flag.level), flag.raised_at))
+    details = {flag.id: read_detail(flag, services.vault) for flag in found}
+    found.sort(key=lambda flag: (-_rank(details[flag.id].level), flag.raised_at))
     shown = found[:FLAGS_WITH_BUTTONS]
     name = shown_name(services, locale, share)
     lines = [say(content, locale, "summary.flags", name=name, count=len(found))]
@@ -275,8 +276,8 @@ async def summary_flags(
                 locale,
                 "summary.flag",
                 number=number,
-                level=level_word(content, locale, flag.level),
-                source=source_words(content, locale, flag.source),
+                level=level_word(content, locale, details[flag.id].level),
+                source=source_words(content, locale, details[flag.id].source),
                 age=age_words(content, locale, flag.raised_at, now),
             )
         )
@@ -291,7 +292,8 @@ async def summary_flags(
 
 
 def _rank(level: str) -> int:
-    return FLAG_LEVELS.index(level) if level in FLAG_LEVELS else -1
+    """Higher is more serious; a level that does not open (unknown) comes first, as it may be."""
+    return FLAG_LEVELS.index(level) if level in FLAG_LEVELS else len(FLAG_LEVELS)
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

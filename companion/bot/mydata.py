@@ -101,6 +101,8 @@ async def answer_delete(update: Update, context: Ctx) -> None:
         await send(context, chat.id, [Reply(content.text(locale, key))], session=session)
     if key == "data.delete.done":
         clear_triage_cache()  # its in-memory readings of her recent messages go too
+        if not await services.db.scrub():
+            log.warning("event=erase_scrub_deferred")
     await query.answer()
     await mark_answered(update, None)
 

@@ -191,8 +191,9 @@ async def _open_flags(
     )
     found: dict[str, list[FlagFact]] = {}
     for flag in (await session.scalars(query)).all():
+        detail = read_detail(flag, vault)
         found.setdefault(flag.mother_id, []).append(
-            FlagFact(flag.level, flag.source, flag.raised_at, read_detail(flag, vault).reasons)
+            FlagFact(detail.level, detail.source, flag.raised_at, detail.reasons)
         )
     return found
 

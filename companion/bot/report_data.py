@@ -39,7 +39,7 @@ async def report_data(
     earliest = DISTANT_PAST if days is None else today - timedelta(days=days - 1)
     answered = await first_answered_day(session, mother.id)
     scores = await her_scores(session, services, mother.id, locale)
-    flags = await flag_days(session, mother, earliest)
+    flags = await flag_days(session, services.vault, mother, earliest)
     starts = [day for day in (answered,) if day is not None]
     starts += [s.local_date for s in scores] + [day for day, _ in flags]
     if not starts:

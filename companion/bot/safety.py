@@ -25,7 +25,7 @@ from companion.bot.replies import Reply, send
 from companion.bot.risk_reading import Risk
 from companion.bot.steps import Turn
 from companion.core.safety_answers import CLARIFY, FOLLOWUP, read_safety_answer
-from companion.store.flags import flag_for, record_response
+from companion.store.flags import flag_for, read_detail, record_response
 from companion.store.models import Conversation, Lane, Mother
 from companion.store.mothers import get_conversation, read_conversation_data
 from companion.store.safety_models import Flag
@@ -72,7 +72,8 @@ async def take_answer(
         return Answered(response.replies, response.lane) if response else Answered([], Lane.REPLY)
     crisis, _ = lines_for(services, mother.locale, mother.country)
     key = CALM[answer]
-    if answer == "misread" and flag.source in services.content.instruments.get(mother.locale, {}):
+    source = read_detail(flag, services.vault).source
+    if answer == "misread" and source in services.content.instruments.get(mother.locale, {}):
         key = "crisis.followup.misread_answer"  # a questionnaire answer, not a message
     calm = Reply(services.content.text(mother.locale, key, crisis=crisis))
     held = await resume(services, session, mother, flag) if question == CLARIFY else []
@@ -98,7 +99,7 @@ async def resume(
     conversation = await get_conversation(session, mother)
     if conversation is not None:
         return _ask_again(services, mother, conversation)
-    if flag.source == "note":
+    if read_detail(flag, services.vault).source == "note":
         return await checkin_closing(services, session, mother)
     return []
 

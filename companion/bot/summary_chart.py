@@ -19,8 +19,9 @@ from companion.core.clinician_summary import FLAG_LEVELS, SUMMARY_DAYS, PatientF
 from companion.core.trends import DayPoint, last_days
 from companion.core.zones import tzinfo_for
 from companion.pictures.scales import scales_for
-from companion.store.flags import flags_since
+from companion.store.flags import flags_since, read_detail
 from companion.store.models import Mother
+from companion.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,16 @@ def fitted_days(today: date, starts: list[date], days: int = SUMMARY_DAYS) -> in
 
 
 async def flag_days(
-    session: AsyncSession, mother: Mother, first: date
+    session: AsyncSession, vault: Vault, mother: Mother, first: date
 ) -> tuple[tuple[date, str], ...]:
-    """Her flags raised on or after her local day `first`, open or closed: (day, level)."""
+    """Her flags raised on or after her local day `first`, open or closed: (day, level). A
+    flag whose sealed level does not open (companion.store.sealed) is not drawn."""
     zone = tzinfo_for(mother.timezone or "UTC")
     found = await flags_since(session, mother.id, datetime.combine(first, time(), tzinfo=zone))
-    days = ((flag.raised_at.astimezone(zone).date(), flag.level) for flag in found)
-    return tuple((day, level) for day, level in days if day >= first)
+    days = (
+        (flag.raised_at.astimezone(zone).date(), read_detail(flag, vault).level) for flag in found
+    )
+    return tuple((day, level) for day, level in days if day >= first and level in FLAG_LEVELS)
 
 
 def summary_labels(content: Content, locale: str, title: str) -> SummaryLabels:
@@ -64,7 +68,7 @@ async def chart_view(
 ) -> ChartView:
     content = services.content
     earliest = facts.today - timedelta(days=SUMMARY_DAYS - 1)
-    flags = await flag_days(session, mother, earliest)
+    flags = await flag_days(session, services.vault, mother, earliest)
     starts = [p.day for p in facts.days if p.answered and p.day >= earliest]
     starts += [s.local_date for s in facts.scores if s.local_date >= earliest]
     starts += [day for day, _ in flags]

@@ -33,7 +33,7 @@ from companion.store.alerts import (
 from companion.store.clinician_models import Alert
 from companion.store.clinicians import audit, read_display_name
 from companion.store.db import after_commit
-from companion.store.flags import read_detail
+from companion.store.flags import alerted_level, read_detail
 from companion.store.models import Lane, Mother
 from companion.store.safety_models import Flag, Screening
 from companion.store.screenings import read_answers, results
@@ -51,7 +51,8 @@ async def read_facts(services: Services, session: AsyncSession, alert: Alert) ->
     if flag is None:
         found = await results(session, services.vault, alert.mother_id)
         return Facts(None, "", alert.created_at, (), {}, found)
-    reasons = read_detail(flag, services.vault).reasons
+    detail = read_detail(flag, services.vault)
+    reasons = detail.reasons
     answers: dict[str, int] = {}
     for reason in reasons:
         instrument_id, _, item_id = reason.partition(".")
@@ -71,7 +72,8 @@ async def read_facts(services: Services, session: AsyncSession, alert: Alert) ->
         if item_id in given:
             answers[reason] = given[item_id]
     found = await results(session, services.vault, alert.mother_id)
-    return Facts(flag.level, flag.source, flag.raised_at, reasons, answers, found)
+    level = alerted_level(detail)
+    return Facts(level, detail.source, flag.raised_at, reasons, answers, found)
 
 
 @dataclass(frozen=True)

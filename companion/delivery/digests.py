@@ -37,6 +37,7 @@ from companion.delivery.outgoing import Reply
 from companion.store.alerts import unacknowledged
 from companion.store.clinician_models import AuditEntry, Clinician, ClinicianStatus, Share
 from companion.store.clinicians import audit, shared_with
+from companion.store.flags import read_detail
 from companion.store.models import Lane, Mother
 
 log = logging.getLogger(__name__)
@@ -188,4 +189,9 @@ async def _waiting(
 ) -> list[Waiting]:
     names = {mother.id: shown_name(services, locale, share) for share, mother in pairs}
     found = await unacknowledged(session, list(names))
-    return [Waiting(alert, names[alert.mother_id], level) for alert, level in found]
+    return [
+        Waiting(
+            alert, names[alert.mother_id], read_detail(flag, services.vault).level if flag else None
+        )
+        for alert, flag in found
+    ]

@@ -38,7 +38,7 @@ from companion.store.models import (
     Mother,
     MotherStatus,
 )
-from companion.store.mothers import set_conversation
+from companion.store.mothers import clear_ended_pauses, set_conversation
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ async def run_tick(services: Services) -> TickReport:
     report.digests = await send_due_digests(services, batch)
     async with services.db.session() as session:
         forgotten = await forget_old_messages(session, services.clock.now())
+        await clear_ended_pauses(session, services.clock.now())
     if forgotten:  # the triage's in-memory readings of messages must not outlive them
         clear_triage_cache()
     if report.queued:

@@ -18,6 +18,7 @@ from companion.delivery.outbox import enqueue
 from companion.delivery.outgoing import Reply
 from companion.store.alerts import linked
 from companion.store.clinicians import audit, read_display_name
+from companion.store.flags import alerted_level, read_detail
 from companion.store.models import Lane, Mother
 from companion.store.safety_models import Flag
 from companion.store.safety_questions import claim_unanswered, take_escalation
@@ -47,6 +48,7 @@ async def _tell(services: Services, session: AsyncSession, flag: Flag, mother: M
     minutes = services.settings.followup_escalate_minutes
     chats: list[tuple[int, Reply, str | None]] = []
     clinicians = await linked(session, mother.id)
+    level = alerted_level(read_detail(flag, services.vault))
     for share, clinician in clinicians:
         locale = clinician.locale
         reach = reach_of(services, share, mother)
@@ -54,7 +56,7 @@ async def _tell(services: Services, session: AsyncSession, flag: Flag, mother: M
             locale,
             "alerts.clinician.no_answer",
             name=shown_name(services, locale, share),
-            level=t(locale, f"alerts.level.{flag.level}"),
+            level=t(locale, f"alerts.level.{level}"),
             when=when_text(services, locale, mother, flag.raised_at),
             minutes=minutes,
             reach=reach_text(services, locale, reach),
@@ -69,7 +71,7 @@ async def _tell(services: Services, session: AsyncSession, flag: Flag, mother: M
             locale,
             "alerts.clinician.no_answer_backup",
             name=read_display_name(clinicians[0][0], services.vault),
-            level=t(locale, f"alerts.level.{flag.level}"),
+            level=t(locale, f"alerts.level.{level}"),
             when=when_text(services, locale, mother, flag.raised_at),
             minutes=minutes,
         )

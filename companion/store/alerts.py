@@ -154,18 +154,18 @@ async def pending_callback(session: AsyncSession, mother_id: str, now: datetime)
 
 async def unacknowledged(
     session: AsyncSession, mother_ids: Sequence[str]
-) -> list[tuple[Alert, str | None]]:
-    """These mothers' alerts nobody has acknowledged yet, oldest first, each with its flag's
-    level (None for a call-back request). For the daily digest."""
+) -> list[tuple[Alert, Flag | None]]:
+    """These mothers' alerts nobody has acknowledged yet, oldest first, each with its flag
+    (None for a call-back request). For the daily digest."""
     if not mother_ids:
         return []
     query = (
-        select(Alert, Flag.level)
+        select(Alert, Flag)
         .outerjoin(Flag, Flag.id == Alert.flag_id)
         .where(Alert.mother_id.in_(mother_ids), Alert.status == AlertStatus.OPEN)
         .order_by(Alert.created_at, Alert.id)
     )
-    return [(alert, level) for alert, level in (await session.execute(query)).all()]
+    return [(alert, flag) for alert, flag in (await session.execute(query)).all()]
 
 
 async def claim_due_repeats(

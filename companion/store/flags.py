@@ -22,17 +22,34 @@ RECENT_KEPT = 3
 RECENT_WINDOW = timedelta(hours=1)
 
 
+# A flag's level when its sealed part does not open (companion.store.sealed): said as such.
+UNKNOWN_LEVEL = "unknown"
+ALERTED_LEVELS = ("urgent", "emergency")
+
+
+def alerted_level(detail: FlagDetail) -> str:
+    """The level to put in an alert about this flag: only urgent and emergency flags raise one,
+    so one whose level does not open is at least urgent, never less."""
+    return detail.level if detail.level in ALERTED_LEVELS else "urgent"
+
+
 @dataclass(frozen=True)
 class FlagDetail:
-    """The sealed part of a flag."""
+    """The sealed part of a flag: everything that says how she is. Its level ("concern",
+    "urgent", "emergency") and source ("message", "note", "phq9", "clarify", ...) are sealed
+    with its reasons since migration 0013, so a stolen database does not tell them."""
 
     reasons: tuple[str, ...]
     sent: tuple[str, ...]  # what she was sent: message keys and the lines listed
     responses: tuple[tuple[str, str], ...] = ()  # (answer, ISO time) to the follow-up or question
     closed: str | None = None  # the outcome a clinician chose on closing it (store/flag_closing)
+    level: str = UNKNOWN_LEVEL
+    source: str = ""
 
     def as_json(self) -> str:
         data: dict[str, Any] = {
+            "level": self.level,
+            "source": self.source,
             "reasons": self.reasons,
             "sent": self.sent,
             "responses": self.responses,
@@ -49,6 +66,8 @@ class FlagDetail:
             sent=tuple(data.get("sent", ())),
             responses=tuple((str(a), str(t)) for a, t in data.get("responses", ())),
             closed=data.get("closed"),  # absent in rows from before flags could be closed
+            level=str(data.get("level", UNKNOWN_LEVEL)),
+            source=str(data.get("source", "")),
         )
 
 
@@ -89,13 +108,12 @@ async def raise_flag(
     flag = Flag(
         id=new_id(),
         mother_id=mother.id,
-        level=level,
-        source=source,
         status=FlagStatus.OPEN,
         raised_at=now,
         followup_at=followup_at,
     )
-    write_detail(flag, FlagDetail(tuple(reasons), tuple(sent)), vault)
+    detail = FlagDetail(tuple(reasons), tuple(sent), level=level, source=source)
+    write_detail(flag, detail, vault)
     session.add(flag)
     await session.flush()
     return flag

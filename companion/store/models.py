@@ -150,8 +150,9 @@ class Mother(Base):
     # (core.screening_plan.may_offer); starting one clears them.
     screening_declines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     screening_declined_on: Mapped[date | None] = mapped_column(Date)
-    # After a crisis reply, normal prompts wait until her next local day begins.
-    prompts_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After a crisis reply, normal prompts wait until her next local day begins; the tick
+    # clears it once passed (store.mothers.clear_ended_pauses).
+    prompts_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Her last few typed messages with their times, read together with a new one by the triage,
     # and when they are forgotten (the tick clears them; nothing she typed is kept longer).
     recent_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.models import Consent, Conversation, Mother, MotherStatus, new_id
@@ -106,3 +106,14 @@ async def end_conversation(session: AsyncSession, mother: Mother) -> None:
     conversation = await session.get(Conversation, mother.id)
     if conversation is not None:
         await session.delete(conversation)
+
+
+async def clear_ended_pauses(session: AsyncSession, now: datetime) -> None:
+    """Forget prompt pauses that have ended: a pause follows a crisis reply, so one left in
+    place would tell a reader of the database that she had one (docs/privacy.md)."""
+    await session.execute(
+        update(Mother)
+        .where(Mother.prompts_paused_until <= now)
+        .values(prompts_paused_until=None)
+        .execution_options(synchronize_session=False)
+    )

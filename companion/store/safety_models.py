@@ -1,5 +1,6 @@
-"""Questionnaires she answered and the safety flags raised for her. Scores, answers and reasons
-are sealed; only what the schedule and the safety follow-up must query on stays plain."""
+"""Questionnaires she answered and the safety flags raised for her. Scores, answers, why a
+questionnaire was due, and a flag's level, source and reasons are sealed; only what the schedule
+and the safety follow-up must query on stays plain (docs/privacy.md, "A stolen database")."""
 
 from __future__ import annotations
 
@@ -19,23 +20,25 @@ class ScreeningStatus:
 
 class Screening(Base):
     """One questionnaire (PHQ-9, GAD-2, ...) given to her. `answers_sealed` holds item id ->
-    the option she tapped; `result_sealed` the total, band and tier once complete."""
+    the option she tapped; `result_sealed` the total, band and tier once complete;
+    `reason_sealed` why it was due."""
 
     __tablename__ = "screenings"
     __table_args__ = (Index("ix_screenings_mother_status", "mother_id", "status"),)
-    __sealed__ = ("answers_sealed", "result_sealed")
+    __sealed__ = ("answers_sealed", "result_sealed", "reason_sealed")
     __bound_to__ = ("mother_id", "instrument")
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))
     instrument: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(24))  # why it was due: "enrolment", "milestone_6w"
     status: Mapped[str] = mapped_column(String(12), default=ScreeningStatus.OPEN)
     local_date: Mapped[date] = mapped_column(Date)  # her day it was started, then completed
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     result_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Why it was due: "enrolment", "after_brief", "milestone_6w" ... (store.screenings)
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     def row_key(self) -> str:
         if not self.id:
@@ -49,8 +52,9 @@ class FlagStatus:
 
 
 class Flag(Base):
-    """A worrying answer or message: its level (concern, urgent, emergency), where it came from,
-    when, and (sealed) the reasons, what was sent to her, and her answers to the follow-up."""
+    """A worrying answer or message: when, whether it is open, its safety questions' times,
+    and (sealed, store.flags.FlagDetail) its level, where it came from, the reasons, what was
+    sent to her, and her answers to the follow-up."""
 
     __tablename__ = "flags"
     __table_args__ = (Index("ix_flags_mother_raised", "mother_id", "raised_at"),)
@@ -59,8 +63,6 @@ class Flag(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     mother_id: Mapped[str] = mapped_column(ForeignKey("mothers.id", ondelete="CASCADE"))
-    level: Mapped[str] = mapped_column(String(12))
-    source: Mapped[str] = mapped_column(String(24))  # "message", "note", "phq9", "clarify", ...
     status: Mapped[str] = mapped_column(String(12), default=FlagStatus.OPEN)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail_sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -15,7 +15,6 @@ from companion.store.safety_models import Flag, FlagStatus
 
 # How long a question waits for a typed answer; after that, a "yes" is no longer read as one.
 ANSWER_WINDOW = timedelta(hours=24)
-URGENT_LEVELS = ("urgent", "emergency")
 
 
 def ask(flag: Flag, question: str, now: datetime) -> None:
@@ -46,8 +45,9 @@ async def waiting_question(session: AsyncSession, mother_id: str, now: datetime)
 async def claim_unanswered(
     session: AsyncSession, now: datetime, after: timedelta, batch: int
 ) -> list[tuple[Flag, Mother]]:
-    """Open urgent and emergency flags whose "are you safe now?" went `after` ago or more with
-    no answer and no "no answer" alert yet, for mothers who have not blocked the bot."""
+    """Open flags whose "are you safe now?" went `after` ago or more with no answer and no "no
+    answer" alert yet, for mothers who have not blocked the bot. Only urgent and emergency
+    flags carry that question (bot.crisis), so this needs no level, which is sealed."""
     query = (
         select(Flag, Mother)
         .join(Mother, Mother.id == Flag.mother_id)
@@ -55,7 +55,6 @@ async def claim_unanswered(
             Flag.asked == FOLLOWUP,
             Flag.followup_sent_at <= now - after,
             Flag.escalated_at.is_(None),
-            Flag.level.in_(URGENT_LEVELS),
             Flag.status == FlagStatus.OPEN,  # a clinician who closed it has reached her
             Mother.status != MotherStatus.BLOCKED,
         )

@@ -80,15 +80,23 @@ async def start_screening(
         id=new_id(),
         mother_id=mother.id,
         instrument=instrument,
-        reason=reason,
         status=ScreeningStatus.OPEN,
         local_date=local_date,
         started_at=now,
     )
+    # Why it was due ("after_brief" says a brief one was positive, "milestone_6w" dates the
+    # birth): sealed, so a stolen database does not tell a result.
+    row.reason_sealed = vault.seal(reason, context=row.seal_context("reason_sealed"))
     write_answers(row, vault, answers or {})
     session.add(row)
     await session.flush()
     return row
+
+
+def read_reason(row: Screening, vault: Vault) -> str | None:
+    """Why it was due ("enrolment", "after_brief", "milestone_6w" ...); None if it does not
+    open (companion.store.sealed)."""
+    return open_sealed(row, "reason_sealed", vault)
 
 
 def complete_screening(
