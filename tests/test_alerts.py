@@ -764,3 +764,31 @@ async def test_an_alert_from_her_answer_to_the_follow_up_says_where_once(
     await world.a.tap("I'm not safe")
     [alert] = [m for m in world.rivera.new_messages() if m.text.startswith("🚨 EMERGENCY")]
     assert alert.text.splitlines()[1] == 'Reason: answered "I\'m not safe" to the safety follow-up'
+
+
+async def test_a_clear_denial_is_asked_about_and_no_clinician_hears_of_it(
+    world: World, services: Services, clock: ManualClock, telegram: FakeTelegram
+) -> None:
+    """"Not suicidal, just tired" is none by the clinical facts: she gets the clarifying question
+    with the crisis lines, and nothing reaches her clinician: no alert, no open flag in her
+    summary or patient list, nothing in the backup chat, none in tomorrow's digest either."""
+    [asked] = await world.a.say("not suicidal just tired")
+    assert asked.button_labels == ["Yes, I am", "No, I'm not"]
+    assert "Samaritans" in asked.text
+    await services.sender.drain()
+    assert world.rivera.new_messages() == []
+    assert backup_messages(telegram) == []
+    async with services.db.session() as session:
+        assert (await session.scalars(select(Alert))).all() == []
+    flagged = ("open flags:", "open flags for", "open flags (")
+    patients = " ".join(texts(await world.rivera.say("/patients"))).lower()
+    assert "ana r." in patients
+    assert not any(words in patients for words in flagged)
+    summary = " ".join(texts(await world.rivera.say("/summary Ana R."))).lower()
+    assert "ana r." in summary
+    assert not any(words in summary for words in flagged)
+    # Her "yes" to the question is what reaches Dr Rivera: an urgent alert of its own.
+    await world.a.say("yes")
+    await services.sender.drain()
+    [alert] = world.rivera.new_messages()
+    assert alert.text.startswith("⚠️ URGENT — Ana R.\n")

@@ -386,34 +386,38 @@ async def test_risk_typed_at_the_mood_question_is_not_followed_by_the_check_in(
 async def test_the_clarifying_question_and_its_answers(
     mother: ChatDriver, services: Services, answer: str
 ) -> None:
+    """A clear denial is none by the clinical facts: she is asked directly all the same, and the
+    question waits on a record no clinician is shown; "yes" raises an urgent flag of its own."""
     text = "not suicidal just tired"
-    assert triage(text, services.lexicon).ask_clarifying
+    found = triage(text, services.lexicon)
+    assert (found.level, found.ask_clarifying) == ("none", True)
     await onboard(mother)
     [asked] = await mother.say(text)
     assert asked.text == CLARIFY_GB
     assert [[b["text"] for b in row] for row in asked.buttons] == [["Yes, I am", "No, I'm not"]]
-    [concern] = await flags(services)
-    assert (concern.level, concern.source, concern.followup_at) == ("concern", "message", None)
-    assert "negated_needs_clarifying" in read_detail(concern, services.vault).reasons
+    [question] = await flags(services)
+    assert (question.level, question.source, question.followup_at) == ("none", "message", None)
+    assert question.status == "question"  # not an open flag: no clinician sees it
+    assert "negated_needs_clarifying" in read_detail(question, services.vault).reasons
 
     waiting, replies = await queued(mother, mother.person.press(asked, answer))
     stored = await load_mother(services)
     assert stored is not None
-    found = await flags(services)
-    concern = next(f for f in found if f.id == concern.id)
-    assert concern.status == "open"
+    found_flags = await flags(services)
+    question = next(f for f in found_flags if f.id == question.id)
+    assert question.status == "question"
     if answer == "Yes, I am":
         assert waiting == [Lane.EMERGENCY]
         assert texts(replies) == [URGENT_GB]
-        [urgent] = [f for f in found if f.id != concern.id]
+        [urgent] = [f for f in found_flags if f.id != question.id]
         assert (urgent.level, urgent.source, urgent.status) == ("urgent", "clarify", "open")
-        assert responses(services, concern) == ["clar:yes"]
+        assert responses(services, question) == ["clar:yes"]
         assert stored.prompts_paused_until == at(21, 0)
     else:
         assert waiting == [Lane.REPLY]
         assert texts(replies) == [CLARIFY_NO_GB]
-        assert [f.level for f in found] == ["concern"]
-        assert responses(services, concern) == ["clar:no"]
+        assert [f.level for f in found_flags] == ["none"]
+        assert responses(services, question) == ["clar:no"]
         assert stored.prompts_paused_until is None
 
 

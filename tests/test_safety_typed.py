@@ -36,6 +36,9 @@ from tests.test_safety import flags, followup_shown, queued, responses
 
 UNCLEAR_EN = "not suicidal just tired"  # the lexicon's clarifying question
 UNCLEAR_ES = "ya no puedo más"  # exhaustion with nothing more: ask directly
+# What each keeps the question on: a clear denial is none by the clinical facts, so its question
+# waits on a record no clinician is shown; exhaustion with nothing more is a concern, asked.
+KEPT = {UNCLEAR_EN: ("none", "question"), UNCLEAR_ES: ("concern", "open")}
 
 
 def es(services: Services, key: str, **params: object) -> str:
@@ -57,7 +60,7 @@ async def asked_to_clarify(mother: ChatDriver, services: Services, text: str = U
     [asked] = await mother.say(text)
     assert asked.button_labels[0] in ("Yes, I am", "Sí, los tengo")
     [flag] = await flags(services)
-    assert (flag.level, flag.asked) == ("concern", "clar")
+    assert (flag.level, flag.status, flag.asked) == (*KEPT[text], "clar")
     return flag.id
 
 
@@ -95,7 +98,7 @@ async def test_a_typed_no_to_the_clarifying_question_is_thanked_and_recorded(
     assert texts(replies) == [CLARIFY_NO_GB]
     [concern] = await flags(services)
     assert responses(services, concern) == ["clar:no:typed"]
-    assert (concern.status, concern.asked) == ("open", None)  # a "no" never closes a flag
+    assert (concern.status, concern.asked) == ("question", None)  # kept, no longer waiting
 
 
 async def test_a_typed_no_with_worse_words_gets_the_crisis_reply(
@@ -160,7 +163,7 @@ async def test_a_question_asked_later_takes_her_words(
     assert len(await tick_and_read(services, mother)) == 1  # "How are you feeling today?"
     replies = await mother.say("yes")
     assert "Please tap the answer above that fits best." in texts(replies)  # the mood question
-    assert [f.level for f in await flags(services)] == ["concern"]
+    assert [f.level for f in await flags(services)] == ["none"]
 
 
 # --- nothing talks over it ----------------------------------------------------------------------

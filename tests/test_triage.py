@@ -68,8 +68,8 @@ def lexicon() -> Lexicon:
 
 CLINICAL_FACTS = [
     # (text, level, reasons that must be present, ask_clarifying)
-    ("I would never hurt my baby", "concern", {"negated_needs_clarifying"}, True),
-    ("not suicidal, just tired", "concern", {"negated_needs_clarifying"}, True),
+    ("I would never hurt my baby", "none", {"negated_needs_clarifying"}, True),
+    ("not suicidal, just tired", "none", {"negated_needs_clarifying"}, True),
     ("I'd never hurt her but I keep picturing dropping her", "urgent", {"harm_to_baby"}, False),
     ("dying for coffee", "none", {"idiom_ignored"}, False),
     ("this baby is killing me lol", "none", {"idiom_ignored"}, False),
@@ -337,24 +337,26 @@ def test_an_amount_a_lethal_question_or_a_time_keeps_a_method_word_asked_about(
 # --- negation is clause-scoped ------------------------------------------------------------------
 
 NEGATED = [
-    ("I would never hurt my baby", "harm_to_baby"),
-    ("I would never do anything to hurt my baby", "harm_to_baby"),
-    ("not suicidal, just tired", "suicidal_ideation"),
-    ("I don't want to die, I'm just overwhelmed", "suicidal_ideation"),
-    ("I'm not going to kill myself", "suicidal_ideation"),
-    ("I'd never hurt myself, I'm just so tired", "self_harm"),
-    ("I'm not hearing voices, just anxious", "psychosis"),
-    ("I never think about hurting myself, I'm just lonely", "self_harm"),
-    ("I don't have any urges to hurt myself", "self_harm"),  # a cue in the same clause
+    ("I would never hurt my baby", "harm_to_baby", "none"),
+    ("I would never do anything to hurt my baby", "harm_to_baby", "none"),
+    ("not suicidal, just tired", "suicidal_ideation", "none"),
+    ("I don't want to die, I'm just overwhelmed", "suicidal_ideation", "none"),
+    ("I'm not going to kill myself", "suicidal_ideation", "none"),
+    ("I'd never hurt myself, I'm just so tired", "self_harm", "none"),
+    ("I'm not hearing voices, just anxious", "psychosis", "none"),
+    ("I never think about hurting myself, I'm just lonely", "self_harm", "concern"),
+    ("I don't have any urges to hurt myself", "self_harm", "none"),  # a cue in the same clause
 ]
 
 
-@pytest.mark.parametrize(("locale", "text", "topic"), by_locale(NEGATED, es.NEGATED))
+@pytest.mark.parametrize(("locale", "text", "topic", "level"), by_locale(NEGATED, es.NEGATED))
 def test_a_denial_becomes_a_clarifying_question_not_silence(
-    locale: str, text: str, topic: str
+    locale: str, text: str, topic: str, level: str
 ) -> None:
+    """A clear denial is none by the clinical facts, and asked about all the same; beside
+    something else worrying ("I'm just lonely") it is a concern, asked."""
     result = triage_in(locale, text)
-    assert result.level == "concern", f"{text!r}: {result}"
+    assert result.level == level, f"{text!r}: {result}"
     assert {"negated_needs_clarifying", topic} <= set(result.reasons)
     assert result.ask_clarifying is True
 
@@ -679,11 +681,12 @@ def test_reasons_are_known_codes_in_order(locale: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_only_concern_ever_asks_first(locale: str) -> None:
+def test_only_concern_or_a_clear_denial_ever_asks_first(locale: str) -> None:
     for row in labelled_rows(locale):
         result = triage_in(locale, row[1])
         if result.ask_clarifying:
-            assert result.level == "concern", row
+            denial = result.level == "none" and "negated_needs_clarifying" in result.reasons
+            assert result.level == "concern" or denial, row
 
 
 # --- privacy ------------------------------------------------------------------------------------
@@ -854,7 +857,7 @@ CLI = (
         {"level": "none", "reasons": ["idiom_ignored"], "ask_clarifying": False},
         {"level": "none", "reasons": [], "ask_clarifying": False},
         {
-            "level": "concern",
+            "level": "none",  # a clear denial: none, and asked about (clinical-facts.md)
             "reasons": ["harm_to_baby", "negated_needs_clarifying"],
             "ask_clarifying": True,
         },

@@ -30,8 +30,8 @@ def lexicon() -> Lexicon:
 
 CLINICAL_FACTS = [
     # (text, level, reasons that must be present, ask_clarifying)
-    ("Nunca lastimaría a mi bebé", "concern", {"negated_needs_clarifying"}, True),
-    ("no soy suicida, solo estoy cansada", "concern", {"negated_needs_clarifying"}, True),
+    ("Nunca lastimaría a mi bebé", "none", {"negated_needs_clarifying"}, True),
+    ("no soy suicida, solo estoy cansada", "none", {"negated_needs_clarifying"}, True),
     (
         "Nunca la lastimaría, pero no dejo de imaginar que la dejo caer",
         "urgent",
@@ -224,16 +224,16 @@ STILL_ASKED = [
 # --- negation is clause-scoped ------------------------------------------------------------------
 
 NEGATED = [
-    ("Nunca lastimaría a mi bebé", "harm_to_baby"),
-    ("jamás le haría daño a mi hijo", "harm_to_baby"),
-    ("Nunca haría nada para lastimar a mi bebé", "harm_to_baby"),
-    ("no soy suicida, solo estoy cansada", "suicidal_ideation"),
-    ("No me quiero morir, solo estoy abrumada", "suicidal_ideation"),
-    ("no me voy a matar", "suicidal_ideation"),
-    ("jamás me haría daño, solo estoy muy cansada", "self_harm"),
-    ("no escucho voces ni nada, solo estoy ansiosa", "psychosis"),
-    ("nunca pienso en hacerme daño, solo me siento sola", "self_harm"),
-    ("ni loca me haría daño", "self_harm"),
+    ("Nunca lastimaría a mi bebé", "harm_to_baby", "none"),
+    ("jamás le haría daño a mi hijo", "harm_to_baby", "none"),
+    ("Nunca haría nada para lastimar a mi bebé", "harm_to_baby", "none"),
+    ("no soy suicida, solo estoy cansada", "suicidal_ideation", "none"),
+    ("No me quiero morir, solo estoy abrumada", "suicidal_ideation", "none"),
+    ("no me voy a matar", "suicidal_ideation", "none"),
+    ("jamás me haría daño, solo estoy muy cansada", "self_harm", "none"),
+    ("no escucho voces ni nada, solo estoy ansiosa", "psychosis", "none"),
+    ("nunca pienso en hacerme daño, solo me siento sola", "self_harm", "concern"),
+    ("ni loca me haría daño", "self_harm", "none"),
 ]
 
 NOT_A_DENIAL = [
@@ -263,7 +263,7 @@ NOT_A_DENIAL = [
 
 
 def test_an_inverted_mark_opens_a_clause(lexicon: Lexicon) -> None:
-    assert triage("no me quiero morir", lexicon).level == "concern"
+    assert triage("no me quiero morir", lexicon).level == "none"  # a denial, asked about
     assert triage("no ¡me quiero morir!", lexicon).level == "urgent"
 
 

@@ -34,6 +34,7 @@ from companion.store.alerts import FLAG, create_alert, linked
 from companion.store.clinicians import clinician_by_user
 from companion.store.flags import raise_flag
 from companion.store.models import Lane, Mother
+from companion.store.safety_models import FlagStatus
 from companion.store.safety_questions import ask
 
 URGENT_LEVELS = ("urgent", "emergency")
@@ -126,7 +127,8 @@ async def respond_to_risk(
                 )
                 alert_at_commit(services, session, alert, mother, risk.text)
         return Response([reply], Lane.EMERGENCY)
-    if risk.level != "concern":
+    asked_only = risk.level == "none" and risk.ask_clarifying  # a clear denial (clinical facts)
+    if risk.level != "concern" and not asked_only:
         return None
     if abuse:
         reply, sent = abuse_reply(
@@ -137,15 +139,18 @@ async def respond_to_risk(
         key = "crisis.clarify" if risk.ask_clarifying else "crisis.concern"
         reply, sent = Reply(content.text(locale, key, crisis=crisis)), [key, *line_ids]
     if mother is not None:
+        # A denial's question is kept on a record of its own that no clinician is shown (not
+        # a flag: level none); her answer to it is heard like any other.
         flag = await raise_flag(
             session,
             services.vault,
             mother=mother,
-            level="concern",
+            level="none" if asked_only else "concern",
             source=risk.source,
             reasons=risk.reasons,
             sent=sent,
             now=now,
+            status=FlagStatus.QUESTION if asked_only else FlagStatus.OPEN,
         )
         if risk.ask_clarifying:
             ask(flag, CLARIFY, now)

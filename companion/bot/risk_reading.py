@@ -49,10 +49,10 @@ def read_all(
     lexicons: list[Lexicon], text: str, recent: list[str], with_model: bool = True
 ) -> Result:
     """The highest level any lexicon (with its learned model, unless `with_model` is False)
-    finds; on a tie, the first lexicon's reading."""
+    finds; on a tie, one that asks the clarifying question, else the first lexicon's reading."""
     read = triage if with_model else lexicon_triage
     results = [read(text, lexicon, recent) for lexicon in lexicons]
-    return max(results, key=lambda result: LEVELS.index(result.level))
+    return max(results, key=lambda result: (LEVELS.index(result.level), result.ask_clarifying))
 
 
 def read_words(

@@ -9,11 +9,13 @@ the clinical facts sheet:
   harm the baby; possible psychosis;
 - urgent: any mention of suicidal thoughts, self-harm, thoughts of harming the baby (even unwanted
   ones), burden or goodbye talk;
-- concern: method or means words alone, hopelessness, a past episode, or a denial that needs a
-  clarifying question (the learned stage adds the other concern categories of the facts sheet:
-  low mood, not coping, bonding, guilt, panic, appetite, sleep, anger, isolation, substances,
-  abuse at home);
-- none: everything else: idioms ("dying for coffee"), someone else's crisis, films and news.
+- concern: method or means words alone, hopelessness, a past episode (asked about now), or a
+  denial beside something else worrying (the learned stage adds the other concern categories of
+  the facts sheet: low mood, not coping, bonding, guilt, panic, appetite, sleep, anger, isolation,
+  substances, abuse at home);
+- none: everything else: idioms ("dying for coffee"), someone else's crisis, films and news; and
+  a clear denial with nothing else ("not suicidal, just tired"), which is still answered with the
+  clarifying question (ask_clarifying), never with silence.
 
 A learned second stage (triage_model, shipped per locale as exported weights) reads beside the
 lexicon and can raise its verdict, never lower it (triage_combine).

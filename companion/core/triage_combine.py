@@ -4,7 +4,9 @@
   so a clinician sees the flag was found by the language model, not a keyword.
 - A denial or a past episode the lexicon recognised ("I would never hurt my baby", "I was
   suicidal after my first") stays a clarifying question: the model may make it a concern, not
-  more (its words look like what they deny).
+  more (its words look like what they deny). A clear denial with nothing else is none (and
+  asked, clinical-facts.md); the model makes it a concern only when its likeliest reason is a
+  concern category, not the risk denied.
 - A message of one or two words ("no", "tonight", "Germany") is too little for the model: the
   lexicon alone reads it (it knows "kms" and a lone 💊).
 - The model calls an emergency only when its likeliest serious reason is one (a plan, a method,
@@ -85,8 +87,13 @@ def with_model(found: Result, reading: Reading, thresholds: Thresholds) -> Resul
         hold = hold or sure in serious - {"ipv"}  # a serious one: ask her directly
     if hold or (found.ask_clarifying and LOWERED & set(found.reasons)):
         wanted = min(wanted, URGENT - 1)
+    # A clear denial the lexicon found (none, asked): the model reads the words it denies, so it
+    # may make it a concern only for something else it is likeliest about (low mood, abuse).
+    denied = found.level == "none" and found.ask_clarifying
+    if denied and sure not in CONCERN_REASONS:
+        wanted = 0
     ask = (hold or reading.unsure(thresholds)) and max(had, wanted) < URGENT
-    if ask:
+    if ask and not denied:
         wanted = max(wanted, 1)
     if wanted <= had and (found.ask_clarifying or not ask):
         return found

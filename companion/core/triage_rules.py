@@ -288,7 +288,10 @@ def _judge(text: _Text) -> _Verdict:
     """Level, reasons and whether to ask first, for one text."""
     found, lowered = _signals(text)
     signals = frozenset(found)
-    level = _level(signals)
+    # A clear denial and nothing else ("not suicidal, just tired"): none, by the clinical
+    # facts, but she is asked directly all the same, never met with silence.
+    denial = signals == {"LOWERED"} and "past_tense_ask_about_now" not in lowered
+    level = NONE if denial else _level(signals)
     reasons = {_REASON_OF_SIGNAL[signal] for signal in signals if signal in _REASON_OF_SIGNAL}
     if level > _level(signals - _AMPLIFIERS):
         reasons.add("attempt_in_progress" if "INJ" in signals else "plan_or_intent")
@@ -298,8 +301,10 @@ def _judge(text: _Text) -> _Verdict:
         reasons.add("idiom_ignored")
     if level == NONE:
         reasons &= {"idiom_ignored"}
+    if denial:
+        reasons |= lowered
     asked = lowered & {"negated_needs_clarifying", "past_tense_ask_about_now"}
-    ask = level == CONCERN and bool(asked or signals & _ASK_SIGNALS)
+    ask = (level == CONCERN or denial) and bool(asked or signals & _ASK_SIGNALS)
     return _Verdict(level, tuple(reasons), ask)
 
 

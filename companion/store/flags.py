@@ -91,6 +91,7 @@ async def raise_flag(
     sent: Sequence[str],
     now: datetime,
     followup_at: datetime | None = None,
+    status: str = FlagStatus.OPEN,
 ) -> Flag:
     """Store a flag. With `followup_at`, this flag carries her one pending safety follow-up:
     any earlier one still waiting is folded into it, so she is asked once, after the latest."""
@@ -108,7 +109,7 @@ async def raise_flag(
     flag = Flag(
         id=new_id(),
         mother_id=mother.id,
-        status=FlagStatus.OPEN,
+        status=status,
         raised_at=now,
         followup_at=followup_at,
     )

@@ -49,6 +49,9 @@ class Screening(Base):
 class FlagStatus:
     OPEN = "open"  # only a clinician closes a flag; nothing she says does
     CLOSED = "closed"
+    # Not a flag: the clarifying question after a clear denial (triage level none), kept here so
+    # her answer is heard. No clinician is shown it; "yes" to it raises a flag of its own.
+    QUESTION = "question"
 
 
 class Flag(Base):
