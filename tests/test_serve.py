@@ -72,4 +72,12 @@ async def test_sigterm_stops_serving_cleanly_as_ctrl_c_does(
     # A clean stop lets the leadership go at INFO; only a real loss of the lock warns.
     released = [r for r in caplog.records if r.getMessage() == "event=leader_released"]
     assert [r.levelno for r in released] == [logging.INFO]
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # On a loaded machine a one-second tick can outlast its interval; APScheduler then skips a
+    # run and warns: that is about load, not about stopping.
+    warned = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+        and "maximum number of running instances" not in r.getMessage()
+    ]
+    assert warned == []
