@@ -1,7 +1,8 @@
 """The real `companion run` process, polling a Bot API over HTTP on 127.0.0.1 (the fake, served by
 companion/devtools/http_api.py), while a mother onboards, checks in with a note and types a
-crisis message, then idles: its log holds events, and never SQL, her Telegram id, her name, her
-words, the token or the key, at INFO and at DEBUG. tests/test_logs.py checks the same in process."""
+crisis message, then while it idles, and after she erases her data with /delete: its log holds
+events, and never SQL, her Telegram id, her name, her words, the token or the key, at INFO and at
+DEBUG. tests/test_logs.py checks the same in process."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ SQL = (
 # tick every second, a few seconds idle. The slow one keeps every default and idles a minute.
 QUICK = {"COMPANION_TICK_SECONDS": "1", "COMPANION_CHAT_INTERVAL_S": "0"}
 QUICK_IDLE_S = 4.0
+AFTER_ERASURE_S = 2.0
 FULL_IDLE_S = 60.0
 
 
@@ -82,14 +84,18 @@ class Her:
     def history(self) -> list[SentMessage]:
         return self.telegram.sent_to(HER)
 
-    async def _until_shown(self, expected: str, seconds: float = 20.0) -> None:
+    @property
+    def shown(self) -> list[tuple[str, list[str]]]:
+        return [(m.text, m.button_labels) for m in self.history]
+
+    async def _until_shown(self, expected: str, seconds: float = 60.0) -> None:
+        """Generous: the first wait includes the process's start-up, on a loaded machine."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while not any(
             expected in m.text or expected in m.button_labels for m in self.history[self.seen :]
         ):
-            shown = [(m.text, m.button_labels) for m in self.history]
-            assert loop.time() < deadline, f"no {expected!r} after {seconds} s: {shown}"
+            assert loop.time() < deadline, f"no {expected!r} after {seconds} s: {self.shown}"
             await asyncio.sleep(0.05)
         self.seen = len(self.history)
 
@@ -136,7 +142,8 @@ def run_environment(
 async def run_and_read_log(
     tmp_path: Path, database_url: str, level: str, idle_s: float, settings: dict[str, str]
 ) -> tuple[FakeTelegram, str]:
-    """Start `companion run`, have her talk to it, let it idle, stop it with SIGTERM; its output."""
+    """Start `companion run`; she talks to it, it idles, she erases her data with /delete, it is
+    stopped with SIGTERM. Its output."""
     telegram = FakeTelegram()
     output = tmp_path / "companion.log"
     async with (
@@ -145,8 +152,12 @@ async def run_and_read_log(
             run_environment(base_url, database_url, level, settings), tmp_path, output
         ) as process,
     ):
-        await converse(Her(telegram))
+        her = Her(telegram)
+        await converse(her)
         await asyncio.sleep(idle_s)
+        await her.say("/delete", expect="Yes, erase everything")
+        await her.tap("Yes, erase everything", expect="Everything about you has been erased.")
+        await asyncio.sleep(AFTER_ERASURE_S)
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(20):
             assert await process.wait() == 0
@@ -169,12 +180,16 @@ async def companion_run(env: dict[str, str], folder: Path, output: Path) -> Asyn
             await process.wait()
 
 
-async def check_the_log(telegram: FakeTelegram, logged: str) -> None:
+def check_the_log(telegram: FakeTelegram, logged: str) -> None:
     replies = [m.text for m in telegram.sent_to(HER)]
     assert any("Samaritans" in text for text in replies), replies  # the crisis reply arrived
     lines = logged.splitlines()
     assert "event=starting mode=polling" in logged, logged
-    assert any("event=mother_onboarded mother=" in line for line in lines), logged
+    # She is named by companion's own id, the same from onboarding to erasure.
+    onboarded = re.findall(r"event=mother_onboarded mother=(\S+)$", logged, re.MULTILINE)
+    erased = re.findall(r"event=mother_erased mother=(\S+)$", logged, re.MULTILINE)
+    assert len(onboarded) == 1, logged
+    assert erased == onboarded, logged
     assert "event=stopping signal=SIGTERM" in logged, logged
     leaks = [(forbidden_in(line), line) for line in lines if forbidden_in(line)]
     shown = "\n".join(f"{found} in {line[:200]}" for found, line in leaks[:10])
@@ -186,7 +201,7 @@ async def test_companion_run_logs_no_sql_id_or_words_of_hers(
     level: str, tmp_path: Path, database_url: str
 ) -> None:
     telegram, logged = await run_and_read_log(tmp_path, database_url, level, QUICK_IDLE_S, QUICK)
-    await check_the_log(telegram, logged)
+    check_the_log(telegram, logged)
 
 
 @pytest.mark.slow
@@ -195,4 +210,4 @@ async def test_companion_run_idle_for_a_minute_logs_nothing_of_hers(
     level: str, tmp_path: Path, database_url: str
 ) -> None:
     telegram, logged = await run_and_read_log(tmp_path, database_url, level, FULL_IDLE_S, {})
-    await check_the_log(telegram, logged)
+    check_the_log(telegram, logged)
