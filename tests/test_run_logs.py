@@ -66,8 +66,8 @@ class Her:
     """The mother at her phone: what she sends waits in the fake's getUpdates for the polling
     process; she waits until a reply shows what she expects."""
 
-    def __init__(self, telegram: FakeTelegram) -> None:
-        self.telegram = telegram
+    def __init__(self, telegram: FakeTelegram, bot: Process) -> None:
+        self.telegram, self.bot = telegram, bot
         self.person = Person(None, HER, first_name=HER_NAME, telegram=telegram)
         self.seen = 0
 
@@ -95,6 +95,7 @@ class Her:
         while not any(
             expected in m.text or expected in m.button_labels for m in self.history[self.seen :]
         ):
+            assert self.bot.returncode is None, f"companion run ended ({self.bot.returncode})"
             assert loop.time() < deadline, f"no {expected!r} after {seconds} s: {self.shown}"
             await asyncio.sleep(0.05)
         self.seen = len(self.history)
@@ -132,6 +133,7 @@ def run_environment(
         "NO_PROXY": "127.0.0.1",
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": base_url,
+        "TELEGRAM_BASE_FILE_URL": base_url.replace("/bot", "/file/bot"),  # nothing leaves 127.0.0.1
         "DATABASE_URL": database_url,
         "COMPANION_ENCRYPTION_KEYS": TEST_KEY,
         "COMPANION_LOG_LEVEL": level,
@@ -152,7 +154,7 @@ async def run_and_read_log(
             run_environment(base_url, database_url, level, settings), tmp_path, output
         ) as process,
     ):
-        her = Her(telegram)
+        her = Her(telegram, process)
         await converse(her)
         await asyncio.sleep(idle_s)
         await her.say("/delete", expect="Yes, erase everything")
@@ -167,13 +169,16 @@ async def run_and_read_log(
 @asynccontextmanager
 async def companion_run(env: dict[str, str], folder: Path, output: Path) -> AsyncIterator[Process]:
     """`companion run` writing stdout and stderr to one file (cwd: a folder with no .env);
-    killed if the test ends without stopping it."""
+    killed if the test ends without stopping it. A failure shows what it wrote."""
     with output.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "companion", "run", env=env, cwd=folder, stdout=sink, stderr=sink
         )
     try:
         yield process
+    except (AssertionError, TimeoutError) as failure:
+        wrote = await asyncio.to_thread(output.read_text)
+        raise AssertionError(f"{failure}\n`companion run` wrote:\n{wrote}") from failure
     finally:
         if process.returncode is None:
             process.kill()
