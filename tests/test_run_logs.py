@@ -57,6 +57,8 @@ def forbidden_in(line: str) -> list[str]:
     found = [s for s in (TOKEN, TOKEN.split(":")[1], TEST_KEY, str(HER), *SQL) if s in line]
     if "sqlalchemy" in line.lower():
         found.append("sqlalchemy")
+    if re.search(r"\blane=", line):  # lane 0 is the crisis lane: a crisis reply went out then
+        found.append("lane")
     words = [HER_NAME, *her_words()]
     found += [w for w in words if re.search(rf"\b{w}\b", line, re.IGNORECASE)]
     return found

@@ -312,7 +312,7 @@ class Sender:
             log.error("event=outbox_error id=%s error=%s", row.id, type(error).__name__)
             self._given_up(row, error)
             return done
-        log.debug("event=outbox_sent id=%s lane=%s message=%s", row.id, row.lane, message)
+        log.debug("event=outbox_sent id=%s message=%s", row.id, message)  # no lane: 0 is a crisis
         return done
 
     async def _deliver_followed(self, row: Queued, reply: Reply, *, paid: bool) -> int:
