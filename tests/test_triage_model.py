@@ -367,7 +367,22 @@ def test_the_model_calls_an_emergency_only_with_an_emergency_reason() -> None:
 # --- the blind sets -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("folder", ["blind4"])
+BLIND_SETS = sorted(
+    path.name for path in (ROOT / "tests" / "triage").glob("blind*") if path.is_dir()
+)
+
+
+def test_no_blind_set_is_in_the_training_folders() -> None:
+    """A spent blind set becomes training lines only as corpus/<locale>/independent_<n>.tsv; the
+    live one stays in tests/triage/blind<n>/, which the training never reads."""
+    for locale in ("en", "es"):
+        files = corpus_files(ROOT, locale)
+        assert [path for path in files if any(p.startswith("blind") for p in path.parts)] == []
+        spent = sorted(path.name for path in files if path.name.startswith("independent_"))
+        assert spent == [f"independent_{n}.tsv" for n in range(1, 5)]
+
+
+@pytest.mark.parametrize("folder", BLIND_SETS)
 @pytest.mark.parametrize(("locale", "minimum"), [("en", 300), ("es", 200)])
 def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     folder: str, locale: str, minimum: int
