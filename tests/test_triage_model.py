@@ -399,3 +399,25 @@ def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     training = {plain_text(row.text) for row in read_all_labelled(corpus_files(ROOT, locale))}
     assert [row.line for row in blind if plain_text(row.text) in training] == []
     assert all(folder not in path.parts for path in corpus_files(ROOT, locale))
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_no_training_message_carries_two_levels_and_the_fifth_batch_repeats_none(
+    locale: str,
+) -> None:
+    """The same message (as the model reads it) never has two levels in the corpus, and the fifth
+    batch (corpus/<locale>/fifth.tsv) adds no message the corpus already held."""
+    from companion.core.triage_model import plain_text
+    from companion.triage_labels import read_all_labelled, read_labelled
+
+    files = corpus_files(ROOT, locale)
+    levels: dict[str, set[str]] = {}
+    for row in read_all_labelled(files):
+        levels.setdefault(plain_text(row.text), set()).add(row.level)
+    assert {text: found for text, found in levels.items() if len(found) > 1} == {}
+    fifth = ROOT / "tests" / "triage" / "corpus" / locale / "fifth.tsv"
+    earlier = {plain_text(row.text) for row in read_all_labelled(p for p in files if p != fifth)}
+    added = [plain_text(row.text) for row in read_labelled(fifth)]
+    assert len(added) >= 400
+    assert [text for text in added if text in earlier] == []
+    assert len(set(added)) == len(added)
