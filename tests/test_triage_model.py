@@ -347,6 +347,14 @@ def test_a_reason_the_model_is_sure_of_is_a_concern_even_below_the_concern_head(
     assert with_model(Result("none"), unsure, THRESHOLDS) == Result("none")
 
 
+def test_a_stored_reason_never_shows_a_certain_model() -> None:
+    """A clinician reads "probability 0.99" at most: 0.996 would round to 1.00."""
+    sure = reading(0.99, 0.98, 0.01, passive_death_wish=0.996)
+    assert with_model(Result("none"), sure, THRESHOLDS) == Result(
+        "urgent", ("model:passive_death_wish 0.99",), False
+    )
+
+
 def test_numbers_emoji_and_marks_are_not_words() -> None:
     model = load_model("en")
     assert model is not None
