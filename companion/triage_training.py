@@ -7,7 +7,7 @@ the thresholds from 5-fold cross-validated probabilities (companion.triage_thres
 writes
 messages/<locale>/triage/model.npz (the weights) and model.toml (thresholds, what it was trained
 on, the cross-validated figures). A fixed seed and a fixed file layout: the same files give the
-same weights, byte for byte. The blind sets (tests/triage/blind/) are never read here.
+same weights, byte for byte. The blind sets (tests/triage/blind<n>/) are never read here.
 """
 
 from __future__ import annotations

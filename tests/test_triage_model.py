@@ -347,6 +347,14 @@ def test_a_reason_the_model_is_sure_of_is_a_concern_even_below_the_concern_head(
     assert with_model(Result("none"), unsure, THRESHOLDS) == Result("none")
 
 
+def test_a_stored_reason_never_shows_a_certain_model() -> None:
+    """A clinician reads "probability 0.99" at most: 0.996 would round to 1.00."""
+    sure = reading(0.99, 0.98, 0.01, passive_death_wish=0.996)
+    assert with_model(Result("none"), sure, THRESHOLDS) == Result(
+        "urgent", ("model:passive_death_wish 0.99",), False
+    )
+
+
 def test_numbers_emoji_and_marks_are_not_words() -> None:
     model = load_model("en")
     assert model is not None
@@ -367,7 +375,22 @@ def test_the_model_calls_an_emergency_only_with_an_emergency_reason() -> None:
 # --- the blind sets -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("folder", ["blind4"])
+BLIND_SETS = sorted(
+    path.name for path in (ROOT / "tests" / "triage").glob("blind*") if path.is_dir()
+)
+
+
+def test_no_blind_set_is_in_the_training_folders() -> None:
+    """A spent blind set becomes training lines only as corpus/<locale>/independent_<n>.tsv; the
+    live one stays in tests/triage/blind<n>/, which the training never reads."""
+    for locale in ("en", "es"):
+        files = corpus_files(ROOT, locale)
+        assert [path for path in files if any(p.startswith("blind") for p in path.parts)] == []
+        spent = sorted(path.name for path in files if path.name.startswith("independent_"))
+        assert spent == [f"independent_{n}.tsv" for n in range(1, 5)]
+
+
+@pytest.mark.parametrize("folder", BLIND_SETS)
 @pytest.mark.parametrize(("locale", "minimum"), [("en", 300), ("es", 200)])
 def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     folder: str, locale: str, minimum: int
@@ -384,3 +407,25 @@ def test_the_blind_sets_cover_every_kind_and_no_training_line_repeats_one(
     training = {plain_text(row.text) for row in read_all_labelled(corpus_files(ROOT, locale))}
     assert [row.line for row in blind if plain_text(row.text) in training] == []
     assert all(folder not in path.parts for path in corpus_files(ROOT, locale))
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_no_training_message_carries_two_levels_and_the_fifth_batch_repeats_none(
+    locale: str,
+) -> None:
+    """The same message (as the model reads it) never has two levels in the corpus, and the fifth
+    batch (corpus/<locale>/fifth.tsv) adds no message the corpus already held."""
+    from companion.core.triage_model import plain_text
+    from companion.triage_labels import read_all_labelled, read_labelled
+
+    files = corpus_files(ROOT, locale)
+    levels: dict[str, set[str]] = {}
+    for row in read_all_labelled(files):
+        levels.setdefault(plain_text(row.text), set()).add(row.level)
+    assert {text: found for text, found in levels.items() if len(found) > 1} == {}
+    fifth = ROOT / "tests" / "triage" / "corpus" / locale / "fifth.tsv"
+    earlier = {plain_text(row.text) for row in read_all_labelled(p for p in files if p != fifth)}
+    added = [plain_text(row.text) for row in read_labelled(fifth)]
+    assert len(added) >= 400
+    assert [text for text in added if text in earlier] == []
+    assert len(set(added)) == len(added)

@@ -35,6 +35,7 @@ LEVEL_HEADS: tuple[str, ...] = ("concern", "urgent", "emergency")
 # The arrays of model.npz: what training writes and TriageModel.from_arrays reads.
 ARRAYS = ("vocabulary", "idf", "weights", "intercepts", "heads", "reasons")
 MODEL_PREFIX = "model:"
+MOST_SURE = 0.99  # the highest probability a stored reason shows
 CHAR_SIZES = (2, 3, 4, 5)  # character n-grams, inside and across word boundaries
 WORD_SIZES = (1, 2)
 MIN_WORDS = 3  # a shorter message is left to the lexicon (see triage_combine)
@@ -130,9 +131,12 @@ class Reading:
         return max(chances)[1] if chances else None
 
     def reason_code(self, among: Set[str]) -> str | None:
-        """The likeliest reason of `among` as stored: "model:ipv 0.81" (None if there is none)."""
+        """The likeliest reason of `among` as stored: "model:ipv 0.81" (None if there is none).
+        Shown to a clinician, so never "1.00": a model reading words is never certain."""
         reason = self.best(among)
-        return None if reason is None else f"{MODEL_PREFIX}{reason} {self.reasons[reason]:.2f}"
+        if reason is None:
+            return None
+        return f"{MODEL_PREFIX}{reason} {min(self.reasons[reason], MOST_SURE):.2f}"
 
 
 class TriageModel:
