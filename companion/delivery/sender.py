@@ -188,9 +188,7 @@ class Sender:
             position = 0
             while position < len(batch):
                 self._look_ahead(batch[position].lane)
-                if self._ahead is not None and self._ahead.done():
-                    batch[position:position] = self._ahead.result()
-                    self._ahead = None
+                self._cut_in(batch, position)
                 row = batch[position]
                 position += 1
                 if self._paid_paused(row):
@@ -226,6 +224,23 @@ class Sender:
         if self._ahead is None and lane > Lane.EMERGENCY and self._wake.is_set():
             self._wake.clear()
             self._ahead = asyncio.create_task(self._next_led_batch(lane))
+
+    def _cut_in(self, batch: list[Queued], position: int) -> None:
+        """Put the rows of a higher lane than the next one, found by the look ahead or by the
+        next burst's choice (made early), next in this burst."""
+        lane = batch[position].lane
+        if self._ahead is not None and self._ahead.done():
+            batch[position:position] = self._ahead.result()
+            self._ahead = None
+        upcoming = self._upcoming
+        if upcoming is None or not upcoming.done() or upcoming.cancelled():
+            return
+        if upcoming.exception() is None:
+            chosen = upcoming.result()
+            ahead = [row for row in chosen if row.lane < lane]
+            if ahead:
+                chosen[:] = [row for row in chosen if row.lane >= lane]
+                batch[position:position] = ahead
 
     async def _next_led_batch(self, above: int | None = None) -> list[Queued]:
         """The next burst, if this worker leads; a follower sends nothing."""

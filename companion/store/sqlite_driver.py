@@ -119,9 +119,8 @@ class OneTripConnection(aiosqlite.Connection):
 
     def _leave_if_done(self) -> None:
         """Give the gate back once no transaction is open and nothing is on its way."""
-        if self._writing is not None and self._surely_idle():
-            self._writing, lock = None, self._writing
-            lock.release()
+        if self._surely_idle():
+            self._give_back()
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)  # no trip: the statement's one trip does everything
@@ -143,9 +142,19 @@ class OneTripConnection(aiosqlite.Connection):
         try:
             await super().close()
         finally:
-            if self._writing is not None:
-                self._writing, lock = None, self._writing
-                lock.release()
+            self._give_back()
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """SQLAlchemy's way to end a connection it gave up on (its transaction ends with it)."""
+        try:
+            return super().stop()
+        finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        lock, self._writing = self._writing, None
+        if lock is not None:
+            lock.release()
 
 
 def _run_statement(
