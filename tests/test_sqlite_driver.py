@@ -267,6 +267,8 @@ async def test_the_gate_is_given_back_by_a_failed_write_and_by_a_closed_connecti
             await failing.cursor().execute("INSERT INTO missing VALUES (1)")  # opens nothing
         await closing_one.cursor().execute("INSERT INTO t VALUES (1)")
         await closing_one.close()  # its transaction rolls back with it
+        with pytest.raises(ValueError, match="no active connection"):
+            await closing_one.cursor().execute("INSERT INTO t VALUES (3)")  # used once closed
         await other.cursor().execute("INSERT INTO t VALUES (2)")  # not "database is locked"
         await other.commit()
         rows = await (await other.cursor().execute("SELECT n FROM t")).fetchall()

@@ -108,19 +108,25 @@ class OneTripConnection(aiosqlite.Connection):
 
     async def _enter_writing(self) -> None:
         """Take the gate before a write (once per transaction: it is kept until it ends)."""
-        if self._gate is None or self._writing is not None:
-            return
+        if self._gate is None or self._writing is not None or self._closed():
+            return  # a closed connection's write fails as it would without the gate
         lock = self._gate.lock()
         try:
-            await asyncio.wait_for(lock.acquire(), self._gate.timeout)
+            # Not wait_for: on Python 3.11 it can swallow the caller's cancellation when the
+            # lock is granted at the same moment (a worker told to stop would run on).
+            async with asyncio.timeout(self._gate.timeout):
+                await lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
         self._writing = lock
 
     def _leave_if_done(self) -> None:
         """Give the gate back once no transaction is open and nothing is on its way."""
-        if self._surely_idle():
+        if self._closed() or self._surely_idle():
             self._give_back()
+
+    def _closed(self) -> bool:
+        return not self._running or self._connection is None
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)  # no trip: the statement's one trip does everything
