@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.baseline import count_skipped_with_defaults, run_baseline_fanout
 from bench.common import GLOBAL_RATE, number, quiet_logging
-from bench.dataset import Databases
+from bench.dataset import Databases, from_environment
 from bench.fanout import measure_fanout
 from bench.mixed import run_mixed_replies
 from bench.paid import paid_count, paid_figures, paid_lines, paid_rows, run_paid
@@ -21,6 +21,7 @@ from bench.replies import run_baseline_replies, run_companion_replies
 from bench.startup import measure_startup
 from bench.table import FULL, QUICK, companion_side, details, fanout_side, startup_side, table
 from bench.triage import triage_figures, triage_lines
+from companion.config import ENV_NAMES
 
 _started = time.perf_counter()
 
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> None:
         f"per chat, 15-25 ms per call; {where}; companion send_rate={args.send_rate:g}; "
         "+limiter: the baseline with PTB's AIORateLimiter"
     )
+    tried = from_environment()
+    if tried:  # a run that tried a setting says so beside its figures
+        names = ", ".join(f"{ENV_NAMES[field]}={value}" for field, value in sorted(tried.items()))
+        print(f"settings from the environment: {names}")
     print("\n".join(table([ours, theirs, limited], sizes) + paid_rows(paid)))
     print()
     print("\n".join(details("companion", fan, ours_starts)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, text
 
 from bench.common import CHAT_BASE, GLOBAL_RATE, sqlite_url
-from companion.config import Settings, load_settings
+from companion.config import ENV_NAMES, Settings, load_settings
 from companion.config_values import normalise_database_url
 from companion.devtools.mother_rows import onboarded_mother_row
 from companion.store import db as store_db
@@ -97,9 +98,36 @@ def populate(url: str, count: int, *, due: datetime, later: int = 0) -> None:
     engine.dispose()
 
 
+# Never taken from the environment: where the bench's data and fake API are, and secrets.
+_NOT_FROM_ENVIRONMENT = {
+    "telegram_bot_token",
+    "database_url",
+    "telegram_base_url",
+    "telegram_base_file_url",
+    "encryption_keys",
+    "webhook_url",
+    "webhook_secret",
+    "health_token",
+    "host",
+    "port",
+}
+
+
+def from_environment() -> dict[str, str]:
+    """companion's settings given in the environment, to try one in a run (say
+    COMPANION_TICK_BATCH=250 python -m bench): load_settings(dict) reads no environment, so
+    that tests never depend on it. The values a part sets itself still win."""
+    return {
+        field: os.environ[name]
+        for field, name in ENV_NAMES.items()
+        if field not in _NOT_FROM_ENVIRONMENT and name in os.environ
+    }
+
+
 def settings_for(url: str, *, send_rate: float = GLOBAL_RATE) -> Settings:
     return load_settings(
         {
+            **from_environment(),
             "database_url": url,
             "encryption_keys": generate_key(),
             "default_locale": "en",

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.burst import LockErrors
 from bench.common import CHAT_BASE, URGENT_BASE, number, percentile, wait_until
-from bench.dataset import TickClock, populate
+from bench.dataset import TickClock, from_environment, populate
 from bench.fake_api import LimitedTelegram
 from bench.fanout import queue_urgent
 from companion.app import build_application, build_services, freeze_start_up
@@ -71,6 +71,7 @@ class PaidResult:
 def paid_settings(url: str) -> Settings:
     return load_settings(
         {
+            **from_environment(),
             "database_url": url,
             "encryption_keys": generate_key(),
             "default_locale": "en",

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bench.burst import CRISIS_REPLY_START, CRISIS_TEXTS, LockErrors, crisis_update
+from bench.dataset import settings_for
 from bench.mixed import (
     MOOD_BUTTONS,
     MOOD_PRESS,
@@ -22,6 +23,7 @@ from bench.mixed import (
     press_update,
     text_update,
 )
+from bench.paid import paid_settings
 from companion.bot.context import CompanionApp
 from companion.devtools.driver import ChatDriver
 from tests.chat_helpers import onboard
@@ -98,3 +100,19 @@ def test_lock_errors_counts_lock_errors_wherever_they_surface_and_nothing_else()
         "tick OperationalError",
         "log companion.bot.errors event=handler_error",
     }
+
+
+def test_the_bench_takes_a_setting_to_try_from_the_environment_but_not_its_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """COMPANION_TICK_BATCH=250 python -m bench tries that batch size; the database and the
+    keys stay the bench's own whatever the environment says."""
+    monkeypatch.setenv("COMPANION_TICK_BATCH", "250")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/production")
+    monkeypatch.setenv("COMPANION_ENCRYPTION_KEYS", "not-a-key")
+    settings = settings_for("sqlite+aiosqlite:///bench.db")
+    assert settings.tick_batch == 250
+    assert settings.database_url == "sqlite+aiosqlite:///bench.db"
+    assert paid_settings("sqlite+aiosqlite:///paid.db").tick_batch == 250
+    monkeypatch.delenv("COMPANION_TICK_BATCH")
+    assert settings_for("sqlite+aiosqlite:///bench.db").tick_batch == 500  # the default

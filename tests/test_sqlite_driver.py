@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from companion.store.db import Database
 from companion.store.models import InboxUpdate
-from companion.store.sqlite_driver import OneTripConnection
+from companion.store.sqlite_driver import OneTripConnection, WriteGate
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -194,3 +194,85 @@ async def test_a_rollback_asked_for_while_a_cancelled_write_is_still_running_rol
     finally:
         blocker.close()
         await connection.close()
+
+
+async def _gated(path: str, gate: WriteGate) -> OneTripConnection:
+    # SQLite's own busy timeout 0: a writer that met another's lock there would fail at once.
+    return await OneTripConnection(partial(sqlite3.connect, path, timeout=0), gate)
+
+
+def _table(tmp_path: Path) -> str:
+    path = str(tmp_path / "gate.db")
+    with closing(sqlite3.connect(path)) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (n INTEGER)")
+        setup.commit()
+    return path
+
+
+async def test_a_writer_waits_in_line_for_another_write_transaction_then_writes(
+    tmp_path: Path,
+) -> None:
+    """Two connections of one engine: the second's write waits for the first's transaction to
+    end (in the gate, not in SQLite's busy handler, which here would refuse at once), and
+    then goes in; nothing is lost and no "database is locked" is raised."""
+    path = _table(tmp_path)
+    gate = WriteGate(timeout=5)
+    first, second = await _gated(path, gate), await _gated(path, gate)
+    try:
+        await first.cursor().execute("INSERT INTO t VALUES (1)")  # its transaction stays open
+        waiting = asyncio.create_task(second.cursor().execute("INSERT INTO t VALUES (2)"))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # in line behind the first transaction
+        await first.commit()
+        await waiting
+        await second.commit()
+        rows = await (await first.cursor().execute("SELECT n FROM t ORDER BY n")).fetchall()
+        assert [n for (n,) in rows] == [1, 2]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_writer_kept_waiting_past_the_timeout_gets_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    """As SQLite's busy timeout would: the caller's retry (retry_locked, the handlers' lock
+    retry) then tries again, and the gate is free for it once the other transaction ends."""
+    path = _table(tmp_path)
+    gate = WriteGate(timeout=0.2)
+    first, second = await _gated(path, gate), await _gated(path, gate)
+    try:
+        await first.cursor().execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await second.cursor().execute("INSERT INTO t VALUES (2)")
+        await first.rollback()
+        await second.cursor().execute("INSERT INTO t VALUES (2)")
+        await second.commit()
+        rows = await (await first.cursor().execute("SELECT n FROM t")).fetchall()
+        assert rows == [(2,)]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_the_gate_is_given_back_by_a_failed_write_and_by_a_closed_connection(
+    tmp_path: Path,
+) -> None:
+    path = _table(tmp_path)
+    gate = WriteGate(timeout=0.5)
+    failing, closing_one, other = [await _gated(path, gate) for _ in range(3)]
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await failing.cursor().execute("INSERT INTO missing VALUES (1)")  # opens nothing
+        await closing_one.cursor().execute("INSERT INTO t VALUES (1)")
+        await closing_one.close()  # its transaction rolls back with it
+        with pytest.raises(ValueError, match="no active connection"):
+            await closing_one.cursor().execute("INSERT INTO t VALUES (3)")  # used once closed
+        await other.cursor().execute("INSERT INTO t VALUES (2)")  # not "database is locked"
+        await other.commit()
+        rows = await (await other.cursor().execute("SELECT n FROM t")).fetchall()
+        assert rows == [(2,)]
+    finally:
+        for connection in (failing, closing_one, other):
+            await connection.close()

@@ -84,9 +84,12 @@ class Queued:
         return seal_context_for(OutboxMessage, column, values)
 
 
-async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[Queued]:
+async def ready_heads(
+    session: AsyncSession, now: datetime, limit: int, *, above: int | None = None
+) -> list[Queued]:
     """Messages that may go now, highest lane first; only the head of each chat's queue, so
     one chat's messages never overtake each other (except a higher lane, which should).
+    `above`: only lanes that go before that one.
 
     One index scan in (lane, id) order: the first row seen for a chat is its head, because any
     earlier message to that chat sorts before it. A chat with a message waiting out a retry is
@@ -114,6 +117,8 @@ async def ready_heads(session: AsyncSession, now: datetime, limit: int) -> list[
         .order_by(OutboxMessage.lane, OutboxMessage.id)
         .limit(limit)
     )
+    if above is not None:
+        query = query.where(OutboxMessage.lane < above)
     heads: dict[int, Queued] = {}
     for row in (await session.execute(query)).all():
         if row.chat_id not in deferred and row.chat_id not in heads:

@@ -104,6 +104,7 @@ class Sender:
         self.bot: Bot | None = None
         self.leader = Leader(db)
         self._upcoming: asyncio.Task[list[Queued]] | None = None  # the next burst, being chosen
+        self._ahead: asyncio.Task[list[Queued]] | None = None  # higher lanes, during a burst
 
     def wake(self) -> None:
         """New messages were queued: look now rather than at the next poll."""
@@ -115,9 +116,10 @@ class Sender:
         last = self._last_sent.get(chat_id)
         return last is None or self._monotonic() - last >= self.chat_interval
 
-    async def _next_batch(self) -> list[Queued]:
+    async def _next_batch(self, above: int | None = None) -> list[Queued]:
         """Choose the next burst and reserve it: a message still being sent (or whose outcome is
-        not yet written down) is never chosen again, nor another message to the same chat."""
+        not yet written down) is never chosen again, nor another message to the same chat.
+        `above`: only messages of the lanes that go before that one."""
         await self.outcomes.record_leftovers()
         started = self._monotonic()
         if len(self._last_sent) > 10_000:  # forget chats whose gap has long passed
@@ -127,7 +129,9 @@ class Sender:
         if len(settled) > 10_000:  # no query in flight is older than a minute
             self.outcomes.settled = settled = {i: t for i, t in settled.items() if t > started - 60}
         async with self.db.session() as session:
-            heads = await outbox.ready_heads(session, self.clock.now(), self._burst * 4)
+            heads = await outbox.ready_heads(
+                session, self.clock.now(), self._burst * 4, above=above
+            )
         batch = []
         for row in heads:
             # A row settled after this query began is stale here (already sent, or put off).
@@ -164,9 +168,10 @@ class Sender:
         finally:
             # The burst being chosen is dropped (on PostgreSQL its claim runs out for the next
             # leader), and the lock goes at once.
-            if self._upcoming is not None:
-                self._upcoming.cancel()
-                await asyncio.gather(self._upcoming, return_exceptions=True)
+            for task in (self._upcoming, self._ahead):
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
             await self.leader.resign()
 
     async def _run(self, poll_seconds: float) -> None:
@@ -180,14 +185,21 @@ class Sender:
                 batch = await self._next_led_batch()
                 continue
             self._upcoming = None
-            for position, row in enumerate(batch):
+            position = 0
+            while position < len(batch):
+                self._look_ahead(batch[position].lane)
+                self._cut_in(batch, position)
+                row = batch[position]
+                position += 1
                 if self._paid_paused(row):
                     # A 429 paused the paid fan-out: its rows wait in the outbox, not here,
                     # so the next look finds any crisis reply queued meanwhile.
-                    self._release(batch[position:])
+                    self._release(batch[position - 1 :])
                     await asyncio.sleep(PAUSED_LOOK_S)
                     break
-                if position == max(0, len(batch) - max(PREFETCH_SLOTS, len(batch) // 2)):
+                if self._upcoming is None and len(batch) - position < max(
+                    PREFETCH_SLOTS, len(batch) // 2
+                ):
                     self._upcoming = asyncio.create_task(self._next_led_batch())
                 if self.paid_pacer is not None and self._pacer(row) is self.pacer:
                     # Paid fan-out on: another lane's message waits for its free rate in a
@@ -200,13 +212,48 @@ class Sender:
                 task.add_done_callback(self._tasks.discard)
             # Chosen a moment early, it may have missed rows queued since: look again if empty.
             upcoming = await self._upcoming if self._upcoming is not None else None
+            if self._ahead is not None:
+                upcoming = await self._ahead + (upcoming or [])
+                self._ahead = None
             batch = upcoming or await self._next_led_batch()
 
-    async def _next_led_batch(self) -> list[Queued]:
+    def _look_ahead(self, lane: int) -> None:
+        """Something was queued during this burst (a crisis reply, her conversation): look
+        for messages of a lane that goes before `lane`, to go before the rest of the burst
+        rather than after it. The look runs beside the sends, so the burst keeps its pace.
+
+        SQLite only, for now: on PostgreSQL (where each look also claims what it finds) the
+        bench's hard minute measured it slower, the tick and the fan-out with it (0.9-1.0 ms
+        per due mother against 0.35-0.5, a fan-out ratio of 0.5-0.7 against 0.87-0.92, on a
+        loaded machine); there a crisis reply was already answered within the second."""
+        if self.leader.shared:
+            return
+        if self._ahead is None and lane > Lane.EMERGENCY and self._wake.is_set():
+            self._wake.clear()
+            self._ahead = asyncio.create_task(self._next_led_batch(lane))
+
+    def _cut_in(self, batch: list[Queued], position: int) -> None:
+        """Put the rows of a higher lane than the next one, found by the look ahead or by the
+        next burst's choice (made early), next in this burst."""
+        lane = batch[position].lane
+        if self._ahead is not None and self._ahead.done():
+            batch[position:position] = self._ahead.result()
+            self._ahead = None
+        upcoming = self._upcoming
+        if upcoming is None or not upcoming.done() or upcoming.cancelled():
+            return
+        if upcoming.exception() is None:
+            chosen = upcoming.result()
+            ahead = [row for row in chosen if row.lane < lane]
+            if ahead:
+                chosen[:] = [row for row in chosen if row.lane >= lane]
+                batch[position:position] = ahead
+
+    async def _next_led_batch(self, above: int | None = None) -> list[Queued]:
         """The next burst, if this worker leads; a follower sends nothing."""
         if not await self.leader.leading() or not self.leader.settled:
             return []
-        return await self._next_batch()
+        return await self._next_batch(above)
 
     async def drain(self, max_messages: int = 10_000) -> int:
         """Send everything ready now, one at a time; for tests, the demo and the benchmarks

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # PostgreSQL: deadlock detected, lock not available, serialization failure.
 _PG_LOCK_STATES = {"40P01", "55P03", "40001"}
+# How long a write waits for SQLite's lock: for another process's writer in SQLite's busy
+# handler, for one of this process's in the driver's queue (see sqlite_driver.WriteGate).
+BUSY_TIMEOUT_MS = 5000
 
 
 def sync_url(url: str) -> str:
@@ -42,7 +45,7 @@ def sync_url(url: str) -> str:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # WAL: readers don't block the writer. NORMAL: a commit survives the process being killed;
     # a power cut can roll back the last moments of commits, which companion tolerates because
     # a reply commits with the mark that its update was handled (so both roll back and the
@@ -66,7 +69,10 @@ def make_engine(url: str) -> AsyncEngine:
         # aiosqlite, with one trip to its thread per statement (see sqlite_driver); the
         # connection arguments are still the dialect's reading of the URL.
         engine = create_async_engine(
-            url, async_creator=async_creator(lambda: _connect_args(engine))
+            url,
+            async_creator=async_creator(
+                lambda: _connect_args(engine), write_timeout=BUSY_TIMEOUT_MS / 1000
+            ),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
