@@ -769,7 +769,7 @@ async def test_an_alert_from_her_answer_to_the_follow_up_says_where_once(
 async def test_a_clear_denial_is_asked_about_and_no_clinician_hears_of_it(
     world: World, services: Services, clock: ManualClock, telegram: FakeTelegram
 ) -> None:
-    """"Not suicidal, just tired" is none by the clinical facts: she gets the clarifying question
+    """ "Not suicidal, just tired" is none by the clinical facts: she gets the clarifying question
     with the crisis lines, and nothing reaches her clinician: no alert, no open flag in her
     summary or patient list, nothing in the backup chat, none in tomorrow's digest either."""
     [asked] = await world.a.say("not suicidal just tired")
