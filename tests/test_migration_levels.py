@@ -30,10 +30,8 @@ async def read_by_the_app(url: str) -> dict[str, Any]:
     try:
         async with database.session() as session:
             flags = (await session.scalars(select(Flag))).all()
-            found: dict[str, Any] = {
-                flag.id: (read_detail(flag, vault).level, read_detail(flag, vault).source)
-                for flag in flags
-            }
+            details = {flag.id: read_detail(flag, vault) for flag in flags}
+            found: dict[str, Any] = {i: (d.level, d.source) for i, d in details.items()}
             for screening in (await session.scalars(select(Screening))).all():
                 found[screening.id] = read_reason(screening, vault)
             return found

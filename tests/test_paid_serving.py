@@ -12,6 +12,7 @@ from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Lane
 from tests.test_paid_broadcast import flood_first_checkin, paid_flags
 from tests.test_sender import queue
+from tests.waiting import until
 
 
 async def test_the_paid_fanout_is_not_held_behind_replies_waiting_for_the_free_rate(
@@ -30,10 +31,7 @@ async def test_the_paid_fanout_is_not_held_behind_replies_waiting_for_the_free_r
         await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
     running = asyncio.create_task(sender.run(poll_seconds=0.05))
     try:
-        for _ in range(500):  # until all 13 are out (at most 10 s)
-            if len(paid_flags(telegram)) == 13:
-                break
-            await asyncio.sleep(0.02)
+        await until(lambda: len(paid_flags(telegram)) == 13)  # all 13 out
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
@@ -58,16 +56,10 @@ async def test_serving_a_crisis_reply_goes_while_a_429_pauses_the_paid_fanout(
         await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
     running = asyncio.create_task(sender.run(poll_seconds=0.05))
     try:
-        for _ in range(250):  # until the 429 (at most 5 s)
-            if refused:
-                break
-            await asyncio.sleep(0.02)
+        await until(lambda: bool(refused), seconds=5)  # the 429
         await queue(services, 7000, "crisis", Lane.EMERGENCY)
         sender.wake()
-        for _ in range(250):  # until the crisis reply is out (at most 5 s; the pause is 30)
-            if "crisis" in paid_flags(telegram):
-                break
-            await asyncio.sleep(0.02)
+        await until(lambda: "crisis" in paid_flags(telegram), seconds=5)  # the pause is 30 s
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

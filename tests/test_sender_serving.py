@@ -4,7 +4,6 @@ check-ins goes before the rest of that burst, not after it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
@@ -13,12 +12,7 @@ from companion.delivery.sender import Sender
 from companion.devtools.fake_telegram import FakeTelegram
 from companion.store.models import Lane
 from tests.test_sender import queue, sent_texts
-
-
-async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - polling a fake that has no event to wait on
-            await asyncio.sleep(0.005)
+from tests.waiting import until
 
 
 async def test_a_crisis_reply_queued_mid_burst_goes_before_the_rest_of_the_burst(
@@ -35,10 +29,10 @@ async def test_a_crisis_reply_queued_mid_burst_goes_before_the_rest_of_the_burst
         await queue(services, 5000 + chat, f"check-in {chat}", Lane.SCHEDULED)
     running = asyncio.create_task(sender.run(poll_seconds=0.05))
     try:
-        await _until(lambda: len(sent_texts(telegram)) >= 2)
+        await until(lambda: len(sent_texts(telegram)) >= 2, every=0.005)
         await queue(services, 7000, "crisis", Lane.EMERGENCY)
         sender.wake()
-        await _until(lambda: len(sent_texts(telegram)) == 31)
+        await until(lambda: len(sent_texts(telegram)) == 31, every=0.005)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

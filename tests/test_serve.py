@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable
 
 import pytest
 
@@ -14,12 +13,7 @@ from companion.clock import SystemClock
 from companion.config import Settings, load_settings
 from companion.devtools.fake_telegram import FakeTelegram, Person
 from tests.signal_helpers import send_sigterm, sigterm_behind
-
-
-async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - polling a fake that has no event to wait on
-            await asyncio.sleep(0.02)
+from tests.waiting import until
 
 
 async def test_serve_polling_answers_a_mother_and_stops_cleanly(
@@ -33,13 +27,13 @@ async def test_serve_polling_answers_a_mother_and_stops_cleanly(
     telegram.push_update(her.text("/start"))
     server = asyncio.create_task(serve_polling(application))
     try:
-        await _until(lambda: len(telegram.sent_to(1001)) >= 2)
+        await until(lambda: len(telegram.sent_to(1001)) >= 2)
         assert telegram.sent_to(1001)[0].text.startswith("Hello, I'm companion.")
         await asyncio.sleep(0.3)
         assert len(telegram.sent_to(1001)) == 2  # each queued message sent once, never twice
         assert telegram.sent_to(1001)[1].button_labels == ["I agree", "Not now", "Español"]
         assert "setMyCommands" in telegram.methods()
-        await _until(lambda: telegram.waiting_updates == [])  # confirmed by the next poll
+        await until(lambda: telegram.waiting_updates == [])  # confirmed by the next poll
         # What start-up loaded is out of the collector's sight while serving (its full
         # collections paused the event loop for up to 0.4 s), and back in it afterwards.
         assert gc.get_freeze_count() > 0
@@ -61,7 +55,7 @@ async def test_sigterm_stops_serving_cleanly_as_ctrl_c_does(
     telegram.push_update(Person(application.bot, 1001).text("/start"))
     with sigterm_behind() as unhandled:
         server = asyncio.create_task(serve_polling(application))
-        await _until(lambda: len(telegram.sent_to(1001)) >= 2)
+        await until(lambda: len(telegram.sent_to(1001)) >= 2)
         send_sigterm()
         async with asyncio.timeout(10):
             await server  # it ends by itself, without an error: the process exits with 0

@@ -155,7 +155,7 @@ async def test_a_pause_after_a_crisis_reply_is_cleared_once_her_day_is_over(
     assert stored.prompts_paused_until is None
 
 
-async def sqlite_file(services: Services) -> Path | None:
+def sqlite_file(services: Services) -> Path | None:
     url = services.db.engine.url
     return Path(str(url.database)) if url.get_backend_name() == "sqlite" else None
 
@@ -163,7 +163,7 @@ async def sqlite_file(services: Services) -> Path | None:
 async def test_a_deleted_mothers_sealed_values_are_not_left_in_the_sqlite_file(
     mother: ChatDriver, services: Services, clock: ManualClock
 ) -> None:
-    path = await sqlite_file(services)
+    path = sqlite_file(services)
     if path is None:
         return  # PostgreSQL frees dead rows at VACUUM (docs/privacy.md)
     mother_id = await in_crisis(mother, services, clock)

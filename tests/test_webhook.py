@@ -8,7 +8,7 @@ import asyncio
 import json
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,6 +27,7 @@ from companion.devtools.fake_telegram import FakeTelegram, Person
 from companion.store.models import InboxUpdate
 from companion.webhook import SECRET_HEADER, create_app, serve_webhook, web_server
 from tests.signal_helpers import send_sigterm, sigterm_behind
+from tests.waiting import until
 
 URL = "https://bot.example.org/telegram/hook-7f3a"
 PATH = "/telegram/hook-7f3a"
@@ -42,12 +43,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - polling a fake that has no event to wait on
-            await asyncio.sleep(0.02)
 
 
 async def inbox_rows(services: Services) -> list[InboxUpdate]:

@@ -89,7 +89,7 @@ def with_model(found: Result, reading: Reading, thresholds: Thresholds) -> Resul
         wanted = min(wanted, URGENT - 1)
     # A clear denial the lexicon found (none, asked): the model reads the words it denies, so it
     # may make it a concern only for something else it is likeliest about (low mood, abuse).
-    denied = found.level == "none" and found.ask_clarifying
+    denied = found.level == "none" and "negated_needs_clarifying" in found.reasons
     if denied and sure not in CONCERN_REASONS:
         wanted = 0
     ask = (hold or reading.unsure(thresholds)) and max(had, wanted) < URGENT
